@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+handler404 = "core.problems.handler404"
+handler500 = "core.problems.handler500"
+
+# Each app's urls.py holds its pages; `api_urls.py` (when present) its /api/v1/ routes.
+api_v1 = [
+    path("", include("core.api_urls")),
+    path("", include("inventory.api_urls")),
+    path("", include("orders.api_urls")),
+    path("", include("routing.api_urls")),
+    path("", include("tracking.api_urls")),
+]
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("inventory/", include("inventory.urls")),
+    path("orders/", include("orders.urls")),
+    path("routing/", include("routing.urls")),
+    path("tracking/", include("tracking.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from core.models import ApiKey, OutboxEvent, Partner
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_active", "created_at"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["partner", "name", "prefix", "expires_at", "revoked_at", "last_used_at"]
+    readonly_fields = ["prefix", "key_hash", "last_used_at"]
+    list_filter = ["partner"]
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    list_display = ["type", "partner", "created_at", "dispatched_at"]
+    list_filter = ["type"]

@@ -1,0 +1,5 @@
+from core.navigation import navigation_for
+
+
+def navigation(request):
+    return {"nav_items": navigation_for(request.user)}

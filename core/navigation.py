@@ -1,0 +1,61 @@
+"""Navigation and dashboard cards contributed by each app without core importing them.
+
+An app's AppConfig may define `nav_items` (list of `NavItem`) and
+`dashboard_cards(user) -> list[DashboardCard]`; core collects them in INSTALLED_APPS order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+
+from core.roles import user_has_role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: tuple[str, ...] = ()
+
+
+@dataclass
+class DashboardCard:
+    title: str
+    value: int | str
+    url: str = ""
+    hint: str = ""
+    tone: str = "neutral"  # neutral | good | warn | bad
+    roles: tuple[str, ...] = field(default_factory=tuple)
+
+
+def navigation_for(user) -> list[dict]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    items = []
+    configs = list(apps.get_app_configs())
+    declared = [i for c in configs for i in getattr(c, "nav_items", [])]
+    declared += [i for c in configs for i in getattr(c, "trailing_nav_items", [])]
+    for item in declared:
+        if item.roles and not user_has_role(user, *item.roles):
+            continue
+        try:
+            items.append({"label": item.label, "url": reverse(item.url_name)})
+        except NoReverseMatch:
+            continue
+    return items
+
+
+def dashboard_cards_for(user) -> list[DashboardCard]:
+    cards: list[DashboardCard] = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, "dashboard_cards", None)
+        if provider is None:
+            continue
+        for card in provider(user):
+            if card.roles and not user_has_role(user, *card.roles):
+                continue
+            cards.append(card)
+    return cards

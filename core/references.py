@@ -1,0 +1,29 @@
+"""Human-readable document references such as `PO-2026-000123`, allocated without races."""
+
+from django.db import connection
+from django.utils import timezone
+
+from core.models import DocumentSequence
+
+
+def reference_next(*, prefix: str, year: int | None = None, width: int = 6) -> str:
+    """Return the next reference for `prefix` in `year`.
+
+    One `INSERT … ON CONFLICT DO UPDATE … RETURNING` statement takes the row lock and increments
+    it, so concurrent callers always get distinct numbers. Inside a transaction that later rolls
+    back, the number is given back too (no gaps from failed writes, but callers wait on the lock
+    until the first transaction ends).
+    """
+    year = year or timezone.now().year
+    table = DocumentSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(  # noqa: S608 (the table name is ours, values are parameters)
+            f"""
+            INSERT INTO {table} (prefix, year, last_value) VALUES (%s, %s, 1)
+            ON CONFLICT (prefix, year) DO UPDATE SET last_value = {table}.last_value + 1
+            RETURNING last_value
+            """,
+            [prefix, year],
+        )
+        (value,) = cursor.fetchone()
+    return f"{prefix}-{year}-{value:0{width}d}"

@@ -1,0 +1,1 @@
+"""Orders models (filled in by the orders issue)."""

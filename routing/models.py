@@ -1,0 +1,1 @@
+"""Routing models (filled in by the routing issue)."""

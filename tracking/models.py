@@ -1,0 +1,1 @@
+"""Tracking models (filled in by the tracking issue)."""
