@@ -39,3 +39,6 @@ class CoreConfig(AppConfig):
                 tone="neutral",
             ),
         ]
+
+    def ready(self):
+        from core import schema  # noqa: F401  (registers the OpenAPI auth extension)

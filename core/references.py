@@ -5,6 +5,13 @@ from django.utils import timezone
 
 from core.models import DocumentSequence
 
+_TABLE = DocumentSequence._meta.db_table
+_NEXT_VALUE_SQL = (
+    f"INSERT INTO {_TABLE} (prefix, year, last_value) VALUES (%s, %s, 1) "  # noqa: S608
+    f"ON CONFLICT (prefix, year) DO UPDATE SET last_value = {_TABLE}.last_value + 1 "
+    "RETURNING last_value"
+)
+
 
 def reference_next(*, prefix: str, year: int | None = None, width: int = 6) -> str:
     """Return the next reference for `prefix` in `year`.
@@ -15,15 +22,7 @@ def reference_next(*, prefix: str, year: int | None = None, width: int = 6) -> s
     until the first transaction ends).
     """
     year = year or timezone.now().year
-    table = DocumentSequence._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(  # noqa: S608 (the table name is ours, values are parameters)
-            f"""
-            INSERT INTO {table} (prefix, year, last_value) VALUES (%s, %s, 1)
-            ON CONFLICT (prefix, year) DO UPDATE SET last_value = {table}.last_value + 1
-            RETURNING last_value
-            """,
-            [prefix, year],
-        )
+        cursor.execute(_NEXT_VALUE_SQL, [prefix, year])
         (value,) = cursor.fetchone()
     return f"{prefix}-{year}-{value:0{width}d}"

@@ -147,7 +147,7 @@ def pg_start(var: Path) -> str:
                 _make_traversable(Path(pg_bin("postgres")).parent)
             _run(
                 [pg_bin("initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust"]
-                + ["--encoding=UTF8", "--locale=C.UTF-8"],  # fmt: skip
+                + ["--encoding=UTF8", "--locale=C.UTF-8"],
                 user,
                 "initdb",
             )
@@ -249,7 +249,9 @@ def redis_stop(var: Path) -> bool:
 
 def _run(cmd: list[str], user: str | None, what: str) -> None:
     # cwd="/" because an unprivileged user may not be allowed to enter the caller's directory.
-    result = subprocess.run(cmd, user=user, capture_output=True, text=True, cwd="/")
+    # Drop the group too: with root's group kept, a 0705 directory would deny access.
+    ids = {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []} if user else {}
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd="/", **ids)
     if result.returncode != 0:
         tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
         raise ServiceError(f"could not start {what}: {tail[0]}")

@@ -1,0 +1,112 @@
+"""Shared fixtures. Tests run on PostgreSQL (DATABASE_URL, or the embedded one from `make test`)
+with Celery tasks executed eagerly; tests/integration starts a real worker instead."""
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from config.celery import app as celery_app
+from core.api_keys import api_key_create
+from core.models import ApiKey
+from core.roles import Role
+from tests.factories import PartnerFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(settings):
+    """Unit tests run tasks in-process (eagerly); integration tests override this."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings, request):
+    """Each test gets its own cache key prefix so Redis-cached pages never leak between tests."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{request.node.nodeid}"},
+    }
+
+
+def make_user(role: str | None, **kwargs):
+    user = UserFactory(**kwargs)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def user_factory(db):
+    return make_user
+
+
+@pytest.fixture
+def dispatcher(db):
+    return make_user(Role.DISPATCHER, username="dana")
+
+
+@pytest.fixture
+def warehouse_user(db):
+    return make_user(Role.WAREHOUSE, username="wim")
+
+
+@pytest.fixture
+def purchasing_user(db):
+    return make_user(Role.PURCHASING, username="pia")
+
+
+@pytest.fixture
+def approver(db):
+    return make_user(Role.APPROVER, username="arne")
+
+
+@pytest.fixture
+def driver_user(db):
+    return make_user(Role.DRIVER, username="dirk")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user(Role.ADMIN, username="ada")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def staff_api(db, api_client):
+    """An API client factory logged in as a user with `role`."""
+
+    def _login(role: str = Role.ADMIN, **kwargs):
+        client = APIClient()
+        client.force_login(make_user(role, **kwargs))
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def partner(db):
+    return PartnerFactory()
+
+
+@pytest.fixture
+def partner_api(db):
+    """An API client factory authenticated with a new partner key holding `scopes`."""
+
+    def _client(partner=None, scopes=None):
+        partner = partner or PartnerFactory()
+        key, raw = api_key_create(
+            partner=partner, name="test key", scopes=scopes or list(ApiKey.Scope.values)
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        client.partner = partner
+        client.api_key = key
+        return client
+
+    return _client

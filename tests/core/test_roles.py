@@ -1,0 +1,74 @@
+import pytest
+from django.test import Client
+
+from core.models import ApiKey
+from core.roles import Role
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+ALL_ROLES = [r.value for r in Role]
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_every_role_sees_its_dashboard(client, role):
+    client.force_login(make_user(role))
+    response = client.get("/")
+    assert response.status_code == 200
+    assert role in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [r for r in ALL_ROLES if r != Role.ADMIN])
+def test_partner_admin_page_is_forbidden_to_other_roles(client, role):
+    client.force_login(make_user(role))
+    assert client.get("/partners/").status_code == 403
+
+
+def test_partner_admin_page_is_open_to_admins(client):
+    client.force_login(make_user(Role.ADMIN))
+    assert client.get("/partners/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/", "/partners/"])
+def test_anonymous_visitors_are_sent_to_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_navigation_shows_only_what_the_role_may_open(client):
+    client.force_login(make_user(Role.DRIVER))
+    html = client.get("/").content.decode()
+    assert 'href="/partners/"' not in html
+    client.force_login(make_user(Role.ADMIN))
+    assert 'href="/partners/"' in client.get("/").content.decode()
+
+
+def test_forms_enforce_csrf(partner):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user(Role.ADMIN))
+    data = {"partner": partner.pk, "name": "k", "scopes": ["orders:read"]}
+    assert client.post("/partners/", data).status_code == 403
+    assert not ApiKey.objects.exists()
+    page = client.get("/partners/")
+    token = page.cookies["csrftoken"].value
+    response = client.post("/partners/", {**data, "csrfmiddlewaretoken": token})
+    assert response.status_code == 200
+    assert ApiKey.objects.count() == 1
+    assert "shown once" in response.content.decode()
+
+
+def test_api_key_form_rejects_bad_input_with_field_errors(client, partner):
+    client.force_login(make_user(Role.ADMIN))
+    response = client.post("/partners/", {"partner": partner.pk, "name": "", "scopes": []})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This field is required." in html
+    assert not ApiKey.objects.exists()
+
+
+def test_login_page_signs_a_user_in(client):
+    make_user(Role.WAREHOUSE, username="wim")
+    response = client.post("/accounts/login/", {"username": "wim", "password": "pass-word-123"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
