@@ -236,7 +236,12 @@ def _add_stop_rules(m: _Model) -> None:
         if stop.id not in done and stop.id not in locked:
             routing.AddDisjunction([index], drop_penalty(problem, stop))
         if len(p.allowed[stop_index]) < n_vehicles:
-            routing.SetAllowedVehiclesForIndex(p.allowed[stop_index], index)
+            # SetAllowedVehiclesForIndex's SWIG wrapper rejects every Python sequence in
+            # ortools 9.15 (absl::Span<const int>), so restrict the vehicle variable instead.
+            allowed = set(p.allowed[stop_index])
+            routing.VehicleVar(index).RemoveValues(
+                [v for v in range(n_vehicles) if v not in allowed]
+            )
     time_dim = routing.GetDimensionOrDie("time")
     for pair in problem.pairs:
         if pair.pickup in m.node_of and pair.delivery in m.node_of:
