@@ -83,7 +83,8 @@ def solve(
             _add(candidates, prepared, res, "ortools", debug)
     else:
         candidates.append(_assemble(prepared, EngineResult([], [], {}), "none"))
-    best = _best(prepared, candidates)
+    why = "cancelled before a plan was found" if _cancelled(cancel_event) else "no plan found"
+    best = _best(prepared, candidates, why)
     best.elapsed_s = time.perf_counter() - started
     best.stats["candidates"] = {s.engine: s.cost for s in candidates}
     best.stats["pyvrp_unsupported"] = supports(prepared) if prepared.active else None
@@ -131,7 +132,7 @@ def _add(candidates: list, prepared: Prepared, res, engine: str, debug: bool) ->
     candidates.append(sol)
 
 
-def _best(prepared: Prepared, candidates: list[Solution]) -> Solution:
+def _best(prepared: Prepared, candidates: list[Solution], why: str) -> Solution:
     if not candidates:
         # Both engines failed (e.g. cancelled before a first solution): plan nothing rather than
         # crash, and say why for every stop.
@@ -139,10 +140,7 @@ def _best(prepared: Prepared, candidates: list[Solution]) -> Solution:
 
         res = EngineResult(
             [],
-            [
-                Unassigned(prepared.problem.stops[i].id, "no plan found in the time limit")
-                for i in prepared.active
-            ],
+            [Unassigned(prepared.problem.stops[i].id, why) for i in prepared.active],
             {},
         )
         return _assemble(prepared, res, "none")

@@ -8,6 +8,7 @@ while a k-means blob far from the depot would share its approach roads with its 
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
@@ -69,7 +70,7 @@ def _sectors(stops: list[Stop], centre, k: int) -> list[list[Stop]]:
     first = (int(np.argmax(gaps)) + 1) % len(ordered)
     ordered = ordered[first:] + ordered[:first]
     bounds = np.linspace(0, len(ordered), k + 1).round().astype(int)
-    return [ordered[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [ordered[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def _share_vehicles(problem: Problem, sectors: list[list[Stop]], vehicles: list):
@@ -98,7 +99,7 @@ def _share_vehicles(problem: Problem, sectors: list[list[Stop]], vehicles: list)
     assigned: list[list] = [[] for _ in sectors]
     it = iter(free)
     for k, n in enumerate(counts):
-        assigned[k] += [v for _, v in zip(range(n), it)]
+        assigned[k] += [v for _, v in zip(range(n), it, strict=False)]
     for v in vehicles:
         if v.id in owner:
             assigned[owner[v.id]].append(v)

@@ -11,7 +11,7 @@ from routing.solver.providers import euclidean_matrices
 def planar(depots: list[Depot], vehicles: list[Vehicle], stops: list[Stop], **kw) -> Problem:
     """A problem whose matrices are the rounded Euclidean distances of the coordinates."""
     problem = Problem(depots, vehicles, stops, **kw)
-    problem.matrices = euclidean_matrices([p for p in problem.points])
+    problem.matrices = euclidean_matrices(list(problem.points))
     return problem
 
 
@@ -22,7 +22,7 @@ def depot(x: float = 0, y: float = 0, id: str = "D") -> Depot:
 def tour_length(problem: Problem, order: list[str], depot_index: int = 0) -> int:
     node = problem.node_of_stop()
     nodes = [depot_index] + [node[s] for s in order] + [depot_index]
-    return sum(int(problem.matrices.distance_m[a, b]) for a, b in zip(nodes, nodes[1:]))
+    return sum(int(problem.matrices.distance_m[a, b]) for a, b in itertools.pairwise(nodes))
 
 
 def brute_force_cvrp(problem: Problem, capacity: int) -> int:

@@ -23,10 +23,14 @@ from routing.solver.schedule import timed_route
 def line_problem(**vehicle_kw):
     stops = [
         Stop("A", (10, 0), demand={"units": 4, "kg": 1}, windows=(TimeWindow(0, 100),)),
-        Stop("B", (20, 0), demand={"units": 4, "kg": 1}, windows=(TimeWindow(0, 100),), service_s=5),
+        Stop(
+            "B", (20, 0), demand={"units": 4, "kg": 1}, windows=(TimeWindow(0, 100),), service_s=5
+        ),
         Stop("C", (0, 30), demand={"units": 1}, skills=frozenset({"fridge"})),
     ]
-    vehicle = Vehicle("V", "D", capacity={"units": 10, "kg": 5}, skills=frozenset({"fridge"}), **vehicle_kw)
+    vehicle = Vehicle(
+        "V", "D", capacity={"units": 10, "kg": 5}, skills=frozenset({"fridge"}), **vehicle_kw
+    )
     return planar([depot()], [vehicle, Vehicle("W", "D")], stops)
 
 

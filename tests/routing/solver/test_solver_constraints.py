@@ -36,7 +36,11 @@ def routes_of(sol):
 def test_matches_brute_force_optimum_on_seven_stops(seed, engine):
     rng = random.Random(seed)
     stops = [
-        Stop(f"s{i}", (rng.randint(-50, 50), rng.randint(-50, 50)), demand={"units": rng.randint(1, 4)})
+        Stop(
+            f"s{i}",
+            (rng.randint(-50, 50), rng.randint(-50, 50)),
+            demand={"units": rng.randint(1, 4)},
+        )
         for i in range(7)
     ]
     # Capacity 15 < total demand for seeds 1-3, so both vehicles are needed.
@@ -50,9 +54,7 @@ def test_matches_brute_force_optimum_on_seven_stops(seed, engine):
 
 def test_multi_dimensional_capacity_splits_on_the_binding_dimension():
     # Weight alone fits one vehicle; volume needs two.
-    stops = [
-        Stop(f"s{i}", (10 * i, 5), demand={"weight": 1, "volume": 6}) for i in range(1, 5)
-    ]
+    stops = [Stop(f"s{i}", (10 * i, 5), demand={"weight": 1, "volume": 6}) for i in range(1, 5)]
     vehicles = [Vehicle(f"v{k}", "D", capacity={"weight": 100, "volume": 12}) for k in range(3)]
     sol = solved(planar([depot()], vehicles, stops))
     assert len(sol.routes) == 2 and all(len(r.visits) == 2 for r in sol.routes)
@@ -98,7 +100,10 @@ def test_break_is_planned_inside_its_window_and_off_service():
 
 def test_skills_route_stop_to_the_only_capable_vehicle():
     stops = [Stop("cold", (10, 0), skills=frozenset({"fridge"})), Stop("plain", (0, 10))]
-    vehicles = [Vehicle("dry", "D", fixed_cost=0), Vehicle("reefer", "D", skills=frozenset({"fridge"}))]
+    vehicles = [
+        Vehicle("dry", "D", fixed_cost=0),
+        Vehicle("reefer", "D", skills=frozenset({"fridge"})),
+    ]
     sol = solved(planar([depot()], vehicles, stops))
     assert "cold" in routes_of(sol)["reefer"]
 

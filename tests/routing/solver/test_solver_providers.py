@@ -60,7 +60,7 @@ class _FakeOSRM(BaseHTTPRequestHandler):
     requests: list[str] = []
     reply: dict = {}
 
-    def do_GET(self):  # noqa: N802 (http.server naming)
+    def do_GET(self):
         type(self).requests.append(self.path)
         body = json.dumps(type(self).reply).encode()
         self.send_response(200)
