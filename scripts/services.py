@@ -257,6 +257,11 @@ def _run(cmd: list[str], user: str | None, what: str) -> None:
         raise ServiceError(f"could not start {what}: {tail[0]}")
 
 
+def running(var: Path) -> bool:
+    """True when both embedded services of `var` are already up."""
+    return bool(_pg_running_port(var / "pg")) and bool(_redis_pid(var))
+
+
 def start(var: Path) -> dict[str, str]:
     var.mkdir(parents=True, exist_ok=True)
     urls = {"DATABASE_URL": pg_start(var), "REDIS_URL": redis_start(var)}

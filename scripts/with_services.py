@@ -23,7 +23,7 @@ def embedded_env() -> tuple[dict[str, str], bool]:
     if env.get("DATABASE_URL") and env.get("REDIS_URL"):
         return env, False
     var = services.DEFAULT_VAR
-    was_running = bool(services._pg_running_port(var / "pg")) and bool(services._redis_pid(var))
+    was_running = services.running(var)
     urls = services.start(var)
     for key, value in urls.items():
         env.setdefault(key, value)
