@@ -1,1 +1,6 @@
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("orders.customer_api_urls")),
+    path("", include("orders.purchasing_api_urls")),
+]

@@ -1,3 +1,9 @@
+from django.urls import include, path
+
 app_name = "orders"
 
-urlpatterns: list = []
+# Customer orders and returns pages live in customer_urls.py, purchasing pages in purchasing_urls.py.
+urlpatterns = [
+    path("", include("orders.customer_urls")),
+    path("purchasing/", include("orders.purchasing_urls")),
+]

@@ -1,1 +1,0 @@
-"""Orders models (filled in by the orders issue)."""

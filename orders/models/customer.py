@@ -1,0 +1,1 @@
+"""Customer orders, parcels, delivery attempts, returns (issue 7)."""

@@ -1,0 +1,1 @@
+"""Suppliers, purchase orders, approvals, receipts (issue 6)."""
