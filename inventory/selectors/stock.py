@@ -1,0 +1,82 @@
+"""Availability reads that the services and other apps (orders, routing) rely on."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from core.exceptions import NotFound
+from inventory.models import Location, Lot, Product, Reservation, Stock, StockCondition, Warehouse
+from inventory.supply import on_order_quantities
+
+
+def warehouse_today(warehouse: Warehouse) -> date:
+    """Today's date where the warehouse is (expiry is judged by the local calendar)."""
+    return timezone.now().astimezone(warehouse.tzinfo).date()
+
+
+def reservable_stock(*, product: Product, warehouse: Warehouse) -> QuerySet[Stock]:
+    """Rows whose unreserved units may be promised: good, in an active non-quarantine location
+    of the warehouse, not in a lot past its expiry date, with something unreserved."""
+    today = warehouse_today(warehouse)
+    return Stock.objects.filter(
+        Q(lot__isnull=True) | Q(lot__expires_at__isnull=True) | Q(lot__expires_at__gte=today),
+        product=product,
+        location__warehouse=warehouse,
+        location__is_active=True,
+        condition=StockCondition.GOOD,
+        on_hand__gt=F("reserved"),
+    ).exclude(location__kind=Location.Kind.QUARANTINE)
+
+
+def stock_available(*, product: Product, warehouse: Warehouse) -> int:
+    """Units that `stock_reserve` could reserve right now.
+
+    `stock_available(*, product, warehouse) -> int`.
+    """
+    total = reservable_stock(product=product, warehouse=warehouse).aggregate(
+        total=Sum(F("on_hand") - F("reserved"))
+    )["total"]
+    return total or 0
+
+
+def available_to_promise(
+    *, product: Product, warehouse: Warehouse, include_on_order: bool = True
+) -> int:
+    """Available now plus units on order for this warehouse (from registered suppliers of
+    "on order", see inventory.supply). `available_to_promise(*, product, warehouse,
+    include_on_order=True) -> int`."""
+    available = stock_available(product=product, warehouse=warehouse)
+    if not include_on_order:
+        return available
+    incoming = on_order_quantities(product_ids=[product.pk], warehouse_ids=[warehouse.pk])
+    return available + incoming.get((product.pk, warehouse.pk), 0)
+
+
+def reservations_for_demand(*, demand_ref: str, active_only: bool = False) -> QuerySet[Reservation]:
+    """A demand's reservations with their stock rows, oldest first."""
+    qs = Reservation.objects.filter(demand_ref=demand_ref).select_related(
+        "product", "stock__location__warehouse", "stock__lot"
+    )
+    if active_only:
+        qs = qs.filter(state__in=Reservation.ACTIVE_STATES)
+    return qs.order_by("pk")
+
+
+def stock_get(
+    *, product: Product, location: Location, lot: Lot | None = None, condition: str = "good"
+) -> Stock:
+    """The stock row for a key, or NotFound (404) naming the location."""
+    row = (
+        Stock.objects.select_related("product", "location__warehouse", "lot")
+        .filter(product=product, location=location, lot=lot, condition=condition)
+        .first()
+    )
+    if row is None:
+        lot_part = f" lot {lot.code}" if lot else ""
+        raise NotFound(
+            f"No {condition} stock of {product.sku}{lot_part} at {location}.", field="location"
+        )
+    return row
