@@ -1,1 +1,504 @@
-"""Customer orders, parcels, delivery attempts, returns (issue 7)."""
+"""Customer orders, parcels, delivery attempts, returns (issue 7).
+
+Invariants the database enforces: line quantities are positive and picked ≤ reserved ≤ ordered;
+an order's coordinates are either both set (in range, not 0,0) or both empty; its first time
+window is ordered (start < end); a partner's external reference is unique for that partner;
+tracking tokens and document references are unique. Lifecycles (tables in orders.services) are
+enforced by the services.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from core.models import Partner, TimeStampedModel
+
+
+def _coordinates_constraints(prefix: str, lat: str, lon: str) -> list[models.CheckConstraint]:
+    both_or_none = (Q(**{f"{lat}__isnull": True}) & Q(**{f"{lon}__isnull": True})) | (
+        Q(**{f"{lat}__isnull": False}) & Q(**{f"{lon}__isnull": False})
+    )
+    in_range = Q(**{f"{lat}__isnull": True}) | (
+        Q(**{f"{lat}__gte": -90, f"{lat}__lte": 90, f"{lon}__gte": -180, f"{lon}__lte": 180})
+        & ~Q(**{lat: 0, lon: 0})
+    )
+    return [
+        models.CheckConstraint(condition=both_or_none, name=f"{prefix}_coordinates_both_or_none"),
+        models.CheckConstraint(condition=in_range, name=f"{prefix}_coordinates_valid"),
+    ]
+
+
+class Customer(TimeStampedModel):
+    """The person or business receiving deliveries. `partner` is set for API-created customers."""
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="customers"
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True, help_text="Default delivery address.")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = _coordinates_constraints("customer", "latitude", "longitude")
+        indexes = [models.Index(fields=["partner", "email"], name="customer_partner_email_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderStatus(models.TextChoices):
+    NEW = "new", "New"
+    CONFIRMED = "confirmed", "Confirmed"
+    PICKED = "picked", "Picked"
+    PACKED = "packed", "Packed"
+    PLANNED = "planned", "Planned"
+    OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Priority(models.IntegerChoices):
+    LOW = 0, "Low"
+    NORMAL = 1, "Normal"
+    HIGH = 2, "High"
+    URGENT = 3, "Urgent"
+
+
+class VehicleSkill(models.TextChoices):
+    """Skills an order may require from the vehicle/driver (routing matches them)."""
+
+    REFRIGERATED = "refrigerated", "Refrigerated"
+    FROZEN = "frozen", "Frozen"
+    TWO_PERSON = "two_person", "Two-person crew"
+    TAIL_LIFT = "tail_lift", "Tail lift"
+    HAZMAT = "hazmat", "Dangerous goods"
+    ID_CHECK = "id_check", "Age/ID check"
+
+
+class PickWave(TimeStampedModel):
+    """A batch of confirmed orders of one warehouse picked together (one printable pick list)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+
+    reference = models.CharField(max_length=32, unique=True)
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse", on_delete=models.PROTECT, related_name="pick_waves"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class CustomerOrder(TimeStampedModel):
+    """A delivery order. Time windows are stored in UTC; forms show them in the warehouse's zone.
+
+    `latitude`/`longitude` empty means the order *needs a location* (geocoding failed or is not
+    configured): it can be confirmed, picked and packed, but not planned on a route.
+    """
+
+    Status = OrderStatus
+
+    reference = models.CharField(max_length=32, unique=True)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="customer_orders"
+    )
+    external_ref = models.CharField(
+        max_length=100, blank=True, help_text="The partner's own reference, unique per partner."
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse", on_delete=models.PROTECT, related_name="customer_orders"
+    )
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW)
+    is_partial = models.BooleanField(
+        default=False, help_text="Confirmed with less than ordered, on request."
+    )
+
+    address = models.TextField()
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    location_note = models.CharField(
+        max_length=300, blank=True, help_text="Why the order needs a location, when it does."
+    )
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    contact_email = models.EmailField(blank=True)
+
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    window2_start = models.DateTimeField(null=True, blank=True)
+    window2_end = models.DateTimeField(null=True, blank=True)
+    service_time_s = models.PositiveIntegerField(
+        default=300, validators=[MaxValueValidator(4 * 3600)]
+    )
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    required_skills = ArrayField(
+        models.CharField(max_length=20, choices=VehicleSkill.choices), default=list, blank=True
+    )
+    instructions = models.TextField(blank=True)
+
+    tracking_token = models.CharField(max_length=64, unique=True)
+    pick_wave = models.ForeignKey(
+        PickWave, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
+    currency = models.CharField(max_length=3, default="EUR")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="uniq_order_partner_external_ref",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_start__lt=F("window_end")), name="order_window_ordered"
+            ),
+            models.CheckConstraint(
+                condition=(Q(window2_start__isnull=True) & Q(window2_end__isnull=True))
+                | Q(window2_start__lt=F("window2_end")),
+                name="order_window2_ordered",
+            ),
+            *_coordinates_constraints("order", "latitude", "longitude"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "window_start"], name="order_status_window_idx"),
+            models.Index(fields=["warehouse", "window_start"], name="order_warehouse_window_idx"),
+            models.Index(fields=["partner", "-created_at"], name="order_partner_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def needs_location(self) -> bool:
+        return self.latitude is None or self.longitude is None
+
+    @property
+    def windows(self) -> list[tuple]:
+        """Delivery windows as (start, end) UTC datetimes, earliest first."""
+        out = [(self.window_start, self.window_end)]
+        if self.window2_start and self.window2_end:
+            out.append((self.window2_start, self.window2_end))
+        return sorted(out)
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return self.warehouse.tzinfo
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(CustomerOrder, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "inventory.Product", on_delete=models.PROTECT, related_name="order_lines"
+    )
+    quantity = models.PositiveIntegerField()
+    quantity_reserved = models.PositiveIntegerField(default=0)
+    quantity_picked = models.PositiveIntegerField(default=0)
+    quantity_delivered = models.PositiveIntegerField(default=0)
+    unit_price = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_reserved__lte=F("quantity")),
+                name="orderline_reserved_within_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_picked__lte=F("quantity_reserved")),
+                name="orderline_picked_within_reserved",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_delivered__lte=F("quantity_picked")),
+                name="orderline_delivered_within_picked",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="orderline_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.product_id}"
+
+    @property
+    def demand_ref(self) -> str:
+        """The key inventory reservations are held under for this line."""
+        return f"{self.order.reference}#{self.pk}"
+
+
+class Parcel(models.Model):
+    order = models.ForeignKey(CustomerOrder, on_delete=models.CASCADE, related_name="parcels")
+    label_code = models.CharField(max_length=48, unique=True)
+    weight_kg = models.DecimalField(max_digits=9, decimal_places=3)
+    volume_m3 = models.DecimalField(max_digits=9, decimal_places=6)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight_kg__gt=0), name="parcel_weight_positive"),
+            models.CheckConstraint(condition=Q(volume_m3__gt=0), name="parcel_volume_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label_code
+
+
+class FailureReason(models.TextChoices):
+    CUSTOMER_ABSENT = "customer_absent", "Customer absent"
+    ADDRESS_NOT_FOUND = "address_not_found", "Address not found"
+    REFUSED = "refused", "Refused by customer"
+    DAMAGED = "damaged", "Damaged"
+    NO_ACCESS = "no_access", "No access to the building"
+    OUT_OF_TIME = "out_of_time", "Ran out of time"
+    OTHER = "other", "Other"
+
+
+class DeliveryAttempt(models.Model):
+    class Outcome(models.TextChoices):
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    order = models.ForeignKey(CustomerOrder, on_delete=models.CASCADE, related_name="attempts")
+    attempted_at = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    failure_reason = models.CharField(max_length=20, choices=FailureReason.choices, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="delivered", failure_reason="")
+                | (Q(outcome="failed") & ~Q(failure_reason="")),
+                name="attempt_failure_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.outcome} @ {self.attempted_at:%Y-%m-%d %H:%M}"
+
+
+class ReturnStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    IN_TRANSIT = "in_transit", "In transit"
+    RECEIVED = "received", "Received"
+    REFUNDED = "refunded", "Refunded"
+    CLOSED = "closed", "Closed"
+
+
+class Return(TimeStampedModel):
+    """A return merchandise authorisation (RMA) against a delivered order."""
+
+    Status = ReturnStatus
+
+    class Method(models.TextChoices):
+        PICKUP = "pickup", "Pickup by us"
+        DROPOFF = "dropoff", "Drop-off at the warehouse"
+
+    class Channel(models.TextChoices):
+        DISPATCHER = "dispatcher", "Dispatcher"
+        CUSTOMER = "customer", "Customer (tracking page)"
+        PARTNER = "partner", "Partner API"
+
+    reference = models.CharField(max_length=32, unique=True)
+    order = models.ForeignKey(CustomerOrder, on_delete=models.PROTECT, related_name="returns")
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="returns"
+    )
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse", on_delete=models.PROTECT, related_name="returns"
+    )
+    status = models.CharField(
+        max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED
+    )
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    method = models.CharField(max_length=8, choices=Method.choices, default=Method.PICKUP)
+    pickup_address = models.TextField(blank=True)
+    pickup_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    pickup_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    pickup_window_start = models.DateTimeField(null=True, blank=True)
+    pickup_window_end = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=300, blank=True)
+    refund_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    note = models.TextField(blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refund_amount__isnull=True) | Q(refund_amount__gte=0),
+                name="return_refund_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                name="return_rejection_has_reason",
+            ),
+            *_coordinates_constraints("return_pickup", "pickup_latitude", "pickup_longitude"),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="return_status_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ReturnLine(models.Model):
+    class Reason(models.TextChoices):
+        DAMAGED = "damaged", "Arrived damaged"
+        DEFECTIVE = "defective", "Defective"
+        WRONG_ITEM = "wrong_item", "Wrong item"
+        NOT_AS_DESCRIBED = "not_as_described", "Not as described"
+        NO_LONGER_NEEDED = "no_longer_needed", "No longer needed"
+        OTHER = "other", "Other"
+
+    class Condition(models.TextChoices):
+        """Found on receipt: good is restocked, damaged quarantined, unusable scrapped."""
+
+        GOOD = "good", "Good (restock)"
+        DAMAGED = "damaged", "Damaged (quarantine)"
+        UNUSABLE = "unusable", "Unusable (scrap)"
+
+    ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
+    quantity = models.PositiveIntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    condition = models.CharField(max_length=10, choices=Condition.choices, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="returnline_quantity_positive"
+            ),
+            models.UniqueConstraint(fields=["ret", "order_line"], name="uniq_returnline_per_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x line {self.order_line_id}"
+
+
+class ProductReturnPolicy(models.Model):
+    """Per-product return window; products without one use settings.RETURN_WINDOW_DAYS.
+
+    Whether a product is returnable at all is `Product.is_returnable` (inventory).
+    """
+
+    product = models.OneToOneField(
+        "inventory.Product", on_delete=models.CASCADE, related_name="return_policy"
+    )
+    window_days = models.PositiveIntegerField(validators=[MaxValueValidator(3650)])
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.window_days} days"
+
+
+class OrderEvent(models.Model):
+    """One entry of an order's timeline (and of its return's timeline when `ret` is set)."""
+
+    class Type(models.TextChoices):
+        CREATED = "created", "Created"
+        LOCATION_SET = "location_set", "Location set"
+        LOCATION_NEEDED = "location_needed", "Needs a location"
+        CONFIRMED = "confirmed", "Confirmed"
+        WAVED = "waved", "Added to a pick wave"
+        PICKED = "picked", "Picked"
+        PACKED = "packed", "Packed"
+        PLANNED = "planned", "Planned on a route"
+        UNPLANNED = "unplanned", "Removed from a route"
+        OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
+        ARRIVING = "arriving", "Arriving"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Delivery failed"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        CANCELLED = "cancelled", "Cancelled"
+        RETURN_REQUESTED = "return_requested", "Return requested"
+        RETURN_APPROVED = "return_approved", "Return approved"
+        RETURN_REJECTED = "return_rejected", "Return rejected"
+        RETURN_IN_TRANSIT = "return_in_transit", "Return in transit"
+        RETURN_RECEIVED = "return_received", "Return received"
+        RETURN_REFUNDED = "return_refunded", "Return refunded"
+        RETURN_CLOSED = "return_closed", "Return closed"
+        NOTE = "note", "Note"
+
+    order = models.ForeignKey(CustomerOrder, on_delete=models.CASCADE, related_name="events")
+    ret = models.ForeignKey(
+        Return, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    type = models.CharField(max_length=24, choices=Type.choices)
+    at = models.DateTimeField(db_index=True)
+    message = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["order", "at"], name="orderevent_order_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.type} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+__all__ = [
+    "Customer",
+    "CustomerOrder",
+    "DeliveryAttempt",
+    "FailureReason",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "Parcel",
+    "PickWave",
+    "Priority",
+    "ProductReturnPolicy",
+    "Return",
+    "ReturnLine",
+    "ReturnStatus",
+    "VehicleSkill",
+]
