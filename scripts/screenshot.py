@@ -1,6 +1,6 @@
 """Screenshot a page of a running Waybill in headless Chromium, optionally signed in.
 
-    python scripts/screenshot.py http://127.0.0.1:8000/ /tmp/home.png --login dispatcher
+python scripts/screenshot.py http://127.0.0.1:8000/ /tmp/home.png --login dispatcher
 """
 
 from __future__ import annotations
