@@ -2,7 +2,7 @@ from django.urls import include, path
 
 app_name = "orders"
 
-# Customer orders and returns pages live in customer_urls.py, purchasing pages in purchasing_urls.py.
+# Customer orders and returns pages: customer_urls.py; purchasing pages: purchasing_urls.py.
 urlpatterns = [
     path("", include("orders.customer_urls")),
     path("purchasing/", include("orders.purchasing_urls")),
