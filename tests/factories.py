@@ -79,3 +79,75 @@ class LotFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"LOT-{n:04d}")
     received_at = factory.LazyFunction(timezone.now)
     expires_at = None
+
+
+# --- orders: customer orders (issue 7) --------------------------------------------------------
+# These write rows directly (no stock is reserved): fine for routing/tracking tests that only
+# need orders in a given status. Tests about stock go through orders.services.customer.
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orders.Customer"
+
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    phone = "+49 30 1234567"
+    address = "Alexanderplatz 1, 10178 Berlin"
+
+
+class CustomerOrderFactory(factory.django.DjangoModelFactory):
+    """An order 1-3 hours from now near Berlin; pass `status=` for the state you need."""
+
+    class Meta:
+        model = "orders.CustomerOrder"
+
+    reference = factory.Sequence(lambda n: f"ORD-2099-{n:06d}")
+    customer = factory.SubFactory(CustomerFactory)
+    warehouse = factory.SubFactory(WarehouseFactory)
+    address = factory.LazyAttribute(lambda o: o.customer.address)
+    latitude = factory.Sequence(lambda n: Decimal("52.500000") + Decimal(n % 50) / 1000)
+    longitude = factory.Sequence(lambda n: Decimal("13.400000") + Decimal(n % 37) / 1000)
+    window_start = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(hours=1))
+    window_end = factory.LazyAttribute(lambda o: o.window_start + timezone.timedelta(hours=2))
+    tracking_token = factory.Sequence(lambda n: f"test-token-{n:08d}-{'x' * 20}")
+    status = "packed"
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orders.OrderLine"
+
+    order = factory.SubFactory(CustomerOrderFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = 1
+
+
+# --- orders: purchasing (issue 6) --------------------------------------------------------------
+# Suppliers and prices are plain rows; purchase orders are made through orders.services.purchasing
+# in tests (see tests/orders/purchasing/conftest.py) so they carry lines, totals and timeline.
+
+
+class SupplierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orders.Supplier"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"SUP{n:03d}")
+    name = factory.LazyAttribute(lambda s: f"Supplier {s.code}")
+    contact_email = factory.LazyAttribute(lambda s: f"orders@{s.code.lower()}.example.com")
+    lead_time_days = 7
+    currency = "EUR"
+
+
+class SupplierProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orders.SupplierProduct"
+        django_get_or_create = ("supplier", "product")
+
+    supplier = factory.SubFactory(SupplierFactory)
+    product = factory.SubFactory(ProductFactory)
+    supplier_sku = factory.LazyAttribute(lambda sp: f"S-{sp.product.sku}")
+    unit_cost = factory.LazyFunction(lambda: Decimal("10.0000"))
+    pack_size = 1
+    min_order_qty = 1

@@ -1,0 +1,1 @@
+"""Orders services: customer orders and returns (customer*.py), purchasing (purchasing*.py)."""

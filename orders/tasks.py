@@ -1,0 +1,75 @@
+"""Celery tasks of the orders app: thin wrappers that load rows by id and call a service."""
+
+from celery import shared_task
+
+from orders.geocoding import GeocoderUnavailable
+
+# --- customer orders (issue 7) ----------------------------------------------------------------
+
+
+@shared_task(
+    name="orders.tasks.order_geocode",
+    acks_late=True,
+    autoretry_for=(GeocoderUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=8,
+)
+def order_geocode_task(order_id: int) -> bool:
+    """Locate an order through the configured geocoder; True when it now has coordinates.
+
+    Safe to run twice: an order that already has coordinates is left alone. Network failures
+    (GeocoderUnavailable) are retried with exponential backoff.
+    """
+    from orders.models import CustomerOrder
+    from orders.services.customer import order_geocode
+
+    order = CustomerOrder.objects.filter(pk=order_id).first()
+    if order is None:
+        return False
+    return not order_geocode(order=order).needs_location
+
+
+@shared_task(name="orders.tasks.orders_geocode_pending", acks_late=True)
+def orders_geocode_pending() -> int:
+    """Re-queue geocoding for open orders still without coordinates (after a geocoder outage)."""
+    from orders.geocoding import geocoder_configured
+    from orders.models import CustomerOrder, OrderStatus
+
+    if not geocoder_configured():
+        return 0
+    ids = list(
+        CustomerOrder.objects.filter(latitude__isnull=True)
+        .exclude(status__in=[OrderStatus.DELIVERED, OrderStatus.CANCELLED])
+        .values_list("pk", flat=True)[:500]
+    )
+    for pk in ids:
+        order_geocode_task.delay(pk)
+    return len(ids)
+
+
+# --- purchasing (issue 6) ---------------------------------------------------------------------
+
+
+@shared_task(
+    name="orders.tasks.purchasing_supplier_email",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_jitter=True,
+    max_retries=8,
+)
+def purchasing_supplier_email(po_id: int, kind: str, revision: int) -> bool:
+    """Email a purchase order (sent, amended or cancelled) to its supplier; safe to run twice."""
+    from orders.services.purchasing import purchase_order_supplier_email
+
+    return purchase_order_supplier_email(po_id=po_id, kind=kind, revision=revision)
+
+
+@shared_task(name="orders.tasks.purchasing_reorder_digest", acks_late=True)
+def purchasing_reorder_digest() -> int:
+    """Daily: email today's reorder suggestions to the purchasing role (beat schedule)."""
+    from orders.services.purchasing import reorder_digest_send
+
+    return reorder_digest_send()
