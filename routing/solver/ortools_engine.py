@@ -19,8 +19,11 @@ from .prepare import Prepared, active_matrix
 Progress = Callable[[float, float], None]  # (best cost in currency, elapsed seconds)
 FSS = routing_enums_pb2.FirstSolutionStrategy
 LSM = routing_enums_pb2.LocalSearchMetaheuristic
-# Chosen by measurement (docs/benchmarks.md, "Strategy comparison").
-DEFAULT_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
+# Chosen by measurement (docs/benchmarks.md, "Strategy comparison"). SAVINGS builds the best
+# first plans on VRPTW; with pickup-delivery pairs we keep parallel cheapest insertion, which
+# OR-Tools' own pickup-delivery examples use (we did not benchmark pairs).
+DEFAULT_FIRST_SOLUTION = "SAVINGS"
+PAIRS_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
 DEFAULT_METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
 
 
@@ -62,7 +65,7 @@ def solve_ortools(
     prepared: Prepared,
     time_limit_s: float,
     *,
-    first_solution: str = DEFAULT_FIRST_SOLUTION,
+    first_solution: str | None = None,
     metaheuristic: str = DEFAULT_METAHEURISTIC,
     initial: dict[str, list[str]] | None = None,
     progress: Progress | None = None,
@@ -77,6 +80,8 @@ def solve_ortools(
     _add_stop_rules(m)
     _add_locks(m)
 
+    if first_solution is None:
+        first_solution = PAIRS_FIRST_SOLUTION if problem.pairs else DEFAULT_FIRST_SOLUTION
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(FSS, first_solution)
     params.local_search_metaheuristic = getattr(LSM, metaheuristic)

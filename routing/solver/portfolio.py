@@ -19,6 +19,7 @@ Progress = Callable[[float, float], None]
 # Share of the budget PyVRP gets when both engines run; the rest polishes with OR-Tools from
 # PyVRP's plan. Chosen by measurement (docs/benchmarks.md, "Budget split").
 PYVRP_SHARE = 0.85
+MIN_POLISH_S = 0.1
 ENGINES = ("auto", "ortools", "pyvrp")
 
 
@@ -71,7 +72,10 @@ def solve(
                 cancel_event=cancel_event,
             )
             _add(candidates, prepared, res, "pyvrp", debug)
-        if engine == "ortools" or (engine == "auto" and not _cancelled(cancel_event)):
+        polish = engine == "auto" and not _cancelled(cancel_event)
+        if candidates and remaining() < MIN_POLISH_S:
+            polish = False  # PyVRP used the whole budget: nothing left worth building a model for
+        if engine == "ortools" or polish:
             warm = _as_initial(candidates[0]) if candidates else problem.initial_routes
             res = solve_ortools(
                 prepared,

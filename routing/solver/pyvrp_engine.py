@@ -23,6 +23,7 @@ from .prepare import Prepared, active_matrix
 from .schedule import timed_route
 
 INF = 2**62  # "no limit"; far below int64 max so PyVRP's sums cannot overflow
+INFEASIBLE = 2**63 - 1  # PyVRP's cost of an infeasible solution
 
 
 def supports(prepared: Prepared) -> str | None:
@@ -45,8 +46,14 @@ def supports(prepared: Prepared) -> str | None:
 class _Stop(StoppingCriterion):
     """Stops at the deadline or on cancellation; reports each new best cost as progress."""
 
+    # PyVRP reports int64 max while it has no feasible solution. If that lasts for this share
+    # of its budget we give up, so the OR-Tools fallback (which drops stops instead of failing)
+    # gets enough time to produce a plan.
+    GIVE_UP_SHARE = 0.4
+
     def __init__(self, limit_s: float, progress, cancel_event: threading.Event | None) -> None:
         self.deadline = time.perf_counter() + limit_s
+        self.give_up = time.perf_counter() + limit_s * self.GIVE_UP_SHARE
         self.started = time.perf_counter()
         self.progress = progress
         self.cancel_event = cancel_event
@@ -58,10 +65,11 @@ class _Stop(StoppingCriterion):
         if self.best is None or best_cost < self.best:
             self.best = best_cost
             self.trace.append((now - self.started, best_cost))
-            if self.progress and best_cost < INF:
+            if self.progress and best_cost < INFEASIBLE:
                 self.progress(best_cost / COST_UNITS, now - self.started)
         cancelled = self.cancel_event is not None and self.cancel_event.is_set()
-        return cancelled or now >= self.deadline
+        hopeless = best_cost >= INFEASIBLE and now >= self.give_up
+        return cancelled or hopeless or now >= self.deadline
 
 
 def build_data(prepared: Prepared) -> tuple[pyvrp.ProblemData, list[list[int]]]:
