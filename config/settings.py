@@ -219,3 +219,33 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Partner integration: webhooks and throttling (issue 10, docs/api.md) -----------------------
+# Deliveries to loopback/private/link-local/metadata addresses are refused unless this is on
+# (tests turn it on for their loopback receiver; never in production).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOKS_TIMEOUT_S = env.float("WEBHOOKS_TIMEOUT_S", default=15.0)
+# A send claims its delivery for this long; a worker that dies mid-request is covered by the
+# sweep once the claim lapses. Must stay above the request timeout.
+WEBHOOKS_CLAIM_S = env.int("WEBHOOKS_CLAIM_S", default=int(WEBHOOKS_TIMEOUT_S) + 30)
+WEBHOOKS_SWEEP_INTERVAL_S = env.float("WEBHOOKS_SWEEP_INTERVAL_S", default=10.0)
+WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=5)
+WEBHOOKS_SECRET_OVERLAP_HOURS = env.int("WEBHOOKS_SECRET_OVERLAP_HOURS", default=24)
+WEBHOOKS_QUEUE = env.str("WEBHOOKS_QUEUE", default="celery")
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
+    "task": "core.tasks.webhooks_sweep",
+    "schedule": WEBHOOKS_SWEEP_INTERVAL_S,
+    "options": {"queue": WEBHOOKS_QUEUE, "expires": WEBHOOKS_SWEEP_INTERVAL_S * 3},
+}
+
+# Per-key (per-user, per-IP for anonymous calls) fixed-window throttle counted atomically in Redis.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0 = use REMOTE_ADDR.
+API_TRUSTED_PROXY_COUNT = env.int("API_TRUSTED_PROXY_COUNT", default=0)
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "core.schema.AutoSchema"  # unique component names
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["core.throttling.ApiKeyRateThrottle"]
+MIDDLEWARE.append("core.throttling.RateLimitHeadersMiddleware")
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "core.schema.add_common_responses",
+]

@@ -1,6 +1,7 @@
 """OpenAPI description of our authentication (loaded by CoreConfig.ready)."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -13,3 +14,106 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "Partner API key: `Authorization: Bearer wb_<prefix>_<secret>`.",
         }
+
+
+# --- Common responses on every operation (postprocessing hook, see SPECTACULAR_SETTINGS) --------
+# Every API answer may be a problem document (401/403/429, 404 on detail routes, 400/409/422 on
+# writes) and carries the RateLimit-* headers; documenting them here once keeps endpoints added
+# later complete without each app repeating it.
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string", "nullable": True},
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+                "required": ["field", "code", "message"],
+            },
+        },
+    },
+    "required": ["type", "title", "status", "detail", "errors"],
+    "additionalProperties": True,
+}
+_RATE_HEADERS = {
+    "RateLimit-Limit": "Requests allowed in the current window.",
+    "RateLimit-Remaining": "Requests left in the current window.",
+    "RateLimit-Reset": "Seconds until the window resets.",
+}
+_DESCRIPTIONS = {
+    "400": "Invalid request (problem details naming the fields).",
+    "401": "Missing, invalid, revoked or expired API key.",
+    "403": "The key lacks the scope this operation needs.",
+    "404": "No such object for this partner.",
+    "409": "Conflict with the current state.",
+    "422": "A business rule refused the request (problem details naming the field).",
+    "429": "Too many requests: wait `Retry-After` seconds.",
+}
+_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def _problem_response(code: str) -> dict:
+    response = {
+        "description": _DESCRIPTIONS[code],
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+    if code == "429":
+        response["headers"] = {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}
+    return response
+
+
+def add_common_responses(result, generator, request, public):
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {}).setdefault("Problem", PROBLEM_SCHEMA)
+    headers = components.setdefault("headers", {})
+    for name, text in _RATE_HEADERS.items():
+        headers.setdefault(name, {"description": text, "schema": {"type": "integer"}})
+    headers.setdefault(
+        "Retry-After", {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+    )
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in _METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, response in responses.items():
+                if code.startswith("2"):
+                    response.setdefault("headers", {}).update(
+                        {n: {"$ref": f"#/components/headers/{n}"} for n in _RATE_HEADERS}
+                    )
+            codes = ["400", "401", "403", "429"]
+            if "{" in path:
+                codes.append("404")
+            if method != "get":
+                codes += ["409", "422"]
+            for code in codes:
+                responses.setdefault(code, _problem_response(code))
+    return result
+
+
+class AutoSchema(_SpectacularAutoSchema):
+    """Names nested serializers after their view (`PoApproveApi.InputSerializer` →
+    `PoApproveApiInput`) so the styleguide's per-view `InputSerializer`/`OutputSerializer`
+    classes never collide in the OpenAPI components."""
+
+    def _get_serializer_name(self, serializer, direction, bypass_extensions=False):
+        name = super()._get_serializer_name(serializer, direction, bypass_extensions)
+        cls = serializer if isinstance(serializer, type) else type(serializer)
+        qualname = getattr(cls, "__qualname__", "")
+        base = cls.__name__.removesuffix("Serializer")
+        if "." in qualname and "<locals>" not in qualname and name.endswith(base):
+            outer = qualname.rsplit(".", 1)[0].replace(".", "")
+            return name[: -len(base)] + outer + base
+        return name

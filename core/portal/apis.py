@@ -1,0 +1,375 @@
+"""Partner-facing API for API keys, webhook endpoints and the delivery log (/api/v1/).
+
+Partner keys only (staff manage partners from /partners/), with the `webhooks:manage` scope.
+Every object is looked up inside the caller's partner, so another partner's id answers 404.
+Inputs are explicit serializers: fields such as `partner`, `status` or `secret` are never read.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api_keys import api_key_revoke
+from core.idempotency import idempotent
+from core.models import ApiKey, WebhookDelivery, WebhookEndpoint
+from core.permissions import HasScope
+from core.portal import selectors, services
+from core.webhooks import (
+    event_body,
+    webhook_delivery_replay,
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_rotate_secret,
+    webhook_endpoint_send_test,
+    webhook_endpoint_update,
+)
+
+MANAGE = "webhooks:manage"
+EVENT_TYPE_PATTERN = r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"
+
+
+class PartnerKeyScope(HasScope):
+    """Only partner API keys, and only with the scope the view names (staff get 403)."""
+
+    def has_permission(self, request, view):
+        if getattr(request.user, "partner", None) is None:
+            self.message = "This endpoint is for partner API keys."
+            return False
+        return super().has_permission(request, view)
+
+
+class PartnerApi(APIView):
+    permission_classes = [PartnerKeyScope]
+    parser_classes = [JSONParser]
+    required_scopes = dict.fromkeys(("GET", "POST", "PATCH", "DELETE"), MANAGE)
+
+    @property
+    def partner(self):
+        return self.request.user.partner
+
+
+class PartnerListApi(generics.ListAPIView, PartnerApi):
+    pass
+
+
+# --- API keys -----------------------------------------------------------------------------------
+
+
+class ApiKeyOutput(serializers.Serializer):
+    id = serializers.CharField(source="prefix", help_text="The key's public id (its prefix).")
+    name = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    status = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+    def get_status(self, key) -> str:
+        if key.revoked_at:
+            return "revoked"
+        if key.expires_at and key.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+
+class ApiKeyCreatedOutput(ApiKeyOutput):
+    key = serializers.CharField(help_text="The secret key. Shown once: store it now.")
+
+
+class ApiKeyCollectionApi(PartnerListApi):
+    """List the partner's API keys, or create one (the secret is in this response only)."""
+
+    serializer_class = ApiKeyOutput
+    queryset = ApiKey.objects.none()  # for the schema; requests use get_queryset()
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=100)
+        scopes = serializers.ListField(
+            child=serializers.ChoiceField(choices=ApiKey.Scope.choices), allow_empty=True
+        )
+        expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    def get_queryset(self):
+        return selectors.partner_api_keys(partner=self.partner)
+
+    @extend_schema(
+        operation_id="api_keys_create",
+        request=InputSerializer,
+        responses={201: ApiKeyCreatedOutput},
+        examples=[
+            OpenApiExample(
+                "Read-only key",
+                value={"name": "Reporting", "scopes": ["orders:read"]},
+                request_only=True,
+            )
+        ],
+    )
+    @idempotent
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key, raw = services.partner_api_key_create(
+            partner=self.partner,
+            caller_scopes=request.user.api_key.scopes,
+            **data.validated_data,
+        )
+        key.key = raw
+        return Response(ApiKeyCreatedOutput(key).data, status=status.HTTP_201_CREATED)
+
+
+class _ApiKeyLookup(PartnerApi):
+    def _get(self, key_id):
+        return get_object_or_404(selectors.partner_api_keys(partner=self.partner), prefix=key_id)
+
+
+class ApiKeyDetailApi(_ApiKeyLookup):
+    @extend_schema(operation_id="api_keys_retrieve", responses=ApiKeyOutput)
+    def get(self, request, key_id):
+        return Response(ApiKeyOutput(self._get(key_id)).data)
+
+
+class ApiKeyRevokeApi(_ApiKeyLookup):
+    @extend_schema(operation_id="api_keys_revoke", request=None, responses=ApiKeyOutput)
+    def post(self, request, key_id):
+        """Revoke a key at once (idempotent: revoking twice keeps the first time)."""
+        return Response(ApiKeyOutput(api_key_revoke(api_key=self._get(key_id))).data)
+
+
+# --- webhook endpoints --------------------------------------------------------------------------
+
+
+class EndpointOutput(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    url = serializers.URLField()
+    description = serializers.CharField()
+    event_types = serializers.ListField(
+        child=serializers.CharField(), help_text="Event types delivered; empty means all."
+    )
+    is_active = serializers.BooleanField()
+    disabled_reason = serializers.CharField()
+    disabled_at = serializers.DateTimeField(allow_null=True)
+    previous_secret_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="While set and in the future, the old secret signs too."
+    )
+    consecutive_failures = serializers.IntegerField()
+    failing_since = serializers.DateTimeField(allow_null=True)
+    last_success_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class EndpointWithSecretOutput(EndpointOutput):
+    secret = serializers.CharField(help_text="`whsec_…` signing secret. Shown once.")
+
+
+_EVENT_TYPES = serializers.ListField(
+    child=serializers.RegexField(EVENT_TYPE_PATTERN, max_length=100),
+    required=False,
+    max_length=50,
+    help_text="Dotted lower-case event types such as `order.created`; empty = all events.",
+)
+
+
+class EndpointCollectionApi(PartnerListApi):
+    """List the partner's webhook endpoints, or register one (the secret is shown once)."""
+
+    serializer_class = EndpointOutput
+    queryset = WebhookEndpoint.objects.none()
+
+    class InputSerializer(serializers.Serializer):
+        url = serializers.URLField(max_length=2000)
+        description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        event_types = _EVENT_TYPES
+
+    def get_queryset(self):
+        return selectors.partner_webhook_endpoints(partner=self.partner)
+
+    @extend_schema(
+        operation_id="webhook_endpoints_create",
+        request=InputSerializer,
+        responses={201: EndpointWithSecretOutput},
+        examples=[
+            OpenApiExample(
+                "Order events",
+                value={
+                    "url": "https://shop.example.com/hooks/waybill",
+                    "event_types": ["order.created", "order.delivered"],
+                },
+                request_only=True,
+            )
+        ],
+    )
+    @idempotent
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint, _secret = webhook_endpoint_create(partner=self.partner, **data.validated_data)
+        return Response(EndpointWithSecretOutput(endpoint).data, status=status.HTTP_201_CREATED)
+
+
+class _EndpointLookup(PartnerApi):
+    def _get(self, endpoint_id):
+        return get_object_or_404(
+            selectors.partner_webhook_endpoints(partner=self.partner), public_id=endpoint_id
+        )
+
+
+class EndpointDetailApi(_EndpointLookup):
+    class InputSerializer(serializers.Serializer):
+        url = serializers.URLField(max_length=2000, required=False)
+        description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        event_types = _EVENT_TYPES
+        is_active = serializers.BooleanField(
+            required=False, help_text="false disables; true re-enables and clears the failures."
+        )
+
+    @extend_schema(operation_id="webhook_endpoints_retrieve", responses=EndpointOutput)
+    def get(self, request, endpoint_id):
+        return Response(EndpointOutput(self._get(endpoint_id)).data)
+
+    @extend_schema(
+        operation_id="webhook_endpoints_update", request=InputSerializer, responses=EndpointOutput
+    )
+    def patch(self, request, endpoint_id):
+        endpoint = self._get(endpoint_id)
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        endpoint = webhook_endpoint_update(endpoint=endpoint, **data.validated_data)
+        return Response(EndpointOutput(endpoint).data)
+
+    @extend_schema(operation_id="webhook_endpoints_destroy", responses={204: None})
+    def delete(self, request, endpoint_id):
+        webhook_endpoint_delete(endpoint=self._get(endpoint_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EndpointRotateSecretApi(_EndpointLookup):
+    class InputSerializer(serializers.Serializer):
+        overlap_hours = serializers.IntegerField(
+            min_value=0,
+            max_value=168,
+            required=False,
+            help_text="How long the old secret keeps signing too (default 24).",
+        )
+
+    @extend_schema(
+        operation_id="webhook_endpoints_rotate_secret",
+        request=InputSerializer,
+        responses=EndpointWithSecretOutput,
+    )
+    def post(self, request, endpoint_id):
+        """New signing secret; the old one also signs for the overlap (two signatures)."""
+        endpoint = self._get(endpoint_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        hours = data.validated_data.get("overlap_hours")
+        endpoint, _secret = webhook_endpoint_rotate_secret(
+            endpoint=endpoint, overlap=None if hours is None else timedelta(hours=hours)
+        )
+        return Response(EndpointWithSecretOutput(endpoint).data)
+
+
+# --- deliveries ---------------------------------------------------------------------------------
+
+
+class AttemptOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    url = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    duration_ms = serializers.IntegerField()
+    request_headers = serializers.DictField(child=serializers.CharField())
+    response_status = serializers.IntegerField(allow_null=True)
+    response_body = serializers.CharField(help_text="First 4 KiB of the response body.")
+    error = serializers.CharField()
+    is_manual = serializers.BooleanField()
+
+
+class DeliveryOutput(serializers.Serializer):
+    id = serializers.CharField(source="msg_id", help_text="The `webhook-id` header value.")
+    endpoint = serializers.CharField(source="endpoint.public_id")
+    event_type = serializers.CharField(source="event.type")
+    status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices)
+    attempts_count = serializers.IntegerField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    last_attempt_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class DeliveryDetailOutput(DeliveryOutput):
+    payload = serializers.SerializerMethodField(
+        help_text="The JSON body `{type, timestamp, data}`."
+    )
+    attempts = serializers.SerializerMethodField()
+
+    def get_payload(self, delivery) -> dict:
+        return json.loads(event_body(delivery.event))
+
+    @extend_schema_field(AttemptOutput(many=True))
+    def get_attempts(self, delivery) -> list[dict]:
+        return AttemptOutput(selectors.delivery_attempts(delivery=delivery), many=True).data
+
+
+class DeliveryFilter(django_filters.FilterSet):
+    endpoint = django_filters.CharFilter(field_name="endpoint__public_id")
+    status = django_filters.ChoiceFilter(choices=WebhookDelivery.Status.choices)
+    event_type = django_filters.CharFilter(field_name="event__type")
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["endpoint", "status", "event_type"]
+
+
+class DeliveryListApi(PartnerListApi):
+    """The delivery log: one row per event and endpoint, newest first."""
+
+    serializer_class = DeliveryOutput
+    queryset = WebhookDelivery.objects.none()
+    filterset_class = DeliveryFilter
+
+    def get_queryset(self):
+        return selectors.partner_webhook_deliveries(partner=self.partner)
+
+
+class _DeliveryLookup(PartnerApi):
+    def _get(self, delivery_id):
+        return get_object_or_404(
+            selectors.partner_webhook_deliveries(partner=self.partner), msg_id=delivery_id
+        )
+
+
+class DeliveryDetailApi(_DeliveryLookup):
+    @extend_schema(operation_id="webhook_deliveries_retrieve", responses=DeliveryDetailOutput)
+    def get(self, request, delivery_id):
+        return Response(DeliveryDetailOutput(self._get(delivery_id)).data)
+
+
+class DeliveryReplayApi(_DeliveryLookup):
+    @extend_schema(
+        operation_id="webhook_deliveries_replay", request=None, responses={202: DeliveryOutput}
+    )
+    def post(self, request, delivery_id):
+        """Send again now: same `webhook-id`, fresh timestamp and signature."""
+        delivery = webhook_delivery_replay(delivery=self._get(delivery_id))
+        return Response(DeliveryOutput(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+class EndpointTestApi(_EndpointLookup):
+    @extend_schema(
+        operation_id="webhook_endpoints_test", request=None, responses={202: DeliveryOutput}
+    )
+    def post(self, request, endpoint_id):
+        """Queue a `webhook.test` event to this endpoint only."""
+        delivery = webhook_endpoint_send_test(endpoint=self._get(endpoint_id))
+        return Response(DeliveryOutput(delivery).data, status=status.HTTP_202_ACCEPTED)

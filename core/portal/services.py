@@ -1,0 +1,102 @@
+"""Writes behind the partner portal and the staff partner pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from core.api_keys import api_key_create
+from core.exceptions import ValidationFailed
+from core.models import ApiKey, Partner, PartnerAccess, PartnerMembership
+
+
+def partner_allowed_scopes(*, partner: Partner) -> list[str]:
+    access = PartnerAccess.objects.filter(partner=partner).first()
+    return sorted(access.allowed_scopes) if access else []
+
+
+@transaction.atomic
+def partner_create(
+    *, code: str, name: str, contact_email: str = "", allowed_scopes: list[str] = ()
+) -> Partner:
+    """Create a partner with the scopes its own keys may hold (staff only)."""
+    if Partner.objects.filter(code=code).exists():
+        raise ValidationFailed(f"A partner with code '{code}' already exists.", field="code")
+    partner = Partner.objects.create(code=code, name=name, contact_email=contact_email)
+    partner_scopes_set(partner=partner, allowed_scopes=list(allowed_scopes))
+    return partner
+
+
+@transaction.atomic
+def partner_scopes_set(*, partner: Partner, allowed_scopes: list[str]) -> PartnerAccess:
+    """Grant exactly these scopes; existing keys lose any scope no longer granted."""
+    unknown = sorted(set(allowed_scopes) - set(ApiKey.Scope.values))
+    if unknown:
+        raise ValidationFailed(f"Unknown scopes: {', '.join(unknown)}.", field="allowed_scopes")
+    granted = sorted(set(allowed_scopes))
+    access, _ = PartnerAccess.objects.select_for_update().get_or_create(partner=partner)
+    access.allowed_scopes = granted
+    access.save()
+    for key in ApiKey.objects.select_for_update().filter(partner=partner):
+        kept = sorted(set(key.scopes) & set(granted))
+        if kept != sorted(key.scopes):
+            key.scopes = kept
+            key.save(update_fields=["scopes", "updated_at"])
+    return access
+
+
+@transaction.atomic
+def api_key_scopes_set(*, api_key: ApiKey, scopes: list[str]) -> ApiKey:
+    """Staff set a key's scopes; they must lie within the partner's grant."""
+    granted = set(partner_allowed_scopes(partner=api_key.partner))
+    outside = sorted(set(scopes) - granted)
+    if outside:
+        raise ValidationFailed(
+            f"Not granted to {api_key.partner.name}: {', '.join(outside)}. Grant them first.",
+            field="scopes",
+        )
+    api_key.scopes = sorted(set(scopes))
+    api_key.save(update_fields=["scopes", "updated_at"])
+    return api_key
+
+
+def partner_api_key_create(
+    *,
+    partner: Partner,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime | None = None,
+    created_by=None,
+    caller_scopes: list[str] | None = None,
+) -> tuple[ApiKey, str]:
+    """A partner creates its own key: scopes within its grant (and within the calling key's)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("A name is required.", field="name")
+    limit = set(partner_allowed_scopes(partner=partner))
+    if caller_scopes is not None:
+        limit &= set(caller_scopes)
+    outside = sorted(set(scopes) - limit)
+    if outside:
+        raise ValidationFailed(
+            f"These scopes are not available to you: {', '.join(outside)}.", field="scopes"
+        )
+    return api_key_create(
+        partner=partner, name=name, scopes=scopes, expires_at=expires_at, created_by=created_by
+    )
+
+
+@transaction.atomic
+def partner_member_add(
+    *, partner: Partner, username: str, email: str, password: str, role: str
+) -> PartnerMembership:
+    """Create a portal user for a partner (staff only); a user belongs to one partner."""
+    if role not in PartnerMembership.Role.values:
+        raise ValidationFailed(f"Unknown role '{role}'.", field="role")
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed(f"The username '{username}' is taken.", field="username")
+    user = User.objects.create_user(username=username, email=email, password=password)
+    return PartnerMembership.objects.create(user=user, partner=partner, role=role)
