@@ -71,7 +71,9 @@ def solve_ortools(
     progress: Progress | None = None,
     cancel_event: threading.Event | None = None,
 ) -> EngineResult | None:
-    """Build and solve; None when OR-Tools finds no solution within the limit."""
+    """Build and solve; None when OR-Tools finds no solution within the limit. The limit
+    covers model building too (large matrices take a few seconds to hand over)."""
+    deadline = time.perf_counter() + time_limit_s
     m = _Model(prepared)
     problem, routing, manager = prepared.problem, m.routing, m.manager
     _add_costs(m)
@@ -85,7 +87,7 @@ def solve_ortools(
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(FSS, first_solution)
     params.local_search_metaheuristic = getattr(LSM, metaheuristic)
-    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))  # refined below
     started = time.perf_counter()
     trace: list[tuple[float, float]] = []
 
@@ -101,6 +103,8 @@ def solve_ortools(
     if cancel_event is not None and cancel_event.is_set():
         return None
     routing.CloseModelWithParameters(params)
+    left_ms = int((deadline - time.perf_counter()) * 1000)
+    params.time_limit.FromMilliseconds(max(1, left_ms))
     assignment = None
     if initial:
         routes = [
@@ -110,6 +114,10 @@ def solve_ortools(
         if start is not None:
             assignment = routing.SolveFromAssignmentWithParameters(start, params)
     if assignment is None:
+        left_ms = int((deadline - time.perf_counter()) * 1000)
+        if left_ms <= 0:
+            return None
+        params.time_limit.FromMilliseconds(left_ms)
         assignment = routing.SolveWithParameters(params)
     if assignment is None:
         return None
