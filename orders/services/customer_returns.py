@@ -1,0 +1,457 @@
+"""Returns (RMA): request checked against the policy, pickup or drop-off, receipt, refund.
+
+Lifecycle (RETURN_TRANSITIONS):
+
+    requested → approved | rejected
+    approved → in_transit (picked up) → received → refunded → closed
+    approved → received (dropped off at the warehouse);  received → closed (nothing to refund)
+
+Policy (return_policy_violations): the order was delivered; each product is returnable
+(`Product.is_returnable`); the request is within the return window (ProductReturnPolicy or
+settings.RETURN_WINDOW_DAYS, counted from delivery); quantity ≤ delivered - already returned
+(returns not rejected). Quantity errors are bad input (422, nothing written). A policy refusal
+is a 422 naming the reason too — unless the dispatcher asks to record it, then the return is
+saved as rejected with that reason.
+
+On receipt each line's condition decides: good → restocked (inventory `stock_return`, good, to
+the warehouse's returns or storage location), damaged → quarantined, unusable → booked into
+quarantine and scrapped. The refund amount is recorded (default: returned units x unit price).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from core.exceptions import Conflict, ValidationFailed, assert_transition
+from core.references import reference_next
+from inventory.models import Location, StockCondition
+from inventory.services import stock_return, stock_scrap
+from orders.models import (
+    CustomerOrder,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    ProductReturnPolicy,
+    Return,
+    ReturnLine,
+    ReturnStatus,
+)
+from orders.services.customer import _user, coordinates_clean, order_event_add
+
+R = ReturnStatus
+RETURN_TRANSITIONS: dict[str, set[str]] = {
+    R.REQUESTED: {R.APPROVED, R.REJECTED},
+    R.APPROVED: {R.IN_TRANSIT, R.RECEIVED, R.REJECTED},
+    R.IN_TRANSIT: {R.RECEIVED},
+    R.RECEIVED: {R.REFUNDED, R.CLOSED},
+    R.REFUNDED: {R.CLOSED},
+    R.REJECTED: set(),
+    R.CLOSED: set(),
+}
+
+
+def return_window_days(product) -> int:
+    policy = ProductReturnPolicy.objects.filter(product=product).first()
+    if policy is not None:
+        return policy.window_days
+    return int(getattr(settings, "RETURN_WINDOW_DAYS", 30))
+
+
+def returned_quantities(*, order: CustomerOrder) -> dict[int, int]:
+    """Units per order line already in a return that was not rejected."""
+    rows = (
+        ReturnLine.objects.filter(order_line__order=order)
+        .exclude(ret__status=R.REJECTED)
+        .values("order_line")
+        .annotate(total=Sum("quantity"))
+    )
+    return {row["order_line"]: row["total"] for row in rows}
+
+
+def _lines_clean(*, order: CustomerOrder, lines: list[dict]) -> list[tuple[OrderLine, int, str]]:
+    """Bad input (unknown line, quantity ≤ 0 or above what is left to return) → 422."""
+    if not lines:
+        raise ValidationFailed("Say which items are returned.", field="lines", code="required")
+    order_lines = {line.pk: line for line in order.lines.select_related("product")}
+    already = returned_quantities(order=order)
+    seen: set[int] = set()
+    out = []
+    for index, item in enumerate(lines):
+        line = item.get("order_line")
+        line_id = line.pk if isinstance(line, OrderLine) else item.get("order_line_id", line)
+        line = order_lines.get(line_id)
+        if line is None:
+            raise ValidationFailed(
+                "This line is not part of the order.",
+                field=f"lines[{index}].order_line",
+                code="not_found",
+            )
+        if line.pk in seen:
+            raise ValidationFailed(
+                "Each order line appears once.", field=f"lines[{index}].order_line"
+            )
+        seen.add(line.pk)
+        quantity = item.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+            raise ValidationFailed(
+                "The quantity must be a whole number above 0.",
+                field=f"lines[{index}].quantity",
+                code="min_value",
+            )
+        left = line.quantity_delivered - already.get(line.pk, 0)
+        if quantity > left:
+            raise ValidationFailed(
+                f"Only {left} of {line.product.sku} can still be returned "
+                f"({line.quantity_delivered} delivered, "
+                f"{already.get(line.pk, 0)} already returned).",
+                field=f"lines[{index}].quantity",
+                code="more_than_delivered",
+            )
+        reason = item.get("reason") or ""
+        if reason not in ReturnLine.Reason.values:
+            raise ValidationFailed(
+                f"Give a reason: one of {', '.join(ReturnLine.Reason.values)}.",
+                field=f"lines[{index}].reason",
+            )
+        out.append((line, quantity, reason))
+    return out
+
+
+def return_policy_violations(
+    *, order: CustomerOrder, lines: list[tuple[OrderLine, int, str]], now: datetime | None = None
+) -> list[dict]:
+    """Policy reasons (returnable, window) per line as `{field, code, message}`; [] = approve."""
+    now = now or timezone.now()
+    delivered_at = order.delivered_at or now
+    out = []
+    for index, (line, _quantity, _reason) in enumerate(lines):
+        product = line.product
+        if not product.is_returnable:
+            out.append(
+                {
+                    "field": f"lines[{index}].order_line",
+                    "code": "not_returnable",
+                    "message": f"{product.sku} ({product.name}) cannot be returned.",
+                }
+            )
+            continue
+        days = return_window_days(product)
+        deadline = delivered_at + timedelta(days=days)
+        if now > deadline:
+            out.append(
+                {
+                    "field": f"lines[{index}].order_line",
+                    "code": "return_window_closed",
+                    "message": f"{product.sku} could be returned within {days} days of delivery, "
+                    f"until {timezone.localtime(deadline):%Y-%m-%d}.",
+                }
+            )
+    return out
+
+
+@transaction.atomic
+def return_request(
+    *,
+    order: CustomerOrder,
+    lines: list[dict],
+    channel: str,
+    method: str = Return.Method.PICKUP,
+    pickup_address: str = "",
+    pickup_latitude=None,
+    pickup_longitude=None,
+    pickup_window_start: datetime | None = None,
+    pickup_window_end: datetime | None = None,
+    note: str = "",
+    record_rejection: bool = False,
+    user=None,
+    now: datetime | None = None,
+) -> Return:
+    """Request a return of delivered items and decide it by policy at once.
+
+    `lines`: `{order_line: OrderLine | order_line_id: int, quantity: int, reason: str}`.
+    Within policy → approved (pickup returns then appear for routing). Outside policy →
+    ValidationFailed (422, code `return_policy`, nothing written), or with
+    `record_rejection=True` a rejected return carrying the policy reason.
+    """
+    if channel not in Return.Channel.values:
+        raise ValidationFailed("Unknown channel.", field="channel")
+    if method not in Return.Method.values:
+        raise ValidationFailed(f"Use one of {', '.join(Return.Method.values)}.", field="method")
+    order = CustomerOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    if order.status != OrderStatus.DELIVERED:
+        raise Conflict(
+            f"Only delivered orders can be returned; {order.reference} is "
+            f"{order.get_status_display().lower()}.",
+            field="order",
+            code="not_delivered",
+        )
+    clean = _lines_clean(order=order, lines=lines)
+    coordinates = coordinates_clean(pickup_latitude, pickup_longitude, prefix="pickup_")
+    if method == Return.Method.PICKUP:
+        pickup_address = (pickup_address or "").strip() or order.address
+        if coordinates is None and order.latitude is not None:
+            coordinates = (order.latitude, order.longitude)
+    if (pickup_window_start is None) != (pickup_window_end is None) or (
+        pickup_window_start and pickup_window_start >= pickup_window_end
+    ):
+        raise ValidationFailed(
+            "The pickup window needs a start before its end.", field="pickup_window_end"
+        )
+    violations = return_policy_violations(order=order, lines=clean, now=now)
+    if violations and not record_rejection:
+        raise ValidationFailed(
+            "The return policy refuses this request: " + " ".join(v["message"] for v in violations),
+            code="return_policy",
+            errors=violations,
+        )
+    ret = Return.objects.create(
+        reference=reference_next(prefix="RMA"),
+        order=order,
+        partner=order.partner,
+        warehouse=order.warehouse,
+        channel=channel,
+        method=method,
+        pickup_address=pickup_address if method == Return.Method.PICKUP else "",
+        pickup_latitude=coordinates[0] if coordinates and method == "pickup" else None,
+        pickup_longitude=coordinates[1] if coordinates and method == "pickup" else None,
+        pickup_window_start=pickup_window_start,
+        pickup_window_end=pickup_window_end,
+        note=(note or "").strip(),
+        currency=order.currency,
+        created_by=_user(user),
+    )
+    ReturnLine.objects.bulk_create(
+        [
+            ReturnLine(ret=ret, order_line=line, quantity=quantity, reason=reason)
+            for line, quantity, reason in clean
+        ]
+    )
+    units = sum(q for _, q, _ in clean)
+    order_event_add(
+        order=order,
+        ret=ret,
+        type=OrderEvent.Type.RETURN_REQUESTED,
+        message=f"Return {ret.reference} requested for {units} unit(s) ({channel}).",
+        user=user,
+    )
+    if violations:
+        _return_move(
+            ret, R.REJECTED, rejection_reason=" ".join(v["message"] for v in violations)[:300]
+        )
+        order_event_add(
+            order=order,
+            ret=ret,
+            type=OrderEvent.Type.RETURN_REJECTED,
+            message=ret.rejection_reason,
+            data={"violations": [v["code"] for v in violations]},
+            user=user,
+        )
+    else:
+        _return_move(ret, R.APPROVED)
+        order_event_add(
+            order=order,
+            ret=ret,
+            type=OrderEvent.Type.RETURN_APPROVED,
+            message="Within the return policy: "
+            + ("a pickup will be planned." if method == "pickup" else "drop off at the warehouse."),
+            user=user,
+        )
+    return ret
+
+
+def _return_move(ret: Return, target: str, **fields) -> None:
+    assert_transition(RETURN_TRANSITIONS, current=ret.status, target=target, what="return")
+    ret.status = target
+    for name, value in fields.items():
+        setattr(ret, name, value)
+    ret.save(update_fields=["status", "updated_at", *fields])
+
+
+def _locked(ret: Return) -> Return:
+    return (
+        Return.objects.select_for_update(of=("self",))
+        .select_related("order__partner", "warehouse")
+        .get(pk=ret.pk)
+    )
+
+
+@transaction.atomic
+def return_reject(*, ret: Return, reason: str, user=None) -> Return:
+    """A dispatcher refuses a requested/approved (not yet received) return, with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Say why the return is rejected.", field="reason", code="required")
+    ret = _locked(ret)
+    _return_move(ret, R.REJECTED, rejection_reason=reason[:300])
+    order_event_add(
+        order=ret.order, ret=ret, type=OrderEvent.Type.RETURN_REJECTED, message=reason, user=user
+    )
+    return ret
+
+
+@transaction.atomic
+def return_in_transit(*, ret: Return, user=None) -> Return:
+    """approved → in_transit: the items were picked up (routing/tracking call this)."""
+    ret = _locked(ret)
+    if ret.status == R.IN_TRANSIT:
+        return ret
+    _return_move(ret, R.IN_TRANSIT)
+    order_event_add(
+        order=ret.order,
+        ret=ret,
+        type=OrderEvent.Type.RETURN_IN_TRANSIT,
+        message="Picked up, on the way to the warehouse.",
+        user=user,
+    )
+    return ret
+
+
+def _location_for(ret: Return, kinds: list[str], what: str) -> Location:
+    for kind in kinds:
+        location = (
+            Location.objects.filter(warehouse=ret.warehouse, kind=kind, is_active=True)
+            .select_related("warehouse")
+            .order_by("code")
+            .first()
+        )
+        if location is not None:
+            return location
+    raise ValidationFailed(
+        f"Warehouse {ret.warehouse.code} has no active {what} location.",
+        field="conditions",
+        code="no_location",
+    )
+
+
+@transaction.atomic
+def return_receive(
+    *,
+    ret: Return,
+    conditions: dict[int, str],
+    refund_amount=None,
+    user=None,
+) -> Return:
+    """approved/in_transit → received: book each line into stock by its condition.
+
+    `conditions` maps each ReturnLine pk to good | damaged | unusable (every line needs one).
+    good → `stock_return(condition="good")` into the returns (or storage) location; damaged →
+    quarantined stock in the quarantine location; unusable → returned to quarantine then scrapped
+    (ledger `return` + `scrap`). Records the refund amount (default units x unit price).
+    """
+    ret = _locked(ret)
+    assert_transition(RETURN_TRANSITIONS, current=ret.status, target=R.RECEIVED, what="return")
+    lines = list(ret.lines.select_related("order_line__product").order_by("pk"))
+    for index, line in enumerate(lines):
+        condition = conditions.get(line.pk) or conditions.get(str(line.pk))
+        if condition not in ReturnLine.Condition.values:
+            raise ValidationFailed(
+                f"Give the condition of {line.order_line.product.sku}: "
+                f"{', '.join(ReturnLine.Condition.values)}.",
+                field=f"lines[{index}].condition",
+                code="required",
+            )
+        line.condition = condition
+    refund = _refund_clean(refund_amount, lines)
+    restock = quarantine = None
+    for line in lines:
+        product = line.order_line.product
+        reference = ret.reference
+        if line.condition == ReturnLine.Condition.GOOD:
+            restock = restock or _location_for(
+                ret, [Location.Kind.RETURNS, Location.Kind.STORAGE], "returns or storage"
+            )
+            stock_return(
+                product=product,
+                location=restock,
+                quantity=line.quantity,
+                condition=StockCondition.GOOD,
+                reference=reference,
+                user=_user(user),
+                reason="Customer return, good condition",
+            )
+        else:
+            quarantine = quarantine or _location_for(ret, [Location.Kind.QUARANTINE], "quarantine")
+            row = stock_return(
+                product=product,
+                location=quarantine,
+                quantity=line.quantity,
+                condition=StockCondition.QUARANTINED
+                if line.condition == ReturnLine.Condition.DAMAGED
+                else StockCondition.DAMAGED,
+                reference=reference,
+                user=_user(user),
+                reason=f"Customer return, {line.condition}",
+            )
+            if line.condition == ReturnLine.Condition.UNUSABLE:
+                stock_scrap(
+                    stock=row,
+                    quantity=line.quantity,
+                    reason=f"Returned unusable ({ret.reference})",
+                    reference=reference,
+                    user=_user(user),
+                )
+    ReturnLine.objects.bulk_update(lines, ["condition"])
+    _return_move(ret, R.RECEIVED, received_at=timezone.now(), refund_amount=refund)
+    summary = {
+        c: sum(line.quantity for line in lines if line.condition == c)
+        for c in ReturnLine.Condition.values
+    }
+    order_event_add(
+        order=ret.order,
+        ret=ret,
+        type=OrderEvent.Type.RETURN_RECEIVED,
+        message=f"Received: {summary['good']} restocked, {summary['damaged']} quarantined, "
+        f"{summary['unusable']} scrapped; refund {refund} {ret.currency}.",
+        data={"conditions": summary, "refund_amount": refund},
+        user=user,
+    )
+    return ret
+
+
+def _refund_clean(value, lines: list[ReturnLine]) -> Decimal:
+    if value is None or value == "":
+        return sum(
+            (line.quantity * line.order_line.unit_price for line in lines), Decimal("0")
+        ).quantize(Decimal("0.01"))
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed("Enter an amount.", field="refund_amount") from None
+    if not amount.is_finite() or amount < 0:
+        raise ValidationFailed("The refund cannot be negative.", field="refund_amount")
+    return amount
+
+
+@transaction.atomic
+def return_refund(*, ret: Return, amount=None, user=None) -> Return:
+    """received → refunded (the amount recorded at receipt unless a new one is given)."""
+    ret = _locked(ret)
+    assert_transition(RETURN_TRANSITIONS, current=ret.status, target=R.REFUNDED, what="return")
+    refund = ret.refund_amount if amount is None else _refund_clean(amount, [])
+    _return_move(ret, R.REFUNDED, refund_amount=refund)
+    order_event_add(
+        order=ret.order,
+        ret=ret,
+        type=OrderEvent.Type.RETURN_REFUNDED,
+        message=f"Refunded {refund} {ret.currency}.",
+        data={"refund_amount": refund},
+        user=user,
+    )
+    return ret
+
+
+@transaction.atomic
+def return_close(*, ret: Return, user=None) -> Return:
+    """received/refunded → closed."""
+    ret = _locked(ret)
+    _return_move(ret, R.CLOSED)
+    order_event_add(
+        order=ret.order, ret=ret, type=OrderEvent.Type.RETURN_CLOSED, message="Closed.", user=user
+    )
+    return ret
