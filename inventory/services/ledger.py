@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -16,8 +17,9 @@ from inventory.models import Location, Lot, Product, Stock, StockCondition, Stoc
 
 
 def acting_user(user):
-    """Services accept a request's user as is; anonymous callers are recorded as nobody."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    """Services accept a request's user as is; anonymous callers and partner API keys (which
+    are not users) are recorded as nobody."""
+    if not isinstance(user, get_user_model()) or not user.is_authenticated:
         return None
     return user
 

@@ -1,0 +1,365 @@
+"""Stock rows and stock operations (receive, transfer, adjust/count, condition change, scrap).
+
+Each POST parses its input (400 naming the field), calls one service (409/422 naming the field)
+and honours `Idempotency-Key`.
+"""
+
+from django.db import transaction
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.exceptions import InsufficientStock, ValidationFailed
+from core.idempotency import idempotent
+from inventory.apis.access import InventoryAccess
+from inventory.filters import StockFilter, StockMoveFilter
+from inventory.models import Location, Lot, Product, Stock, StockCondition, StockMove
+from inventory.services import (
+    stock_adjust,
+    stock_condition_change,
+    stock_count,
+    stock_receive,
+    stock_row_ensure,
+    stock_scrap,
+    stock_transfer,
+)
+
+
+class StockOutputSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku")
+    product_name = serializers.CharField(source="product.name")
+    warehouse = serializers.CharField(source="location.warehouse.code")
+    location = serializers.IntegerField(source="location_id")
+    location_code = serializers.CharField(source="location.code")
+    location_kind = serializers.CharField(source="location.kind")
+    lot = serializers.CharField(source="lot.code", allow_null=True, default=None)
+    expires_at = serializers.DateField(source="lot.expires_at", allow_null=True, default=None)
+    available = serializers.IntegerField()
+
+    class Meta:
+        model = Stock
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "warehouse",
+            "location",
+            "location_code",
+            "location_kind",
+            "lot",
+            "expires_at",
+            "condition",
+            "on_hand",
+            "reserved",
+            "available",
+            "received_at",
+            "updated_at",
+        ]
+
+
+class MoveOutputSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku")
+    lot = serializers.CharField(source="lot.code", allow_null=True, default=None)
+    user = serializers.CharField(source="user.username", allow_null=True, default=None)
+
+    class Meta:
+        model = StockMove
+        fields = [
+            "id",
+            "kind",
+            "product",
+            "lot",
+            "from_stock",
+            "to_stock",
+            "from_location",
+            "to_location",
+            "from_condition",
+            "to_condition",
+            "quantity",
+            "unit_cost",
+            "reference",
+            "reason",
+            "user",
+            "created_at",
+        ]
+
+
+class StockListApi(InventoryAccess, generics.ListAPIView):
+    """Stock rows with something on hand; filter by product (SKU), warehouse (code), location
+    (id), location_kind, condition, lot, q (search)."""
+
+    serializer_class = StockOutputSerializer
+    filterset_class = StockFilter
+
+    def get_queryset(self):
+        return Stock.objects.filter(on_hand__gt=0).select_related(
+            "product", "location__warehouse", "lot"
+        )
+
+
+class StockMoveListApi(InventoryAccess, generics.ListAPIView):
+    """The ledger, newest first; filter by product, kind, warehouse, location, reference, user,
+    date_from, date_to."""
+
+    serializer_class = MoveOutputSerializer
+    filterset_class = StockMoveFilter
+
+    def get_queryset(self):
+        return StockMove.objects.select_related("product", "lot", "user")
+
+
+def _product(sku: str) -> Product:
+    product = Product.objects.filter(sku=sku).first()
+    if product is None:
+        raise ValidationFailed(f"Unknown product '{sku}'.", field="product", code="not_found")
+    return product
+
+
+def _location(pk: int, field: str) -> Location:
+    location = Location.objects.select_related("warehouse").filter(pk=pk).first()
+    if location is None:
+        raise ValidationFailed(f"Unknown location {pk}.", field=field, code="not_found")
+    return location
+
+
+def _lot(product: Product, code: str | None) -> Lot | None:
+    if not code:
+        return None
+    lot = Lot.objects.filter(product=product, code=code).first()
+    if lot is None:
+        other = Lot.objects.filter(code=code).select_related("product").first()
+        message = (
+            f"Lot {code} belongs to {other.product.sku}, not {product.sku}."
+            if other
+            else f"No lot {code} of {product.sku}."
+        )
+        raise ValidationFailed(message, field="lot")
+    return lot
+
+
+def stock_row_resolve(data: dict, *, location_field: str = "location", create: bool = False):
+    """The stock row a request names by product, location, lot and condition."""
+    product = _product(data["product"])
+    location = _location(data[location_field], location_field)
+    lot = _lot(product, data.get("lot"))
+    condition = data.get("condition") or StockCondition.GOOD
+    if create:
+        return stock_row_ensure(product=product, location=location, lot=lot, condition=condition)
+    row = (
+        Stock.objects.select_related("product", "location__warehouse", "lot")
+        .filter(product=product, location=location, lot=lot, condition=condition)
+        .first()
+    )
+    if row is None:
+        raise InsufficientStock(
+            f"There is no {condition} stock of {product.sku} at {location}.",
+            field=location_field,
+            extra={"available": 0},
+        )
+    return row
+
+
+class _StockKey(serializers.Serializer):
+    product = serializers.CharField(max_length=64, help_text="SKU")
+    location = serializers.IntegerField(min_value=1, help_text="Location id")
+    lot = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    condition = serializers.ChoiceField(choices=StockCondition.choices, default="good")
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+def _stock_data(stock: Stock) -> dict:
+    stock = Stock.objects.select_related("product", "location__warehouse", "lot").get(pk=stock.pk)
+    return StockOutputSerializer(stock).data
+
+
+def _last_move(stock: Stock) -> dict | None:
+    move = (
+        StockMove.objects.filter(Q(to_stock=stock) | Q(from_stock=stock))
+        .select_related("product", "lot", "user")
+        .order_by("-id")
+        .first()
+    )
+    return MoveOutputSerializer(move).data if move else None
+
+
+class StockReceiveApi(InventoryAccess, APIView):
+    """Receive units into a location (lot and expiry optional; a perishable gets a lot)."""
+
+    class InputSerializer(serializers.Serializer):
+        product = serializers.CharField(max_length=64, help_text="SKU")
+        location = serializers.IntegerField(min_value=1)
+        quantity = serializers.IntegerField(min_value=1)
+        condition = serializers.ChoiceField(choices=StockCondition.choices, default="good")
+        lot = serializers.CharField(max_length=64, required=False, allow_blank=True)
+        expires_at = serializers.DateField(required=False, allow_null=True)
+        unit_cost = serializers.DecimalField(
+            max_digits=12, decimal_places=4, min_value=0, required=False, allow_null=True
+        )
+        reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses={201: StockOutputSerializer})
+    @idempotent
+    def post(self, request):
+        data = self._validated(request)
+        with transaction.atomic():
+            product = _product(data["product"])
+            stock = stock_receive(
+                product=product,
+                location=_location(data["location"], "location"),
+                quantity=data["quantity"],
+                condition=data["condition"],
+                lot_code=data.get("lot") or None,
+                expires_at=data.get("expires_at"),
+                unit_cost=data.get("unit_cost"),
+                reference=data.get("reference", ""),
+                reason=data.get("reason", ""),
+                user=request.user,
+            )
+        return Response(
+            {"stock": _stock_data(stock), "move": _last_move(stock)}, status=status.HTTP_201_CREATED
+        )
+
+    def _validated(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class StockTransferApi(InventoryAccess, APIView):
+    """Move unreserved units to another location (another warehouse only when
+    `between_warehouses` is true)."""
+
+    class InputSerializer(_StockKey):
+        to_location = serializers.IntegerField(min_value=1)
+        quantity = serializers.IntegerField(min_value=1)
+        between_warehouses = serializers.BooleanField(default=False)
+        reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={201: StockOutputSerializer})
+    @idempotent
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic():
+            source = stock_row_resolve(data)
+            target = stock_transfer(
+                stock=source,
+                to_location=_location(data["to_location"], "to_location"),
+                quantity=data["quantity"],
+                between_warehouses=data["between_warehouses"],
+                reason=data["reason"],
+                reference=data["reference"],
+                user=request.user,
+            )
+        return Response(
+            {"from": _stock_data(source), "to": _stock_data(target), "move": _last_move(target)},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class StockAdjustApi(InventoryAccess, APIView):
+    """Adjust by `delta` (with a reason) or book a cycle count with `counted`; exactly one."""
+
+    class InputSerializer(_StockKey):
+        delta = serializers.IntegerField(required=False)
+        counted = serializers.IntegerField(required=False, min_value=0)
+        reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+        def validate(self, attrs):
+            if ("delta" in attrs) == ("counted" in attrs):
+                raise serializers.ValidationError(
+                    {"delta": "Give either delta (an adjustment) or counted (a cycle count)."}
+                )
+            return attrs
+
+    @extend_schema(request=InputSerializer, responses={201: StockOutputSerializer})
+    @idempotent
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic():
+            if "counted" in data:
+                row = stock_row_resolve(data, create=True)
+                stock = stock_count(
+                    stock=row,
+                    counted=data["counted"],
+                    reason=data["reason"],
+                    reference=data["reference"],
+                    user=request.user,
+                )
+            else:
+                row = stock_row_resolve(data, create=data["delta"] > 0)
+                stock = stock_adjust(
+                    stock=row,
+                    delta=data["delta"],
+                    reason=data["reason"],
+                    reference=data["reference"],
+                    user=request.user,
+                )
+        return Response(
+            {"stock": _stock_data(stock), "move": _last_move(stock)}, status=status.HTTP_201_CREATED
+        )
+
+
+class StockConditionChangeApi(InventoryAccess, APIView):
+    """Re-grade unreserved units (e.g. good → quarantined), optionally into another location."""
+
+    class InputSerializer(_StockKey):
+        to_condition = serializers.ChoiceField(choices=StockCondition.choices)
+        to_location = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+        quantity = serializers.IntegerField(min_value=1)
+        reason = serializers.CharField(max_length=300)
+
+    @extend_schema(request=InputSerializer, responses={201: StockOutputSerializer})
+    @idempotent
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic():
+            source = stock_row_resolve(data)
+            to_location = data.get("to_location")
+            target = stock_condition_change(
+                stock=source,
+                to_condition=data["to_condition"],
+                to_location=_location(to_location, "to_location") if to_location else None,
+                quantity=data["quantity"],
+                reason=data["reason"],
+                reference=data["reference"],
+                user=request.user,
+            )
+        return Response(
+            {"from": _stock_data(source), "to": _stock_data(target), "move": _last_move(target)},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class StockScrapApi(InventoryAccess, APIView):
+    """Write off unreserved units with a reason."""
+
+    class InputSerializer(_StockKey):
+        quantity = serializers.IntegerField(min_value=1)
+        reason = serializers.CharField(max_length=300)
+
+    @extend_schema(request=InputSerializer, responses={201: StockOutputSerializer})
+    @idempotent
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic():
+            stock = stock_scrap(
+                stock=stock_row_resolve(data),
+                quantity=data["quantity"],
+                reason=data["reason"],
+                reference=data["reference"],
+                user=request.user,
+            )
+        return Response(
+            {"stock": _stock_data(stock), "move": _last_move(stock)}, status=status.HTTP_201_CREATED
+        )
