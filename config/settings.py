@@ -249,3 +249,20 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "core.schema.add_common_responses",
 ]
+
+# --- Purchasing (issue 6) -----------------------------------------------------------------------
+from decimal import Decimal  # noqa: E402
+
+from celery.schedules import crontab  # noqa: E402
+
+# Orders whose total is above this amount (in the PO's currency) need an approver's decision;
+# at or below it, submitting approves automatically (recorded as an automatic approval).
+PURCHASE_APPROVAL_THRESHOLD = Decimal(env.str("PURCHASE_APPROVAL_THRESHOLD", default="1000.00"))
+# Over-receipt allowed per PO line, in percent of the ordered quantity (0 = never more than ordered).
+PURCHASE_RECEIPT_TOLERANCE_PCT = Decimal(env.str("PURCHASE_RECEIPT_TOLERANCE_PCT", default="0"))
+# Daily reorder-suggestion digest to the purchasing role (hour in TIME_ZONE).
+PURCHASE_REORDER_DIGEST_HOUR = env.int("PURCHASE_REORDER_DIGEST_HOUR", default=6)
+CELERY_BEAT_SCHEDULE["purchasing-reorder-digest"] = {
+    "task": "orders.tasks.purchasing_reorder_digest",
+    "schedule": crontab(hour=PURCHASE_REORDER_DIGEST_HOUR, minute=0),
+}

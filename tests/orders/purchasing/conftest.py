@@ -35,6 +35,8 @@ def _purchasing_settings(settings):
     settings.PURCHASE_APPROVAL_THRESHOLD = Decimal("1000.00")
     settings.PURCHASE_RECEIPT_TOLERANCE_PCT = Decimal("0")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Users are made in nearly every test; the default hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Orders reads: customer orders (customer.py), purchasing (purchasing.py)."""
