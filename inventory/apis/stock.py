@@ -11,17 +11,16 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.exceptions import InsufficientStock, ValidationFailed
 from core.idempotency import idempotent
 from inventory.apis.access import InventoryAccess
 from inventory.filters import StockFilter, StockMoveFilter
-from inventory.models import Location, Lot, Product, Stock, StockCondition, StockMove
+from inventory.lookups import location_lookup, product_lookup, stock_row_resolve
+from inventory.models import Stock, StockCondition, StockMove
 from inventory.services import (
     stock_adjust,
     stock_condition_change,
     stock_count,
     stock_receive,
-    stock_row_ensure,
     stock_scrap,
     stock_transfer,
 )
@@ -110,57 +109,6 @@ class StockMoveListApi(InventoryAccess, generics.ListAPIView):
         return StockMove.objects.select_related("product", "lot", "user")
 
 
-def _product(sku: str) -> Product:
-    product = Product.objects.filter(sku=sku).first()
-    if product is None:
-        raise ValidationFailed(f"Unknown product '{sku}'.", field="product", code="not_found")
-    return product
-
-
-def _location(pk: int, field: str) -> Location:
-    location = Location.objects.select_related("warehouse").filter(pk=pk).first()
-    if location is None:
-        raise ValidationFailed(f"Unknown location {pk}.", field=field, code="not_found")
-    return location
-
-
-def _lot(product: Product, code: str | None) -> Lot | None:
-    if not code:
-        return None
-    lot = Lot.objects.filter(product=product, code=code).first()
-    if lot is None:
-        other = Lot.objects.filter(code=code).select_related("product").first()
-        message = (
-            f"Lot {code} belongs to {other.product.sku}, not {product.sku}."
-            if other
-            else f"No lot {code} of {product.sku}."
-        )
-        raise ValidationFailed(message, field="lot")
-    return lot
-
-
-def stock_row_resolve(data: dict, *, location_field: str = "location", create: bool = False):
-    """The stock row a request names by product, location, lot and condition."""
-    product = _product(data["product"])
-    location = _location(data[location_field], location_field)
-    lot = _lot(product, data.get("lot"))
-    condition = data.get("condition") or StockCondition.GOOD
-    if create:
-        return stock_row_ensure(product=product, location=location, lot=lot, condition=condition)
-    row = (
-        Stock.objects.select_related("product", "location__warehouse", "lot")
-        .filter(product=product, location=location, lot=lot, condition=condition)
-        .first()
-    )
-    if row is None:
-        raise InsufficientStock(
-            f"There is no {condition} stock of {product.sku} at {location}.",
-            field=location_field,
-            extra={"available": 0},
-        )
-    return row
-
-
 class _StockKey(serializers.Serializer):
     product = serializers.CharField(max_length=64, help_text="SKU")
     location = serializers.IntegerField(min_value=1, help_text="Location id")
@@ -205,10 +153,10 @@ class StockReceiveApi(InventoryAccess, APIView):
     def post(self, request):
         data = self._validated(request)
         with transaction.atomic():
-            product = _product(data["product"])
+            product = product_lookup(data["product"])
             stock = stock_receive(
                 product=product,
-                location=_location(data["location"], "location"),
+                location=location_lookup(data["location"], "location"),
                 quantity=data["quantity"],
                 condition=data["condition"],
                 lot_code=data.get("lot") or None,
@@ -248,7 +196,7 @@ class StockTransferApi(InventoryAccess, APIView):
             source = stock_row_resolve(data)
             target = stock_transfer(
                 stock=source,
-                to_location=_location(data["to_location"], "to_location"),
+                to_location=location_lookup(data["to_location"], "to_location"),
                 quantity=data["quantity"],
                 between_warehouses=data["between_warehouses"],
                 reason=data["reason"],
@@ -327,7 +275,7 @@ class StockConditionChangeApi(InventoryAccess, APIView):
             target = stock_condition_change(
                 stock=source,
                 to_condition=data["to_condition"],
-                to_location=_location(to_location, "to_location") if to_location else None,
+                to_location=location_lookup(to_location, "to_location") if to_location else None,
                 quantity=data["quantity"],
                 reason=data["reason"],
                 reference=data["reference"],

@@ -1,0 +1,57 @@
+"""Resolve the names a request uses (SKU, location id, lot code) into rows, with errors that
+name the field. Shared by the API and the pages."""
+
+from core.exceptions import InsufficientStock, ValidationFailed
+from inventory.models import Location, Lot, Product, Stock, StockCondition
+from inventory.services import stock_row_ensure
+
+
+def product_lookup(sku: str) -> Product:
+    product = Product.objects.filter(sku=sku).first()
+    if product is None:
+        raise ValidationFailed(f"Unknown product '{sku}'.", field="product", code="not_found")
+    return product
+
+
+def location_lookup(pk: int, field: str) -> Location:
+    location = Location.objects.select_related("warehouse").filter(pk=pk).first()
+    if location is None:
+        raise ValidationFailed(f"Unknown location {pk}.", field=field, code="not_found")
+    return location
+
+
+def lot_lookup(product: Product, code: str | None) -> Lot | None:
+    if not code:
+        return None
+    lot = Lot.objects.filter(product=product, code=code).first()
+    if lot is None:
+        other = Lot.objects.filter(code=code).select_related("product").first()
+        message = (
+            f"Lot {code} belongs to {other.product.sku}, not {product.sku}."
+            if other
+            else f"No lot {code} of {product.sku}."
+        )
+        raise ValidationFailed(message, field="lot")
+    return lot
+
+
+def stock_row_resolve(data: dict, *, location_field: str = "location", create: bool = False):
+    """The stock row a request names by product, location, lot and condition."""
+    product = product_lookup(data["product"])
+    location = location_lookup(data[location_field], location_field)
+    lot = lot_lookup(product, data.get("lot"))
+    condition = data.get("condition") or StockCondition.GOOD
+    if create:
+        return stock_row_ensure(product=product, location=location, lot=lot, condition=condition)
+    row = (
+        Stock.objects.select_related("product", "location__warehouse", "lot")
+        .filter(product=product, location=location, lot=lot, condition=condition)
+        .first()
+    )
+    if row is None:
+        raise InsufficientStock(
+            f"There is no {condition} stock of {product.sku} at {location}.",
+            field=location_field,
+            extra={"available": 0},
+        )
+    return row
