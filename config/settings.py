@@ -266,3 +266,15 @@ CELERY_BEAT_SCHEDULE["purchasing-reorder-digest"] = {
     "task": "orders.tasks.purchasing_reorder_digest",
     "schedule": crontab(hour=PURCHASE_REORDER_DIGEST_HOUR, minute=0),
 }
+
+# --- Inventory (issue 5) ------------------------------------------------------------------------
+# Re-grade good units of lots past their expiry date to "expired" (daily), and log any stock
+# row whose on_hand/reserved drifts from the ledger (nightly; see manage.py inventory_check).
+CELERY_BEAT_SCHEDULE["inventory-expire-lots"] = {
+    "task": "inventory.tasks.inventory_expire_lots_task",
+    "schedule": crontab(hour=0, minute=15),
+}
+CELERY_BEAT_SCHEDULE["inventory-check"] = {
+    "task": "inventory.tasks.inventory_check_task",
+    "schedule": crontab(hour=2, minute=30),
+}

@@ -348,3 +348,31 @@ def test_inactive_location_as_transfer_target_is_refused(product, shelf, warehou
     with pytest.raises(ValidationFailed) as excinfo:
         stock_transfer(stock=source, to_location=closed, quantity=1)
     assert _error_fields(excinfo) == ["to_location"]
+
+
+def test_inventory_check_reports_drift_and_exits_non_zero(product, shelf):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    stock = stock_receive(product=product, location=shelf, quantity=5)
+    out = StringIO()
+    call_command("inventory_check", stdout=out)
+    assert "OK: 1 stock rows agree" in out.getvalue()
+    with connection.cursor() as cursor:  # simulate a write that bypassed the services
+        cursor.execute("UPDATE inventory_stock SET on_hand = 7 WHERE id = %s", [stock.pk])
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 of 1 stock rows drift"):
+        call_command("inventory_check", stdout=out)
+    assert "on_hand 7 but ledger says 5 (+2)" in out.getvalue()
+
+
+def test_expire_task_runs_the_service(product, shelf):
+    from inventory.tasks import inventory_check_task, inventory_expire_lots_task
+
+    stock_receive(
+        product=product, location=shelf, quantity=2, lot_code="OLD", expires_at=date(2020, 1, 1)
+    )
+    assert inventory_expire_lots_task.delay().get() == 2
+    assert inventory_check_task.delay().get() == 0
