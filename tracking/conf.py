@@ -1,0 +1,55 @@
+"""Tracking settings, read from Django settings when set there, else from the environment.
+
+Kept in the app (like routing.conf) so tracking owns its knobs; tests override them with
+pytest-django's `settings` fixture.
+"""
+
+from __future__ import annotations
+
+import environ
+from django.conf import settings
+
+_env = environ.Env()
+
+_DEFAULTS = {
+    # Pings older than this are deleted by the beat task `tracking.tasks.pings_prune`.
+    "TRACKING_PING_RETENTION_DAYS": ("int", 30),
+    # Pings per request, and how far in the future (clock skew) a ping time may be.
+    "TRACKING_PING_MAX_BATCH": ("int", 200),
+    "TRACKING_PING_MAX_FUTURE_S": ("int", 60),
+    # At most one ETA recompute per route per this many seconds after pings (plus a trailing one).
+    "TRACKING_ETA_DEBOUNCE_S": ("int", 10),
+    # A ping older than this is not used as the vehicle's position.
+    "TRACKING_PING_STALE_S": ("int", 600),
+    # ETA window: quantiles of past errors per horizon bucket once this many samples exist.
+    "TRACKING_ETA_LOW_QUANTILE": ("float", 0.1),
+    "TRACKING_ETA_HIGH_QUANTILE": ("float", 0.9),
+    "TRACKING_ETA_MIN_SAMPLES": ("int", 30),
+    "TRACKING_ETA_SAMPLE_DAYS": ("int", 60),
+    # Default half-width before data exists: base + share of the horizon.
+    "TRACKING_ETA_DEFAULT_BASE_S": ("int", 300),
+    "TRACKING_ETA_DEFAULT_SHARE": ("float", 0.10),
+    # A new ETA history row when the ETA moved this much, or the last row is this old.
+    "TRACKING_ETA_HISTORY_MIN_CHANGE_S": ("int", 60),
+    "TRACKING_ETA_HISTORY_MAX_AGE_S": ("int", 900),
+    # Email the customer when the window moved by more than this many minutes.
+    "TRACKING_ETA_NOTIFY_SHIFT_MIN": ("int", 15),
+    # Customer tracking page.
+    "TRACKING_TOKEN_EXPIRY_DAYS": ("int", 7),
+    "TRACKING_PAGE_CACHE_S": ("int", 300),
+    "TRACKING_PAGE_RATE_LIMIT": ("str", "120/min"),
+    # Public base URL for links in emails (no trailing slash), e.g. https://track.example.com.
+    "TRACKING_PUBLIC_BASE_URL": ("str", "http://localhost:8000"),
+    # Proof of delivery uploads.
+    "TRACKING_POD_MAX_BYTES": ("int", 5 * 1024 * 1024),
+    "TRACKING_SIGNATURE_MAX_BYTES": ("int", 512 * 1024),
+    # Celery queue of the ETA and notification tasks.
+    "TRACKING_QUEUE": ("str", "celery"),
+}
+
+
+def get(name: str):
+    if hasattr(settings, name):
+        return getattr(settings, name)
+    kind, default = _DEFAULTS[name]
+    return getattr(_env, kind)(name, default=default)

@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def routes_needing_eta():
+    return []

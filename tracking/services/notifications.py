@@ -1,0 +1,183 @@
+"""Customer notifications by email, once per event.
+
+Rule: a `Notification` row is written in the same transaction as the event that causes it,
+under a unique (order, kind, key) constraint; the email is sent after commit by a task that
+locks the row and sends only while it is pending. A retried task, a replayed driver action or
+a second worker therefore never sends twice. (If the mail server accepted a message and the
+worker died before its commit, the retry sends it again: the one at-least-once window left.)
+
+Kinds and keys: confirmed (once per order), out for delivery / arriving (per attempt `a<n>`),
+ETA window moved (per new window), delivered (once), failed (per attempt).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from orders.models import CustomerOrder, FailureReason, OrderEvent
+from orders.services.customer import order_arriving
+from tracking import clock, conf
+from tracking.display import window_text
+from tracking.models import Notification, StopEta
+
+logger = logging.getLogger(__name__)
+K = Notification.Kind
+
+EVENT_KINDS = {
+    OrderEvent.Type.CONFIRMED: K.CONFIRMED,
+    OrderEvent.Type.OUT_FOR_DELIVERY: K.OUT_FOR_DELIVERY,
+    OrderEvent.Type.ARRIVING: K.ARRIVING,
+    OrderEvent.Type.DELIVERED: K.DELIVERED,
+    OrderEvent.Type.FAILED: K.FAILED,
+}
+SUBJECTS = {
+    K.CONFIRMED: "Your order {ref} is confirmed",
+    K.OUT_FOR_DELIVERY: "Your order {ref} is out for delivery",
+    K.ETA_CHANGED: "New delivery time for your order {ref}",
+    K.ARRIVING: "Your order {ref} arrives soon",
+    K.DELIVERED: "Your order {ref} was delivered",
+    K.FAILED: "We could not deliver your order {ref}",
+}
+
+
+def tracking_url(order: CustomerOrder) -> str:
+    base = conf.get("TRACKING_PUBLIC_BASE_URL").rstrip("/")
+    return base + reverse("tracking_public:page", args=[order.tracking_token])
+
+
+def _recipient(order: CustomerOrder) -> str:
+    return order.contact_email or (order.customer.email if order.customer_id else "")
+
+
+def current_stop(order: CustomerOrder):
+    from routing.models import Stop
+
+    return (
+        Stop.objects.filter(order=order)
+        .select_related("route__vehicle__depot")
+        .order_by("-plan__date", "-id")
+        .first()
+    )
+
+
+def notification_create(
+    *, order: CustomerOrder, kind: str, key: str = "", context: dict | None = None
+) -> Notification | None:
+    """Record a notification in the caller's transaction and send it after commit.
+    Returns None when this (order, kind, key) was already recorded."""
+    tz = order.warehouse.tzinfo
+    ctx = {
+        "order": order,
+        "url": tracking_url(order),
+        "name": order.contact_name or (order.customer.name if order.customer_id else ""),
+        "window": window_text(order.window_start, order.window_end, tz),
+        **(context or {}),
+    }
+    recipient = _recipient(order)
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                order=order,
+                kind=kind,
+                key=key[:64],
+                recipient=recipient,
+                subject=SUBJECTS[kind].format(ref=order.reference),
+                body=render_to_string(f"tracking/email/{kind}.txt", ctx),
+                status=Notification.Status.PENDING if recipient else Notification.Status.SKIPPED,
+            )
+    except IntegrityError:
+        return None
+    if recipient:
+        from tracking.tasks import notification_send
+
+        pk = notification.pk
+        transaction.on_commit(
+            lambda: notification_send.apply_async((pk,), queue=conf.get("TRACKING_QUEUE")),
+            robust=True,
+        )
+    return notification
+
+
+def notification_for_event(*, event: OrderEvent) -> Notification | None:
+    """The email an order timeline event calls for, if any (called in the event's
+    transaction by the receiver in tracking.receivers)."""
+    kind = EVENT_KINDS.get(event.type)
+    if kind is None or event.ret_id is not None:
+        return None
+    order = CustomerOrder.objects.select_related("customer", "warehouse").get(pk=event.order_id)
+    attempts = order.attempts.count()
+    context: dict = {}
+    key = ""
+    stop = None
+    if kind in (K.OUT_FOR_DELIVERY, K.ARRIVING):
+        key = f"a{attempts + 1}"
+        stop = current_stop(order)
+    elif kind == K.FAILED:
+        key = f"a{attempts}"
+        reason = (event.data or {}).get("reason", "")
+        context["reason"] = FailureReason(reason).label if reason in FailureReason.values else ""
+    elif kind == K.DELIVERED:
+        stop = current_stop(order)
+        pod = getattr(stop, "pod", None) if stop is not None else None
+        context["pod"] = pod
+        context["delivered_at"] = window_text(event.at, None, order.warehouse.tzinfo)
+    if stop is not None and stop.eta_low and stop.eta_high:
+        context["eta_window"] = window_text(stop.eta_low, stop.eta_high, order.warehouse.tzinfo)
+        if kind == K.OUT_FOR_DELIVERY:
+            # The window the customer was told: later moves are measured against it.
+            StopEta.objects.update_or_create(
+                stop=stop, defaults={"notified_low": stop.eta_low, "notified_high": stop.eta_high}
+            )
+    return notification_create(order=order, kind=kind, key=key, context=context)
+
+
+def eta_window_moved(*, stop, low: dt.datetime, high: dt.datetime) -> Notification | None:
+    """The promised window moved by more than TRACKING_ETA_NOTIFY_SHIFT_MIN (decided by the
+    ETA engine, which also records the new window as the promised one)."""
+    order = stop.order
+    tz = order.warehouse.tzinfo
+    key = f"s{stop.pk}:{low.astimezone(tz):%H%M}-{high.astimezone(tz):%H%M}"
+    return notification_create(
+        order=order,
+        kind=K.ETA_CHANGED,
+        key=key,
+        context={"eta_window": window_text(low, high, tz)},
+    )
+
+
+def stop_became_next(*, stop) -> None:
+    """The driver is now heading to this stop: the order's timeline says "arriving" (which
+    publishes order.arriving and, through the receiver, emails the customer)."""
+    order_arriving(order=stop.order, eta=stop.eta)
+
+
+def notification_send(*, notification_id: int) -> str:
+    """Send a pending notification (task body). Sent, skipped or failed ones are left alone."""
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None or notification.status != Notification.Status.PENDING:
+            return "noop"
+        send_mail(
+            notification.subject,
+            notification.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [notification.recipient],
+            fail_silently=False,
+        )
+        notification.status = Notification.Status.SENT
+        notification.sent_at = clock.now()
+        notification.save(update_fields=["status", "sent_at"])
+    return "sent"
+
+
+def notification_fail(*, notification_id: int, error: str) -> None:
+    Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING).update(
+        status=Notification.Status.FAILED, error=error[:500]
+    )

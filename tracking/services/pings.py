@@ -1,0 +1,171 @@
+"""Position pings: validate, drop duplicates, store, and ask for an ETA recompute."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from psycopg2.extras import execute_values
+
+from core.exceptions import NotFound, ValidationFailed
+from routing.models import PlanStatus, Route, RouteStatus, Vehicle
+from tracking import clock, conf
+from tracking.models import PositionPing
+
+_RANGES = {
+    "latitude": (-90.0, 90.0),
+    "longitude": (-180.0, 180.0),
+    "speed_kmh": (0.0, 300.0),
+    "heading_deg": (0.0, 360.0),
+    "accuracy_m": (0.0, 100_000.0),
+}
+REQUIRED = ("time", "latitude", "longitude")
+
+
+@dataclass(frozen=True)
+class PingBatchResult:
+    vehicle: Vehicle
+    route: Route | None
+    received: int
+    stored: int
+
+    @property
+    def duplicates(self) -> int:
+        return self.received - self.stored
+
+
+def driver_route_today(*, user, now: dt.datetime | None = None) -> Route | None:
+    """The published route the driver drives today (the depot's local date): the one not yet
+    completed first, else the last completed one. None when there is none."""
+    now = now or clock.now()
+    utc_day = now.date()
+    routes = (
+        Route.objects.filter(
+            driver__user=user,
+            plan__status=PlanStatus.PUBLISHED,
+            plan__date__range=(utc_day - dt.timedelta(days=1), utc_day + dt.timedelta(days=1)),
+        )
+        .select_related("plan", "vehicle__depot", "shift", "driver")
+        .order_by("start_at")
+    )
+    today = [r for r in routes if r.plan.date == now.astimezone(r.vehicle.depot.tzinfo).date()]
+    active = [r for r in today if r.status != RouteStatus.COMPLETED]
+    return (active or today)[0] if today else None
+
+
+def pings_clean(*, pings, now: dt.datetime) -> list[dict]:
+    """Check every ping; the first bad value raises ValidationFailed naming `pings[i].field`.
+    Exact duplicates (same time) inside the batch keep the first."""
+    if not isinstance(pings, list) or not pings:
+        raise ValidationFailed("Send a non-empty list of pings.", field="pings", code="required")
+    limit = conf.get("TRACKING_PING_MAX_BATCH")
+    if len(pings) > limit:
+        raise ValidationFailed(f"At most {limit} pings per request.", field="pings")
+    max_future = now + dt.timedelta(seconds=conf.get("TRACKING_PING_MAX_FUTURE_S"))
+    oldest = now - dt.timedelta(days=conf.get("TRACKING_PING_RETENTION_DAYS"))
+    out: dict[dt.datetime, dict] = {}
+    for index, ping in enumerate(pings):
+        where = f"pings[{index}]"
+        if not isinstance(ping, dict):
+            raise ValidationFailed("Each ping is an object.", field=where)
+        for name in REQUIRED:
+            if ping.get(name) in (None, ""):
+                raise ValidationFailed(
+                    f"{name} is required.", field=f"{where}.{name}", code="required"
+                )
+        at = ping["time"]
+        if not isinstance(at, dt.datetime) or at.tzinfo is None:
+            raise ValidationFailed(
+                "time must be an ISO 8601 date-time with an offset.", field=f"{where}.time"
+            )
+        if at > max_future:
+            raise ValidationFailed(
+                "time is more than a minute in the future; check the device clock.",
+                field=f"{where}.time",
+                code="in_future",
+            )
+        if at < oldest:
+            raise ValidationFailed(
+                "time is older than the ping retention.", field=f"{where}.time", code="too_old"
+            )
+        clean = {"time": at}
+        for name, (low, high) in _RANGES.items():
+            value = ping.get(name)
+            if value is None:
+                clean[name] = None
+                continue
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                raise ValidationFailed(f"{name} must be a number.", field=f"{where}.{name}")
+            if not low <= value <= high:
+                raise ValidationFailed(
+                    f"{name} must be between {low:g} and {high:g}.",
+                    field=f"{where}.{name}",
+                    code="out_of_range",
+                )
+            clean[name] = float(value)
+        out.setdefault(at, clean)
+    return list(out.values())
+
+
+def pings_record(
+    *, vehicle: Vehicle, route: Route | None, pings, now: dt.datetime | None = None
+) -> PingBatchResult:
+    """Store a batch of pings of one vehicle. Pings already stored for that vehicle and time are
+    dropped (unique constraint, ON CONFLICT DO NOTHING), so a resent batch changes nothing.
+    After commit, the route's ETAs are recomputed (debounced)."""
+    now = now or clock.now()
+    clean = pings_clean(pings=pings, now=now)
+    rows = [
+        (
+            vehicle.pk,
+            route.pk if route else None,
+            p["time"],
+            p["latitude"],
+            p["longitude"],
+            p["speed_kmh"],
+            p["heading_deg"],
+            p["accuracy_m"],
+            now,
+        )
+        for p in clean
+    ]
+    table = PositionPing._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        stored = execute_values(
+            cursor.cursor if hasattr(cursor, "cursor") else cursor,
+            f"INSERT INTO {table} (vehicle_id, route_id, time, latitude, longitude, speed_kmh, "  # noqa: S608
+            "heading_deg, accuracy_m, received_at) VALUES %s "
+            "ON CONFLICT (vehicle_id, time) DO NOTHING RETURNING id",
+            rows,
+            fetch=True,
+        )
+        if stored and route is not None and route.status != RouteStatus.COMPLETED:
+            from tracking.services.eta import eta_request
+
+            route_id = route.pk
+            transaction.on_commit(lambda: eta_request(route_id=route_id), robust=True)
+    return PingBatchResult(vehicle=vehicle, route=route, received=len(pings), stored=len(stored))
+
+
+def driver_pings_record(*, user, pings, vehicle_code: str | None = None) -> PingBatchResult:
+    """Pings from the driver app: they belong to the vehicle of the driver's route today.
+    Naming another vehicle, or having no route today, answers 404."""
+    now = clock.now()
+    route = driver_route_today(user=user, now=now)
+    if route is None or (vehicle_code and vehicle_code != route.vehicle.code):
+        raise NotFound("No vehicle of yours is on a route today.", field="vehicle")
+    return pings_record(vehicle=route.vehicle, route=route, pings=pings, now=now)
+
+
+def pings_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete pings older than TRACKING_PING_RETENTION_DAYS; returns how many."""
+    now = now or clock.now()
+    cutoff = now - dt.timedelta(days=conf.get("TRACKING_PING_RETENTION_DAYS"))
+    deleted, _ = PositionPing.objects.filter(time__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,48 @@
+"""Celery tasks: thin wrappers that take ids and call services; safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from tracking import services
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def route_eta_refresh(route_id: int, trailing: bool = False) -> None:
+    services.eta_refresh_run(route_id=route_id, trailing=trailing)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=6,
+)
+def notification_send(self, notification_id: int) -> str:
+    try:
+        return services.notification_send(notification_id=notification_id)
+    except OSError as exc:
+        if self.request.retries >= self.max_retries:
+            from tracking.services.notifications import notification_fail
+
+            notification_fail(notification_id=notification_id, error=str(exc))
+        raise
+
+
+@shared_task(ignore_result=True)
+def pings_prune() -> int:
+    return services.pings_prune()
+
+
+@shared_task(ignore_result=True)
+def eta_sweep() -> int:
+    """Recompute routes that changed without telling tracking (a re-plan, a moved stop)."""
+    from tracking.selectors import routes_needing_eta
+
+    route_ids = routes_needing_eta()
+    for route_id in route_ids:
+        services.eta_request(route_id=route_id, force=True)
+    return len(route_ids)
