@@ -15,9 +15,13 @@ from django.utils import timezone
 from inventory.models import Product, Stock, Warehouse
 from inventory.selectors import stock_available
 from orders.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct
-from orders.services.purchasing.common import ON_ORDER_STATES, PENDING_STATES, Status
 
-OPEN_STATES = (Status.APPROVED, Status.SENT, Status.CONFIRMED, Status.PARTIALLY_RECEIVED)
+Status = PurchaseOrder.Status
+# Lines of these orders are "on order" for stock planning (committed to the supplier or about to
+# be); "pending" ones are planned but not committed, counted only so reorder does not repeat them.
+ON_ORDER_STATES = (Status.APPROVED, Status.SENT, Status.CONFIRMED, Status.PARTIALLY_RECEIVED)
+PENDING_STATES = (Status.DRAFT, Status.SUBMITTED)
+OPEN_STATES = ON_ORDER_STATES
 HUNDRED = Decimal(100)
 
 # --- lists -------------------------------------------------------------------------------------

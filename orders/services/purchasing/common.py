@@ -48,10 +48,6 @@ EDIT_TRANSITIONS: dict[str, set[str]] = {
     Status.CONFIRMED: {Status.SUBMITTED},
 }
 
-# States whose lines count as "on order" for stock planning (committed to the supplier or about
-# to be) and as "pending" (not yet committed but already planned, so reorder does not repeat it).
-ON_ORDER_STATES = (Status.APPROVED, Status.SENT, Status.CONFIRMED, Status.PARTIALLY_RECEIVED)
-PENDING_STATES = (Status.DRAFT, Status.SUBMITTED)
 RECEIVABLE_STATES = (Status.SENT, Status.CONFIRMED, Status.PARTIALLY_RECEIVED)
 EDITABLE_STATES = (Status.DRAFT, Status.REJECTED)
 AMENDABLE_STATES = (Status.APPROVED, Status.SENT, Status.CONFIRMED)
