@@ -79,7 +79,6 @@ def test_over_receipt_within_tolerance_is_accepted(
     settings, make_po, widget, requester, approver, dock
 ):
     from orders.services.purchasing import (
-        purchase_order_approve,
         purchase_order_send,
         purchase_order_submit,
     )
