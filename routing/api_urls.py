@@ -1,1 +1,25 @@
-urlpatterns: list = []
+from django.urls import path
+
+from routing import apis
+
+urlpatterns = [
+    path("plans/", apis.PlanCollectionApi.as_view(), name="routing-plans"),
+    path("plans/<str:reference>/", apis.PlanDetailApi.as_view(), name="routing-plan"),
+    path(
+        "plans/<str:reference>/optimize/",
+        apis.PlanOptimizeApi.as_view(),
+        name="routing-plan-optimize",
+    ),
+    path(
+        "plans/<str:reference>/publish/", apis.PlanPublishApi.as_view(), name="routing-plan-publish"
+    ),
+    path("jobs/<int:job_id>/", apis.JobDetailApi.as_view(), name="routing-job"),
+    path("jobs/<int:job_id>/cancel/", apis.JobCancelApi.as_view(), name="routing-job-cancel"),
+    path("routes/", apis.RouteListApi.as_view(), name="routing-routes"),
+    path("routes/<int:route_id>/", apis.RouteDetailApi.as_view(), name="routing-route"),
+    path("routes/<int:route_id>/lock/", apis.RouteLockApi.as_view(), name="routing-route-lock"),
+    path(
+        "routes/<int:route_id>/stops/", apis.RouteStopListApi.as_view(), name="routing-route-stops"
+    ),
+    path("stops/<int:stop_id>/move/", apis.StopMoveApi.as_view(), name="routing-stop-move"),
+]

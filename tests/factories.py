@@ -151,3 +151,65 @@ class SupplierProductFactory(factory.django.DjangoModelFactory):
     unit_cost = factory.LazyFunction(lambda: Decimal("10.0000"))
     pack_size = 1
     min_order_qty = 1
+
+
+# --- routing (issue 8) -------------------------------------------------------------------------
+# Vehicles, drivers and shifts as plain rows; plans, jobs, routes and stops are made through
+# routing.services in tests so they carry what the optimiser computed.
+
+
+def _clock(hour: int, minute: int = 0):
+    import datetime
+
+    return datetime.time(hour, minute)
+
+
+class VehicleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "routing.Vehicle"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"VAN{n:03d}")
+    name = factory.LazyAttribute(lambda v: f"Van {v.code}")
+    depot = factory.SubFactory(WarehouseFactory)
+    capacity_weight_kg = factory.LazyFunction(lambda: Decimal("800"))
+    capacity_volume_m3 = factory.LazyFunction(lambda: Decimal("8"))
+    capacity_units = 200
+    cost_per_km = factory.LazyFunction(lambda: Decimal("0.40"))
+    cost_per_hour = factory.LazyFunction(lambda: Decimal("25"))
+    fixed_cost = factory.LazyFunction(lambda: Decimal("20"))
+
+
+class DriverFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "routing.Driver"
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(UserFactory, username=factory.Sequence(lambda n: f"driver-{n}"))
+    phone = "+49 30 7654321"
+
+
+class ShiftFactory(factory.django.DjangoModelFactory):
+    """A 07:00-19:00 shift today (in the depot's zone), no break unless given."""
+
+    class Meta:
+        model = "routing.Shift"
+
+    driver = factory.SubFactory(DriverFactory)
+    vehicle = factory.SubFactory(VehicleFactory)
+    date = factory.LazyFunction(lambda: timezone.localdate())
+    start_time = factory.LazyFunction(lambda: _clock(7))
+    end_time = factory.LazyFunction(lambda: _clock(19))
+
+
+
+# --- partners (issue 10) ----------------------------------------------------------------------
+
+
+class PartnerMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "core.PartnerMembership"
+
+    user = factory.SubFactory(UserFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    role = "admin"

@@ -1,0 +1,35 @@
+"""Routing settings, read from Django settings when set there, else from the environment.
+
+Kept here (not in config/settings.py) so the routing app owns its knobs; tests override them
+with pytest-django's `settings` fixture like any other setting.
+"""
+
+from __future__ import annotations
+
+import environ
+from django.conf import settings
+
+_env = environ.Env()
+
+_DEFAULTS = {
+    # Celery queue the optimisation tasks are sent to (the default worker listens on "celery").
+    "ROUTING_QUEUE": ("str", "celery"),
+    # Plans with more stops than this are split into parts solved in parallel (a chord).
+    "ROUTING_SPLIT_ABOVE": ("int", 300),
+    # Seconds the optimiser may use when the plan does not say.
+    "ROUTING_DEFAULT_TIME_LIMIT_S": ("int", 10),
+    "ROUTING_MAX_TIME_LIMIT_S": ("int", 600),
+    # Seconds between progress writes to the job row (and cancellation polls).
+    "ROUTING_PROGRESS_INTERVAL_S": ("float", 1.0),
+    # Seconds the feasibility check of a manual edit may spend placing drivers' breaks.
+    "ROUTING_EDIT_CHECK_TIME_LIMIT_S": ("float", 1.0),
+    # OSRM base URL for road travel times; empty = haversine x detour factor / speed by hour.
+    "OSRM_URL": ("str", ""),
+}
+
+
+def get(name: str):
+    if hasattr(settings, name):
+        return getattr(settings, name)
+    kind, default = _DEFAULTS[name]
+    return getattr(_env, kind)(name, default=default)

@@ -1,0 +1,127 @@
+"""Routing reads used by pages, the API and other apps (tracking, driver app)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Prefetch, Q
+
+from orders.models import CustomerOrder
+from routing.models import OptimizationJob, Plan, PlanStatus, Route, Shift, Stop
+from routing.services.plans import PLANNABLE_ORDER_STATUSES
+
+
+def plan_list(*, date: dt.date | None = None):
+    plans = Plan.objects.prefetch_related("depots").annotate(
+        route_count=Count("routes", distinct=True),
+        order_count=Count("orders", distinct=True),
+    )
+    if date is not None:
+        plans = plans.filter(date=date)
+    return plans.order_by("-date", "-id")
+
+
+def plan_routes(*, plan: Plan) -> list[Route]:
+    """Routes with vehicle, driver and stops (with orders) in two queries."""
+    stops = Stop.objects.select_related("order").order_by("sequence")
+    return list(
+        Route.objects.filter(plan=plan)
+        .select_related("vehicle__depot", "driver__user", "shift")
+        .prefetch_related(Prefetch("stops", queryset=stops))
+        .order_by("sequence")
+    )
+
+
+def plan_latest_job(*, plan: Plan) -> OptimizationJob | None:
+    return plan.jobs.order_by("-created_at", "-id").first()
+
+
+def plan_map_data(*, plan: Plan, routes: list[Route] | None = None) -> dict:
+    """Depots, routes (colour, line through the stops) and numbered stops for the Leaflet map;
+    plain JSON so the page draws it with or without map tiles."""
+    routes = routes if routes is not None else plan_routes(plan=plan)
+    depots = [
+        {"code": d.code, "name": d.name, "lat": float(d.latitude), "lon": float(d.longitude)}
+        for d in plan.depots.all()
+    ]
+    by_code = {d["code"]: d for d in depots}
+    out_routes = []
+    for r in routes:
+        depot = by_code.get(r.vehicle.depot.code)
+        stops = [
+            {
+                "n": s.sequence,
+                "order": s.order.reference,
+                "lat": float(s.order.latitude),
+                "lon": float(s.order.longitude),
+                "status": s.status,
+                "arrival": s.planned_arrival.isoformat(),
+            }
+            for s in r.stops.all()
+            if s.order.latitude is not None
+        ]
+        line = [[s["lat"], s["lon"]] for s in stops]
+        if depot:
+            line = [[depot["lat"], depot["lon"]], *line, [depot["lat"], depot["lon"]]]
+        out_routes.append(
+            {
+                "id": r.pk,
+                "number": r.sequence,
+                "vehicle": r.vehicle.code,
+                "colour": r.colour,
+                "locked": r.is_locked,
+                "line": line,
+                "stops": stops,
+            }
+        )
+    return {"depots": depots, "routes": out_routes}
+
+
+def plannable_orders(*, date: dt.date, depots, search: str = "", status: str = ""):
+    """Orders a plan for `date` may take: confirmed..packed at one of `depots`, with a window
+    touching that day, and on no route of that day yet."""
+    day_start = dt.datetime.combine(date, dt.time(0), tzinfo=dt.UTC) - dt.timedelta(hours=14)
+    day_end = day_start + dt.timedelta(hours=24 + 28)
+    orders = (
+        CustomerOrder.objects.filter(
+            warehouse__in=depots,
+            status__in=PLANNABLE_ORDER_STATUSES,
+            window_start__lt=day_end,
+            window_end__gt=day_start,
+        )
+        .exclude(route_stops__plan__date=date)
+        .select_related("customer", "warehouse")
+        .order_by("window_start", "reference")
+    )
+    if search:
+        orders = orders.filter(
+            Q(reference__icontains=search)
+            | Q(customer__name__icontains=search)
+            | Q(address__icontains=search)
+        )
+    if status:
+        orders = orders.filter(status=status)
+    return orders
+
+
+def available_shifts(*, date: dt.date, depots):
+    """Shifts that day with a vehicle of `depots`, not yet driving another plan's route."""
+    return (
+        Shift.objects.filter(date=date, vehicle__depot__in=depots, vehicle__is_active=True)
+        .exclude(routes__plan__date=date)
+        .select_related("vehicle__depot", "driver__user")
+        .order_by("vehicle__code")
+    )
+
+
+def driver_routes(*, user, date: dt.date | None = None):
+    """The published routes a driver drives (on `date`, default all), stops in order."""
+    routes = Route.objects.filter(driver__user=user, plan__status=PlanStatus.PUBLISHED)
+    if date is not None:
+        routes = routes.filter(plan__date=date)
+    stops = Stop.objects.select_related("order").order_by("sequence")
+    return (
+        routes.select_related("plan", "vehicle", "shift")
+        .prefetch_related(Prefetch("stops", queryset=stops))
+        .order_by("plan__date", "start_at")
+    )

@@ -1,0 +1,55 @@
+"""Routing writes. Other apps call these (never the models directly):
+
+- plans: `plan_create`, `plan_publish`, `route_lock`, `stop_status_set`
+- jobs: `plan_optimize` (also re-optimisation with kind="reoptimize"), `job_cancel`
+- edits: `stop_move_check` (preview, writes nothing), `stop_move`
+- problem: `problem_build` (a plan as a solver Problem), `travel_provider`
+"""
+
+from routing.services.edits import MoveCheck, routes_evaluate, stop_move, stop_move_check
+from routing.services.jobs import (
+    JOB_TRANSITIONS,
+    job_cancel,
+    job_claim,
+    job_complete,
+    job_execute,
+    job_fail,
+    plan_optimize,
+)
+from routing.services.plans import (
+    PLAN_TRANSITIONS,
+    PLANNABLE_ORDER_STATUSES,
+    STOP_TRANSITIONS,
+    plan_create,
+    plan_orders_sync,
+    plan_publish,
+    route_lock,
+    stop_status_set,
+)
+from routing.services.problem import PlanProblem, order_demand, problem_build, travel_provider
+
+__all__ = [
+    "JOB_TRANSITIONS",
+    "PLANNABLE_ORDER_STATUSES",
+    "PLAN_TRANSITIONS",
+    "STOP_TRANSITIONS",
+    "MoveCheck",
+    "PlanProblem",
+    "job_cancel",
+    "job_claim",
+    "job_complete",
+    "job_execute",
+    "job_fail",
+    "order_demand",
+    "plan_create",
+    "plan_optimize",
+    "plan_orders_sync",
+    "plan_publish",
+    "problem_build",
+    "route_lock",
+    "routes_evaluate",
+    "stop_move",
+    "stop_move_check",
+    "stop_status_set",
+    "travel_provider",
+]

@@ -1,0 +1,236 @@
+"""Translate a Plan into the solver's `Problem` and the solver's times back into datetimes.
+
+Times are integer seconds from midnight of the plan's day in the plan's time zone (that of its
+first depot by code); every datetime is converted through that one origin, so depots in other
+zones still line up. Ids in the problem are business references: depots by warehouse code,
+vehicles by vehicle code (one shift per vehicle and day), stops by order reference, so solver
+messages ("no vehicle has skill frozen (ORD-2026-000012)") read well as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from orders.models import CustomerOrder, OrderLine
+from routing import conf
+from routing.models import Plan, Route, Shift, Stop, StopStatus
+from routing.solver import (
+    Break,
+    Depot,
+    HaversineProvider,
+    Objective,
+    OSRMProvider,
+    Problem,
+    TimeWindow,
+    TravelTimeProvider,
+)
+from routing.solver import Stop as SolverStop
+from routing.solver import Vehicle as SolverVehicle
+
+# Integer solver dimensions: grams, cubic centimetres, units. Demands round up and capacities
+# down, so a plan the solver accepts never overloads a vehicle in real units.
+WEIGHT, VOLUME, UNITS = "weight_g", "volume_cm3", "units"
+
+_providers: dict[str, TravelTimeProvider] = {}
+
+
+def travel_provider() -> TravelTimeProvider:
+    """One provider per process so its matrix cache survives between solves of a plan."""
+    url = conf.get("OSRM_URL")
+    key = url or "haversine"
+    if key not in _providers:
+        _providers[key] = OSRMProvider(url) if url else HaversineProvider()
+    return _providers[key]
+
+
+@dataclass(frozen=True)
+class Demand:
+    weight_kg: Decimal = Decimal(0)
+    volume_m3: Decimal = Decimal(0)
+    units: int = 0
+
+    def as_solver(self) -> dict[str, int]:
+        return {
+            WEIGHT: math.ceil(self.weight_kg * 1000),
+            VOLUME: math.ceil(self.volume_m3 * 1_000_000),
+            UNITS: self.units,
+        }
+
+    def __add__(self, other: Demand) -> Demand:
+        return Demand(
+            self.weight_kg + other.weight_kg,
+            self.volume_m3 + other.volume_m3,
+            self.units + other.units,
+        )
+
+
+def order_demand(order: CustomerOrder) -> Demand:
+    """Weight and volume of the packed parcels when there are any, else from the products;
+    units are the ordered quantities. Uses prefetched `lines`/`parcels` when present."""
+    lines = list(order.lines.all())
+    units = sum(line.quantity for line in lines)
+    parcels = list(order.parcels.all())
+    if parcels:
+        return Demand(
+            sum((p.weight_kg for p in parcels), Decimal(0)),
+            sum((p.volume_m3 for p in parcels), Decimal(0)),
+            units,
+        )
+    return Demand(
+        sum((line.product.weight_kg * line.quantity for line in lines), Decimal(0)),
+        sum((line.product.volume_m3 * line.quantity for line in lines), Decimal(0)),
+        units,
+    )
+
+
+def orders_for_planning():
+    """Orders with what problem building needs, in few queries."""
+    return CustomerOrder.objects.select_related("warehouse").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("product")), "parcels"
+    )
+
+
+@dataclass
+class PlanProblem:
+    """A plan's Problem plus the maps back from solver ids to rows."""
+
+    plan: Plan
+    problem: Problem
+    origin: dt.datetime
+    orders: dict[str, CustomerOrder]
+    shifts: dict[str, Shift]
+    demand: dict[str, Demand]
+    routes: dict[str, Route] = field(default_factory=dict)  # current routes by vehicle id
+
+    def at(self, seconds: int) -> dt.datetime:
+        return self.origin + dt.timedelta(seconds=int(seconds))
+
+    def seconds(self, moment: dt.datetime) -> int:
+        return int((moment - self.origin).total_seconds())
+
+
+def plan_origin(plan: Plan, depots) -> dt.datetime:
+    tz = sorted(depots, key=lambda d: d.code)[0].tzinfo
+    return dt.datetime.combine(plan.date, dt.time(0), tzinfo=tz)
+
+
+def problem_build(*, plan: Plan, warm_start: bool = True) -> PlanProblem:
+    """The plan as a solver Problem: every plan order is a stop, every plan shift a vehicle.
+
+    Stops already started on a route (arrived, delivered, failed, skipped) are `completed` (a
+    fixed prefix of their vehicle's route that never moves); locked routes keep their stops
+    and order exactly; the current routes are the warm start.
+    """
+    shifts = list(
+        plan.shifts.select_related("vehicle__depot", "driver__user").order_by("vehicle__code")
+    )
+    depots = {d.code: d for d in plan.depots.all()}
+    for s in shifts:
+        depots.setdefault(s.vehicle.depot.code, s.vehicle.depot)
+    if not depots:
+        from core.exceptions import ValidationFailed
+
+        raise ValidationFailed("The plan needs at least one depot.", field="depots")
+    origin = plan_origin(plan, depots.values())
+    orders = list(orders_for_planning().filter(plans=plan).order_by("reference"))
+    ctx = PlanProblem(
+        plan=plan,
+        problem=Problem(depots=[], vehicles=[], stops=[]),
+        origin=origin,
+        orders={o.reference: o for o in orders},
+        shifts={s.vehicle.code: s for s in shifts},
+        demand={o.reference: order_demand(o) for o in orders},
+    )
+    problem = ctx.problem
+    problem.name = plan.reference
+    problem.objective = Objective(minimise_vehicles=plan.minimise_vehicles)
+    for code in sorted(depots):
+        d = depots[code]
+        opens = dt.datetime.combine(plan.date, d.opening_time, tzinfo=d.tzinfo)
+        closes = dt.datetime.combine(plan.date, d.closing_time, tzinfo=d.tzinfo)
+        problem.depots.append(
+            Depot(
+                code,
+                (float(d.latitude), float(d.longitude)),
+                TimeWindow(ctx.seconds(opens), ctx.seconds(closes)),
+            )
+        )
+    for s in shifts:
+        problem.vehicles.append(_solver_vehicle(ctx, s))
+    for o in orders:
+        problem.stops.append(_solver_stop(ctx, o))
+    _add_current_routes(ctx, warm_start)
+    return ctx
+
+
+def _solver_vehicle(ctx: PlanProblem, shift: Shift) -> SolverVehicle:
+    v = shift.vehicle
+    breaks = ()
+    if shift.has_break:
+        breaks = (
+            Break(
+                ctx.seconds(shift.at(shift.break_earliest)),
+                ctx.seconds(shift.at(shift.break_latest)),
+                shift.break_duration_s,
+            ),
+        )
+    return SolverVehicle(
+        id=v.code,
+        start_depot=v.depot.code,
+        shift=TimeWindow(
+            ctx.seconds(shift.at(shift.start_time)), ctx.seconds(shift.at(shift.end_time))
+        ),
+        capacity={
+            WEIGHT: math.floor(v.capacity_weight_kg * 1000),
+            VOLUME: math.floor(v.capacity_volume_m3 * 1_000_000),
+            UNITS: v.capacity_units,
+        },
+        cost_per_km=float(v.cost_per_km),
+        cost_per_hour=float(v.cost_per_hour),
+        fixed_cost=float(v.fixed_cost),
+        skills=frozenset(shift.skills),
+        breaks=breaks,
+    )
+
+
+def _solver_stop(ctx: PlanProblem, order: CustomerOrder) -> SolverStop:
+    location = None
+    if not order.needs_location:
+        location = (float(order.latitude), float(order.longitude))
+    return SolverStop(
+        id=order.reference,
+        location=location,
+        demand=ctx.demand[order.reference].as_solver(),
+        windows=tuple(TimeWindow(ctx.seconds(a), ctx.seconds(b)) for a, b in order.windows),
+        service_s=order.service_time_s,
+        skills=frozenset(order.required_skills),
+        priority=order.priority,
+    )
+
+
+def _add_current_routes(ctx: PlanProblem, warm_start: bool) -> None:
+    problem = ctx.problem
+    routes = (
+        Route.objects.filter(plan=ctx.plan)
+        .select_related("vehicle", "shift")
+        .prefetch_related(Prefetch("stops", queryset=Stop.objects.select_related("order")))
+    )
+    for route in routes:
+        vid = route.vehicle.code
+        ctx.routes[vid] = route
+        if vid not in ctx.shifts:
+            continue
+        stops = sorted(route.stops.all(), key=lambda s: s.sequence)
+        started = [s.order.reference for s in stops if s.status != StopStatus.PLANNED]
+        rest = [s.order.reference for s in stops if s.status == StopStatus.PLANNED]
+        if started:
+            problem.completed[vid] = started
+        if warm_start or route.is_locked or started:
+            problem.initial_routes[vid] = started + rest
+        if route.is_locked:
+            problem.locked_routes = problem.locked_routes | {vid}
