@@ -18,6 +18,12 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
     template_name = "core/dashboard.html"
 
+    def get(self, request, *args, **kwargs):
+        # Partner portal users have no staff role: their home is the portal.
+        if hasattr(request.user, "partner_membership"):
+            return redirect("portal:home")
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["cards"] = dashboard_cards_for(self.request.user)

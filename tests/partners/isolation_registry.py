@@ -1,0 +1,110 @@
+"""THE registry of API routes for the tenant-isolation walk (tests/partners/test_isolation.py).
+
+Every route under /api/v1/ must appear here, keyed by its full route string as Django prints it
+(e.g. "api/v1/orders/<str:reference>/"). The walk fails for any route missing here, so adding
+an endpoint means adding one line that says how its objects belong to a partner:
+
+* `Collection(make, row_id)` — a list route. `make(partner)` creates one object owned by that
+  partner; `row_id(obj)` is the value of the row's `id` field in the JSON list. The walk checks
+  that partner B's list holds B's row and not A's.
+* `Item(make, kwargs)` — a detail or action route. `kwargs(obj)` gives the URL kwargs for the
+  object. The walk calls every method of the view with B's key on A's object and expects 404
+  (never 403 or the object), and that A's row is unchanged; A itself must get 200 on GET.
+  `body(obj)` is the JSON sent with POST/PUT/PATCH when the view validates before looking up.
+* `StaffOnly(reason)` — partner keys may not call it at all (403 for every method and id).
+* `NotTenantData(reason)` — no partner-owned object behind it (e.g. who-am-I); say why.
+
+Factories should create the smallest valid object through the app's services or factories
+(tests/factories.py). Keep entries grouped per app, like the factories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.models import Partner
+
+
+@dataclass(frozen=True)
+class Collection:
+    make: Callable[[Partner], Any]
+    row_id: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Item:
+    make: Callable[[Partner], Any]
+    kwargs: Callable[[Any], dict]
+    body: Callable[[Any], dict] = field(default=lambda obj: {})
+
+
+@dataclass(frozen=True)
+class StaffOnly:
+    reason: str
+
+
+@dataclass(frozen=True)
+class NotTenantData:
+    reason: str
+
+
+# --- core (partner integration) -----------------------------------------------------------------
+
+
+def make_api_key(partner):
+    from core.api_keys import api_key_create
+
+    key, _raw = api_key_create(partner=partner, name="isolation", scopes=["orders:read"])
+    return key
+
+
+def make_webhook_endpoint(partner):
+    from core.webhooks import webhook_endpoint_create
+
+    endpoint, _secret = webhook_endpoint_create(
+        partner=partner, url=f"https://hooks.example.com/{partner.code}"
+    )
+    return endpoint
+
+
+def make_webhook_delivery(partner):
+    from core.webhooks import webhook_endpoint_send_test
+
+    return webhook_endpoint_send_test(endpoint=make_webhook_endpoint(partner))
+
+
+ROUTES: dict[str, object] = {
+    "api/v1/me/": NotTenantData("describes the calling key itself"),
+    "api/v1/api-keys/": Collection(make_api_key, row_id=lambda k: k.prefix),
+    "api/v1/api-keys/<str:key_id>/": Item(make_api_key, kwargs=lambda k: {"key_id": k.prefix}),
+    "api/v1/api-keys/<str:key_id>/revoke/": Item(
+        make_api_key, kwargs=lambda k: {"key_id": k.prefix}
+    ),
+    "api/v1/webhook-endpoints/": Collection(make_webhook_endpoint, row_id=lambda e: e.public_id),
+    "api/v1/webhook-endpoints/<str:endpoint_id>/": Item(
+        make_webhook_endpoint, kwargs=lambda e: {"endpoint_id": e.public_id}
+    ),
+    "api/v1/webhook-endpoints/<str:endpoint_id>/rotate-secret/": Item(
+        make_webhook_endpoint, kwargs=lambda e: {"endpoint_id": e.public_id}
+    ),
+    "api/v1/webhook-endpoints/<str:endpoint_id>/test/": Item(
+        make_webhook_endpoint, kwargs=lambda e: {"endpoint_id": e.public_id}
+    ),
+    "api/v1/webhook-deliveries/": Collection(make_webhook_delivery, row_id=lambda d: d.msg_id),
+    "api/v1/webhook-deliveries/<str:delivery_id>/": Item(
+        make_webhook_delivery, kwargs=lambda d: {"delivery_id": d.msg_id}
+    ),
+    "api/v1/webhook-deliveries/<str:delivery_id>/replay/": Item(
+        make_webhook_delivery, kwargs=lambda d: {"delivery_id": d.msg_id}
+    ),
+}
+
+# --- inventory ----------------------------------------------------------------------------------
+
+# --- orders -------------------------------------------------------------------------------------
+
+# --- routing ------------------------------------------------------------------------------------
+
+# --- tracking -----------------------------------------------------------------------------------
