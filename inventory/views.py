@@ -161,13 +161,17 @@ class WarehouseDetailView(RoleRequiredMixin, View):
         kind = request.GET.get("kind") or None
         if kind and kind not in Location.Kind.values:
             kind = None
-        contents = report_selectors.warehouse_contents(warehouse=warehouse, kind=kind)
+        locations, rows = report_selectors.warehouse_contents(warehouse=warehouse, kind=kind)
+        query = request.GET.copy()
+        query.pop("page", None)
         return render(
             request,
             "inventory/warehouse_detail.html",
             {
                 "warehouse": warehouse,
-                "contents": contents,
+                "locations": locations,
+                "page": Paginator(rows, 100).get_page(request.GET.get("page")),
+                "query": query.urlencode(),
                 "kinds": Location.Kind.choices,
                 "kind": kind,
             },

@@ -290,27 +290,22 @@ def product_lots(*, product: Product) -> QuerySet:
     )
 
 
-def warehouse_contents(*, warehouse: Warehouse, kind: str | None = None) -> list[dict]:
-    """Every location of a warehouse with the stock rows it holds."""
-    locations = list(warehouse.locations.order_by("code"))
-    if kind:
-        locations = [loc for loc in locations if loc.kind == kind]
+def warehouse_contents(*, warehouse: Warehouse, kind: str | None = None) -> tuple[list, QuerySet]:
+    """A warehouse's locations with their totals, and its non-empty stock rows ordered by
+    location (a queryset, so pages can paginate it)."""
+    locations = warehouse.locations.annotate(
+        on_hand=Coalesce(Sum("stock__on_hand"), _zero()),
+        reserved_qty=Coalesce(Sum("stock__reserved"), _zero()),
+    ).order_by("code")
     rows = (
         Stock.objects.filter(location__warehouse=warehouse, on_hand__gt=0)
-        .select_related("product", "lot")
-        .order_by("product__sku")
+        .select_related("product", "lot", "location")
+        .order_by("location__code", "product__sku", "condition", "pk")
     )
-    by_location: dict[int, list[Stock]] = {}
-    for row in rows:
-        by_location.setdefault(row.location_id, []).append(row)
-    return [
-        {
-            "location": loc,
-            "rows": by_location.get(loc.pk, []),
-            "on_hand": sum(r.on_hand for r in by_location.get(loc.pk, [])),
-        }
-        for loc in locations
-    ]
+    if kind:
+        locations = locations.filter(kind=kind)
+        rows = rows.filter(location__kind=kind)
+    return list(locations), rows
 
 
 def inventory_counts() -> dict:
