@@ -1,5 +1,277 @@
-"""placeholder"""
+"""Tracking reads: the customer page, the driver's day, the dispatcher's live board, the
+vehicle position a customer may see, and the routes the ETA sweep must recompute."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from orders.models import CustomerOrder, OrderEvent, OrderStatus
+from orders.services.customer_returns import return_policy_violations
+from routing.models import PlanStatus, Route, RouteStatus, Stop, StopStatus
+from tracking import clock, conf
+from tracking.display import window_bounds, window_text
+from tracking.models import (
+    DeliveryInstruction,
+    PositionPing,
+    ProofOfDelivery,
+    Rating,
+    RouteEta,
+    StopEta,
+)
+from tracking.services.customer import instructions_editable
+from tracking.services.eta import route_signature
+
+# Timeline entries a customer sees (internal ones — pick waves, location fixes — are left out).
+PUBLIC_EVENTS = {
+    OrderEvent.Type.CREATED,
+    OrderEvent.Type.CONFIRMED,
+    OrderEvent.Type.PACKED,
+    OrderEvent.Type.PLANNED,
+    OrderEvent.Type.OUT_FOR_DELIVERY,
+    OrderEvent.Type.ARRIVING,
+    OrderEvent.Type.DELIVERED,
+    OrderEvent.Type.FAILED,
+    OrderEvent.Type.RESCHEDULED,
+    OrderEvent.Type.CANCELLED,
+    OrderEvent.Type.RETURN_REQUESTED,
+    OrderEvent.Type.RETURN_APPROVED,
+    OrderEvent.Type.RETURN_REJECTED,
+    OrderEvent.Type.RETURN_RECEIVED,
+    OrderEvent.Type.RETURN_REFUNDED,
+}
+CUSTOMER_STATUS = {
+    OrderStatus.NEW: "Order received",
+    OrderStatus.CONFIRMED: "Confirmed",
+    OrderStatus.PICKED: "Being prepared",
+    OrderStatus.PACKED: "Packed",
+    OrderStatus.PLANNED: "Scheduled for delivery",
+    OrderStatus.OUT_FOR_DELIVERY: "Out for delivery",
+    OrderStatus.DELIVERED: "Delivered",
+    OrderStatus.FAILED: "Delivery attempt failed",
+    OrderStatus.CANCELLED: "Cancelled",
+}
 
 
-def routes_needing_eta():
-    return []
+def order_for_token(*, token: str, now: dt.datetime | None = None) -> CustomerOrder | None:
+    """The order behind a tracking token, or None when the token is unknown or expired
+    (TRACKING_TOKEN_EXPIRY_DAYS after delivery or cancellation) — callers answer 404 either way."""
+    if not token or len(token) > 64:
+        return None
+    order = (
+        CustomerOrder.objects.select_related("warehouse", "customer")
+        .filter(tracking_token=token)
+        .first()
+    )
+    if order is None:
+        return None
+    now = now or clock.now()
+    expiry = dt.timedelta(days=conf.get("TRACKING_TOKEN_EXPIRY_DAYS"))
+    ended_at = None
+    if order.status == OrderStatus.DELIVERED:
+        ended_at = order.delivered_at or order.updated_at
+    elif order.status == OrderStatus.CANCELLED:
+        ended_at = order.updated_at
+    if ended_at is not None and now - ended_at > expiry:
+        return None
+    return order
+
+
+def _current_stop(order: CustomerOrder) -> Stop | None:
+    return (
+        Stop.objects.filter(order=order, plan__status=PlanStatus.PUBLISHED)
+        .select_related("route__vehicle__depot")
+        .order_by("-plan__date", "-id")
+        .first()
+    )
+
+
+@dataclass
+class TrackingPage:
+    order: CustomerOrder
+    status_label: str
+    tz_name: str
+    eta_text: str = ""
+    eta_low: str = ""
+    eta_high: str = ""
+    window_text: str = ""
+    is_late_risk: bool = False
+    timeline: list[dict] = field(default_factory=list)
+    instructions: str = ""
+    instructions_editable: bool = False
+    show_vehicle: bool = False
+    destination: tuple[float, float] | None = None
+    pod: ProofOfDelivery | None = None
+    pod_time: str = ""
+    rating: object = None
+    can_rate: bool = False
+    can_return: bool = False
+
+
+def tracking_page(*, order: CustomerOrder, now: dt.datetime | None = None) -> TrackingPage:
+    """Everything the customer page shows — only this order's data, nothing about the driver
+    or other stops beyond "the van is heading to you" (and then its position, see
+    `vehicle_position`)."""
+    now = now or clock.now()
+    tz = order.warehouse.tzinfo
+    page = TrackingPage(
+        order=order,
+        status_label=CUSTOMER_STATUS.get(order.status, order.get_status_display()),
+        tz_name=str(tz),
+        window_text=window_text(order.window_start, order.window_end, tz),
+    )
+    stop = _current_stop(order)
+    state = StopEta.objects.filter(stop=stop).first() if stop else None
+    if (
+        stop is not None
+        and stop.status == StopStatus.PLANNED
+        and order.status in (OrderStatus.PLANNED, OrderStatus.OUT_FOR_DELIVERY)
+        and stop.eta_low
+        and stop.eta_high
+    ):
+        low, high = window_bounds(stop.eta_low, stop.eta_high, tz)
+        page.eta_low, page.eta_high = f"{low:%H:%M}", f"{high:%H:%M}"
+        page.eta_text = window_text(stop.eta_low, stop.eta_high, tz)
+        page.is_late_risk = bool(state and state.is_late_risk)
+    if stop is not None and stop.status == StopStatus.ARRIVED:
+        page.status_label = "The driver is at your door"
+    page.show_vehicle = bool(
+        state and state.is_next and order.status == OrderStatus.OUT_FOR_DELIVERY
+    )
+    if order.latitude is not None:
+        page.destination = (float(order.latitude), float(order.longitude))
+    page.timeline = [
+        {
+            "label": e.get_type_display(),
+            "at": e.at.astimezone(tz),
+            "reason": (e.data or {}).get("reason", "") if e.type == OrderEvent.Type.FAILED else "",
+        }
+        for e in order.events.filter(type__in=PUBLIC_EVENTS).order_by("at", "id")
+    ]
+    note = DeliveryInstruction.objects.filter(order=order).first()
+    page.instructions = note.text if note else ""
+    page.instructions_editable = instructions_editable(order)
+    if order.status == OrderStatus.DELIVERED:
+        page.pod = ProofOfDelivery.objects.filter(order=order).order_by("-delivered_at").first()
+        if page.pod:
+            page.pod_time = f"{page.pod.delivered_at.astimezone(tz):%H:%M on %a %d %b}"
+        page.rating = Rating.objects.filter(order=order).first()
+        page.can_rate = True
+        page.can_return = order_is_returnable(order=order, now=now)
+    return page
+
+
+def order_is_returnable(*, order: CustomerOrder, now: dt.datetime | None = None) -> bool:
+    """Delivered and at least one delivered line passes the return policy now."""
+    if order.status != OrderStatus.DELIVERED:
+        return False
+    lines = [
+        (line, 1, "")
+        for line in order.lines.select_related("product")
+        if line.quantity_delivered > 0
+    ]
+    if not lines:
+        return False
+    violations = return_policy_violations(order=order, lines=lines, now=now)
+    return len({v["field"] for v in violations}) < len(lines)
+
+
+def vehicle_position(*, order: CustomerOrder) -> dict | None:
+    """The van's last position — only while this order's stop is the next one."""
+    if order.status != OrderStatus.OUT_FOR_DELIVERY:
+        return None
+    stop = _current_stop(order)
+    if stop is None or not StopEta.objects.filter(stop=stop, is_next=True).exists():
+        return None
+    ping = (
+        PositionPing.objects.filter(vehicle_id=stop.route.vehicle_id)
+        .order_by("-time")
+        .only("latitude", "longitude", "time")
+        .first()
+    )
+    if ping is None:
+        return None
+    return {"latitude": ping.latitude, "longitude": ping.longitude, "time": ping.time.isoformat()}
+
+
+# --- driver -----------------------------------------------------------------------------------
+
+
+def driver_day(*, route: Route) -> list[dict]:
+    """The route's stops in order with what the driver needs (address, window in local time,
+    instructions including the customer's, status)."""
+    tz = route.vehicle.depot.tzinfo
+    stops = (
+        Stop.objects.filter(route=route)
+        .select_related("order__customer_instruction", "eta_state")
+        .order_by("sequence")
+    )
+    out = []
+    for stop in stops:
+        order = stop.order
+        customer_note = getattr(order, "customer_instruction", None)
+        state = getattr(stop, "eta_state", None)
+        out.append(
+            {
+                "stop": stop,
+                "order": order,
+                "window": f"{order.window_start.astimezone(tz):%H:%M}-"
+                f"{order.window_end.astimezone(tz):%H:%M}",
+                "eta": f"{stop.eta.astimezone(tz):%H:%M}" if stop.eta else "",
+                "instructions": order.instructions,
+                "customer_instructions": customer_note.text if customer_note else "",
+                "is_late_risk": bool(state and state.is_late_risk),
+                "geo": _geo_uri(order),
+            }
+        )
+    return out
+
+
+def _geo_uri(order) -> str:
+    if order.latitude is None:
+        return ""
+    at = f"{order.latitude},{order.longitude}"
+    return f"geo:{at}?q={at}"
+
+
+# --- dispatcher -------------------------------------------------------------------------------
+
+
+def live_routes(*, date: dt.date) -> list[Route]:
+    """Published routes of `date` with stops, ETA states and engine state (for the live board)."""
+    stops = Stop.objects.select_related("order", "eta_state").order_by("sequence")
+    return list(
+        Route.objects.filter(plan__date=date, plan__status=PlanStatus.PUBLISHED)
+        .select_related("vehicle__depot", "driver__user", "plan", "eta")
+        .prefetch_related(Prefetch("stops", queryset=stops))
+        .order_by("plan__reference", "sequence")
+    )
+
+
+def routes_needing_eta(*, now: dt.datetime | None = None) -> list[int]:
+    """Active routes (published, today ±1 day, not completed) whose stops changed since the
+    engine last ran — a re-plan, a stop moved between routes — or that never had ETAs."""
+    now = now or clock.now()
+    day = now.date()
+    routes = list(
+        Route.objects.filter(
+            plan__status=PlanStatus.PUBLISHED,
+            plan__date__range=(day - dt.timedelta(days=1), day + dt.timedelta(days=1)),
+        )
+        .exclude(status=RouteStatus.COMPLETED)
+        .values_list("pk", flat=True)
+    )
+    if not routes:
+        return []
+    stops: dict[int, list[Stop]] = {pk: [] for pk in routes}
+    for stop in Stop.objects.filter(route__in=routes).only("pk", "route_id", "sequence", "status"):
+        stops[stop.route_id].append(stop)
+    known = dict(RouteEta.objects.filter(route__in=routes).values_list("route_id", "signature"))
+    out = []
+    for pk, route_stops in stops.items():
+        route_stops.sort(key=lambda s: s.sequence)
+        if known.get(pk) != route_signature(route_stops):
+            out.append(pk)
+    return out

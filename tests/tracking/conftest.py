@@ -150,3 +150,14 @@ def route(make_route, matrix_provider):
 
 def stops_of(route):
     return list(route.stops.select_related("order").order_by("sequence"))
+
+
+@pytest.fixture
+def make_user_driver(db):
+    def _make(username):
+        user = UserFactory(username=username)
+        user.groups.add(Group.objects.get(name=Role.DRIVER))
+        DriverFactory(user=user)
+        return user
+
+    return _make

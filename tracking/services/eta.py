@@ -261,7 +261,14 @@ def route_etas_refresh(*, route_id: int, now: dt.datetime | None = None) -> Rout
                 default_base_s=conf.get("TRACKING_ETA_DEFAULT_BASE_S"),
                 default_share=conf.get("TRACKING_ETA_DEFAULT_SHARE"),
             )
-        changed = _store(route=route, stops=stops, remaining=remaining, results=results, now=now)
+        changed = _store(
+            route=route,
+            stops=stops,
+            remaining=remaining,
+            results=results,
+            now=now,
+            started=state.started_at is not None,
+        )
         state.computed_at = now
         state.computations = F("computations") + 1
         state.save()
@@ -276,7 +283,7 @@ def route_etas_refresh(*, route_id: int, now: dt.datetime | None = None) -> Rout
     return state
 
 
-def _store(*, route, stops, remaining, results, now) -> dict:
+def _store(*, route, stops, remaining, results, now, started: bool) -> dict:
     """Write the new ETAs and flags; return the stops whose page, next-flag or promised window
     changed (for cache invalidation and notifications)."""
     by_id = {s.pk: s for s in remaining}
@@ -290,7 +297,11 @@ def _store(*, route, stops, remaining, results, now) -> dict:
     min_change = conf.get("TRACKING_ETA_HISTORY_MIN_CHANGE_S")
     max_age = dt.timedelta(seconds=conf.get("TRACKING_ETA_HISTORY_MAX_AGE_S"))
     shift_s = conf.get("TRACKING_ETA_NOTIFY_SHIFT_MIN") * 60
-    started = route.status != RouteStatus.PLANNED or any(s.status != "planned" for s in stops)
+    started = (
+        started
+        or route.status != RouteStatus.PLANNED
+        or any(s.status != StopStatus.PLANNED for s in stops)
+    )
     next_id = (
         remaining[0].pk
         if remaining and not any(s.status == StopStatus.ARRIVED for s in stops)

@@ -1,0 +1,129 @@
+"""Staff pages: the dispatcher's live board (ETAs, late risk), KPIs with charts, and the
+driver web app's page (mobile-first; its actions go to the driver API)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.graph_objects as go
+from django import forms
+from django.conf import settings
+from django.views.generic import TemplateView
+
+from core.charts import chart_html
+from core.permissions import RoleRequiredMixin
+from core.roles import Role
+from inventory.models import Warehouse
+from orders.models import FailureReason
+from tracking import clock
+from tracking.kpis import kpis_compute
+from tracking.selectors import driver_day, live_routes
+from tracking.services import driver_route_today
+
+
+class LiveBoardView(RoleRequiredMixin, TemplateView):
+    allowed_roles = [Role.DISPATCHER]
+    template_name = "tracking/live.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        try:
+            day = dt.date.fromisoformat(self.request.GET.get("date", ""))
+        except ValueError:
+            day = clock.now().date()
+        routes = live_routes(date=day)
+        at_risk = sum(
+            1
+            for r in routes
+            for s in r.stops.all()
+            if getattr(s, "eta_state", None) and s.eta_state.is_late_risk and not s.is_done
+        )
+        ctx.update(day=day, routes=routes, at_risk=at_risk)
+        return ctx
+
+
+class KpiForm(forms.Form):
+    date_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    warehouse = forms.ModelChoiceField(
+        queryset=Warehouse.objects.filter(is_active=True), required=False, empty_label="All"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The end must not be before the start.")
+        return data
+
+
+class KpiView(RoleRequiredMixin, TemplateView):
+    allowed_roles = [Role.DISPATCHER]
+    template_name = "tracking/kpis.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        today = clock.now().date()
+        initial = {"date_from": today - dt.timedelta(days=13), "date_to": today}
+        form = KpiForm(self.request.GET or None, initial=initial)
+        values = form.cleaned_data if form.is_valid() else {**initial, "warehouse": None}
+        if self.request.GET and not form.is_valid():
+            values = None
+        ctx["form"] = form
+        if values:
+            kpis = kpis_compute(
+                date_from=values["date_from"],
+                date_to=values["date_to"],
+                warehouse=values.get("warehouse"),
+            )
+            ctx["kpis"] = kpis
+            ctx["charts"] = _charts(kpis)
+        return ctx
+
+
+def _charts(kpis) -> list[str]:
+    charts = []
+    if kpis.daily:
+        days = [d["date"] for d in kpis.daily]
+        fig = go.Figure()
+        fig.add_bar(x=days, y=[d["delivered"] for d in kpis.daily], name="Delivered")
+        fig.add_scatter(
+            x=days,
+            y=[(d["on_time_rate"] or 0) * 100 for d in kpis.daily],
+            name="On time %",
+            yaxis="y2",
+            mode="lines+markers",
+        )
+        fig.update_layout(
+            title="Deliveries and on-time rate per day",
+            yaxis={"title": "deliveries"},
+            yaxis2={"title": "on time %", "overlaying": "y", "side": "right", "range": [0, 100]},
+            legend={"orientation": "h"},
+        )
+        charts.append(chart_html(fig))
+    if kpis.failed_reasons:
+        fig = go.Figure(
+            go.Bar(
+                x=list(kpis.failed_reasons.values()), y=list(kpis.failed_reasons), orientation="h"
+            )
+        )
+        fig.update_layout(title="Failed deliveries by reason")
+        charts.append(chart_html(fig, height=260))
+    return charts
+
+
+class DriverHomeView(RoleRequiredMixin, TemplateView):
+    allowed_roles = [Role.DRIVER]
+    template_name = "tracking/driver.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        route = driver_route_today(user=self.request.user)
+        ctx["route"] = route
+        ctx["stops"] = driver_day(route=route) if route else []
+        ctx["reasons"] = FailureReason.choices
+        ctx["started"] = bool(
+            route and getattr(getattr(route, "eta", None), "started_at", None)
+        ) or bool(route and route.status != "planned")
+        ctx["ping_interval_s"] = 15
+        ctx["map_tiles"] = settings.MAP_TILES_URL
+        return ctx
