@@ -20,6 +20,8 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("routing/", include("routing.urls")),
     path("tracking/", include("tracking.urls")),
+    path("driver/", include("tracking.driver_urls")),
+    path("t/", include("tracking.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
