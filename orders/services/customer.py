@@ -62,6 +62,7 @@ from orders.models import (
     Priority,
     VehicleSkill,
 )
+from orders.selectors.customer import order_shortfall
 
 S = OrderStatus
 ORDER_TRANSITIONS: dict[str, set[str]] = {
@@ -580,27 +581,6 @@ def order_geocode(*, order: CustomerOrder) -> CustomerOrder:
 
 
 # --- confirmation (stock reservation) -----------------------------------------------------------
-
-
-def order_shortfall(*, order: CustomerOrder) -> list[dict]:
-    """What each line lacks to be reserved in full right now (lines without a gap omitted)."""
-    out = []
-    for line in order.lines.select_related("product").order_by("pk"):
-        missing = line.quantity - line.quantity_reserved
-        if missing <= 0:
-            continue
-        available = stock_available(product=line.product, warehouse=order.warehouse)
-        if available < missing:
-            out.append(
-                {
-                    "line": line.pk,
-                    "product": line.product.sku,
-                    "requested": missing,
-                    "available": available,
-                    "shortfall": missing - available,
-                }
-            )
-    return out
 
 
 @transaction.atomic

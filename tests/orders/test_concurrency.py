@@ -11,7 +11,9 @@ from orders.models import CustomerOrder
 from orders.services.customer import order_cancel, order_confirm
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test would drop the role groups that
+# migrations create, which later tests need.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_concurrent_confirmations_never_oversell(
     receive, make_order, tea, kettle, dispatch, assert_consistent
 ):

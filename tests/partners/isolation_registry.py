@@ -105,6 +105,63 @@ ROUTES: dict[str, object] = {
 
 # --- orders -------------------------------------------------------------------------------------
 
+
+def make_customer_order(partner):
+    from tests.factories import CustomerFactory, CustomerOrderFactory, OrderLineFactory
+
+    order = CustomerOrderFactory(
+        partner=partner, status="new", customer=CustomerFactory(partner=partner)
+    )
+    OrderLineFactory(order=order)
+    return order
+
+
+def make_return(partner):
+    from django.utils import timezone
+
+    from orders.models import Return, ReturnLine
+
+    order = make_customer_order(partner)
+    order.status, order.delivered_at = "delivered", timezone.now()
+    order.save()
+    line = order.lines.get()
+    line.quantity_reserved = line.quantity_picked = line.quantity_delivered = line.quantity
+    line.save()
+    ret = Return.objects.create(
+        reference=f"RMA-2099-{order.pk:06d}",
+        order=order,
+        partner=partner,
+        warehouse=order.warehouse,
+        channel="partner",
+        status="approved",
+    )
+    ReturnLine.objects.create(ret=ret, order_line=line, quantity=1, reason="defective")
+    return ret
+
+
+def _by_reference(obj):
+    return {"reference": obj.reference}
+
+
+ROUTES.update(
+    {
+        "api/v1/orders/": Collection(make_customer_order, row_id=lambda o: o.reference),
+        "api/v1/orders/import/": NotTenantData(
+            "creates the calling partner's own orders from a CSV; no id in the URL"
+        ),
+        "api/v1/orders/<str:reference>/": Item(make_customer_order, kwargs=_by_reference),
+        "api/v1/orders/<str:reference>/confirm/": Item(make_customer_order, kwargs=_by_reference),
+        "api/v1/orders/<str:reference>/cancel/": Item(make_customer_order, kwargs=_by_reference),
+        "api/v1/orders/<str:reference>/reschedule/": Item(
+            make_customer_order, kwargs=_by_reference
+        ),
+        "api/v1/returns/": Collection(make_return, row_id=lambda r: r.reference),
+        "api/v1/returns/<str:reference>/": Item(make_return, kwargs=_by_reference),
+        "api/v1/returns/<str:reference>/receive/": StaffOnly("warehouse receipt of a return"),
+        "api/v1/returns/<str:reference>/reject/": StaffOnly("dispatchers reject returns"),
+    }
+)
+
 # --- routing ------------------------------------------------------------------------------------
 
 # --- tracking -----------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Orders API views: customer orders and returns (customer.py), purchasing (purchasing*.py)."""

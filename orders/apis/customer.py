@@ -1,0 +1,542 @@
+"""Customer orders and returns API (`/api/v1/orders/`, `/api/v1/returns/`).
+
+Partners (API key) see and create only their own orders (`orders:read` / `orders:write`);
+staff sessions need the dispatcher role. One class per operation; each parses input (400 naming
+the field), calls one service (409/422 naming the field) and honours `Idempotency-Key`.
+Times without an offset are read in the warehouse's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.exceptions import ValidationFailed
+from core.idempotency import idempotent
+from core.permissions import HasScope
+from core.roles import Role
+from inventory.models import Product, Warehouse
+from orders.models import CustomerOrder, Priority, Return, ReturnLine, VehicleSkill
+from orders.selectors.customer import (
+    order_get,
+    order_list,
+    order_with_details,
+    return_get,
+    return_list,
+)
+from orders.services.customer import order_cancel, order_confirm, order_create, order_reschedule
+from orders.services.customer_import import orders_import
+from orders.services.customer_returns import return_receive, return_reject, return_request
+
+
+class OrdersAccess:
+    permission_classes = [HasScope]
+    required_scopes = {"GET": "orders:read", "POST": "orders:write"}
+    allowed_roles = [Role.DISPATCHER]
+
+
+class StaffOnly:
+    permission_classes = [HasScope]
+    required_scopes = {"GET": "orders:read"}  # partners may read, never call these POSTs
+    allowed_roles = [Role.DISPATCHER, Role.WAREHOUSE]
+
+
+def partner_of(request):
+    return getattr(request.user, "partner", None)
+
+
+def local_datetime(value, tz, *, field: str) -> datetime | None:
+    """ISO 8601; without an offset the time is local to `tz` (the warehouse)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = parse_datetime(str(value).strip())
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise ValidationFailed(
+            "Use an ISO 8601 date and time, e.g. 2026-05-04T14:00+02:00.", field=field
+        )
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, tz)
+    return parsed
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+class LineOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    product = serializers.CharField(source="product.sku")
+    product_name = serializers.CharField(source="product.name")
+    quantity = serializers.IntegerField()
+    quantity_reserved = serializers.IntegerField()
+    quantity_picked = serializers.IntegerField()
+    quantity_delivered = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class ParcelOutput(serializers.Serializer):
+    label_code = serializers.CharField()
+    weight_kg = serializers.DecimalField(max_digits=9, decimal_places=3)
+    volume_m3 = serializers.DecimalField(max_digits=9, decimal_places=6)
+
+
+class EventOutput(serializers.Serializer):
+    type = serializers.CharField()
+    at = serializers.DateTimeField()
+    message = serializers.CharField()
+    data = serializers.JSONField()
+
+
+class AttemptOutput(serializers.Serializer):
+    attempted_at = serializers.DateTimeField()
+    outcome = serializers.CharField()
+    failure_reason = serializers.CharField()
+    note = serializers.CharField()
+
+
+class OrderOutput(serializers.Serializer):
+    id = serializers.CharField(source="reference", help_text="The public id: the reference.")
+    reference = serializers.CharField()
+    external_ref = serializers.CharField()
+    status = serializers.CharField()
+    is_partial = serializers.BooleanField()
+    warehouse = serializers.CharField(source="warehouse.code")
+    customer = inline_serializer(
+        "OrderCustomer",
+        {
+            "name": serializers.CharField(),
+            "email": serializers.CharField(),
+            "phone": serializers.CharField(),
+        },
+    )
+    address = serializers.CharField()
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    needs_location = serializers.BooleanField()
+    location_note = serializers.CharField()
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    window2_start = serializers.DateTimeField(allow_null=True)
+    window2_end = serializers.DateTimeField(allow_null=True)
+    service_time_s = serializers.IntegerField()
+    priority = serializers.IntegerField()
+    required_skills = serializers.ListField(child=serializers.CharField())
+    instructions = serializers.CharField()
+    contact_name = serializers.CharField()
+    contact_phone = serializers.CharField()
+    contact_email = serializers.CharField()
+    tracking_token = serializers.CharField()
+    lines = LineOutput(many=True)
+    parcels = ParcelOutput(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        tz = instance.warehouse.tzinfo
+        for name in ("window_start", "window_end", "window2_start", "window2_end"):
+            value = getattr(instance, name)
+            data[name] = timezone.localtime(value, tz).isoformat() if value else None
+        return data
+
+
+class OrderDetailOutput(OrderOutput):
+    events = EventOutput(many=True)
+    attempts = AttemptOutput(many=True)
+
+
+def order_response(order: CustomerOrder, *, status_code=status.HTTP_200_OK) -> Response:
+    order = order_with_details(CustomerOrder.objects.filter(pk=order.pk)).get()
+    return Response(OrderDetailOutput(order).data, status=status_code)
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
+    """GET: the caller's orders, newest first; filters status (comma list), warehouse,
+    external_ref, date (YYYY-MM-DD, window day in the warehouse zone), partner, q.
+    POST: create an order with its lines."""
+
+    serializer_class = OrderOutput
+
+    class InputSerializer(serializers.Serializer):
+        external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        warehouse = serializers.CharField(max_length=10)
+        customer = inline_serializer(
+            "OrderCustomerInput",
+            {
+                "name": serializers.CharField(max_length=200),
+                "email": serializers.EmailField(required=False, allow_blank=True),
+                "phone": serializers.CharField(max_length=40, required=False, allow_blank=True),
+            },
+        )
+        address = serializers.CharField(max_length=1000)
+        latitude = serializers.DecimalField(
+            max_digits=12, decimal_places=8, required=False, allow_null=True
+        )
+        longitude = serializers.DecimalField(
+            max_digits=12, decimal_places=8, required=False, allow_null=True
+        )
+        window_start = serializers.CharField()
+        window_end = serializers.CharField()
+        window2_start = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+        window2_end = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+        service_time_s = serializers.IntegerField(min_value=0, max_value=14400, default=300)
+        priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+        required_skills = serializers.ListField(
+            child=serializers.ChoiceField(choices=VehicleSkill.choices),
+            required=False,
+            default=list,
+        )
+        instructions = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+        contact_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+        contact_email = serializers.EmailField(required=False, allow_blank=True)
+        lines = inline_serializer(
+            "OrderLineInput",
+            {
+                "product": serializers.CharField(max_length=64),
+                # Range checked by the service, whose error names the line (lines[0].quantity).
+                "quantity": serializers.IntegerField(max_value=100000),
+                "unit_price": serializers.DecimalField(
+                    max_digits=12, decimal_places=2, min_value=0, required=False
+                ),
+            },
+            many=True,
+        )
+
+    def get_queryset(self):
+        return order_list(
+            user=self.request.user, filters=self.request.query_params
+        ).prefetch_related("lines__product", "parcels")
+
+    def list(self, request, *args, **kwargs):
+        try:
+            return super().list(request, *args, **kwargs)
+        except ValueError:
+            raise ValidationFailed("Use YYYY-MM-DD.", field="date") from None
+
+    @extend_schema(request=InputSerializer, responses={201: OrderDetailOutput})
+    @idempotent
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        warehouse = Warehouse.objects.filter(code=d["warehouse"], is_active=True).first()
+        if warehouse is None:
+            raise ValidationFailed(
+                f"Unknown warehouse '{d['warehouse']}'.", field="warehouse", code="not_found"
+            )
+        tz = warehouse.tzinfo
+        skus = {line["product"] for line in d["lines"]}
+        products = {p.sku: p for p in Product.objects.filter(sku__in=skus)}
+        for index, line in enumerate(d["lines"]):
+            if line["product"] not in products:
+                raise ValidationFailed(
+                    f"Unknown product '{line['product']}'.",
+                    field=f"lines[{index}].product",
+                    code="not_found",
+                )
+        order = order_create(
+            warehouse=warehouse,
+            partner=partner_of(request),
+            external_ref=d.get("external_ref", ""),
+            customer_name=d["customer"]["name"],
+            customer_email=d["customer"].get("email", ""),
+            customer_phone=d["customer"].get("phone", ""),
+            address=d["address"],
+            latitude=d.get("latitude"),
+            longitude=d.get("longitude"),
+            window_start=local_datetime(d["window_start"], tz, field="window_start"),
+            window_end=local_datetime(d["window_end"], tz, field="window_end"),
+            window2_start=local_datetime(d.get("window2_start"), tz, field="window2_start"),
+            window2_end=local_datetime(d.get("window2_end"), tz, field="window2_end"),
+            service_time_s=d["service_time_s"],
+            priority=d["priority"],
+            required_skills=d["required_skills"],
+            instructions=d.get("instructions", ""),
+            contact_name=d.get("contact_name", ""),
+            contact_phone=d.get("contact_phone", ""),
+            contact_email=d.get("contact_email", ""),
+            lines=[
+                {
+                    "product": products[line["product"]],
+                    "quantity": line["quantity"],
+                    "unit_price": line.get("unit_price") or 0,
+                }
+                for line in d["lines"]
+            ],
+            user=request.user if partner_of(request) is None else None,
+        )
+        return order_response(order, status_code=status.HTTP_201_CREATED)
+
+
+class OrderDetailApi(OrdersAccess, APIView):
+    @extend_schema(responses=OrderDetailOutput)
+    def get(self, request, reference):
+        order = order_get(reference=reference, user=request.user)
+        return Response(OrderDetailOutput(order).data)
+
+
+def _staff_user(request):
+    return request.user if partner_of(request) is None else None
+
+
+class OrderConfirmApi(OrdersAccess, APIView):
+    """Reserve stock for every line (409 with `shortfall` when short, nothing reserved);
+    `allow_partial: true` confirms what is available."""
+
+    class InputSerializer(serializers.Serializer):
+        allow_partial = serializers.BooleanField(default=False)
+
+    @extend_schema(request=InputSerializer, responses=OrderDetailOutput)
+    @idempotent
+    def post(self, request, reference):
+        order = order_get(reference=reference, user=request.user)  # 404 before any 400
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = order_confirm(
+            order=order,
+            allow_partial=data.validated_data["allow_partial"],
+            user=_staff_user(request),
+        )
+        return order_response(order)
+
+
+class OrderCancelApi(OrdersAccess, APIView):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses=OrderDetailOutput)
+    @idempotent
+    def post(self, request, reference):
+        order = order_get(reference=reference, user=request.user)  # 404 before any 400
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = order_cancel(
+            order=order, reason=data.validated_data.get("reason", ""), user=_staff_user(request)
+        )
+        return order_response(order)
+
+
+class OrderRescheduleApi(OrdersAccess, APIView):
+    class InputSerializer(serializers.Serializer):
+        window_start = serializers.CharField()
+        window_end = serializers.CharField()
+        window2_start = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+        window2_end = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+        reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses=OrderDetailOutput)
+    @idempotent
+    def post(self, request, reference):
+        order = order_get(reference=reference, user=request.user)  # 404 before any 400
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        tz = order.warehouse.tzinfo
+        order = order_reschedule(
+            order=order,
+            window_start=local_datetime(d["window_start"], tz, field="window_start"),
+            window_end=local_datetime(d["window_end"], tz, field="window_end"),
+            window2_start=local_datetime(d.get("window2_start"), tz, field="window2_start"),
+            window2_end=local_datetime(d.get("window2_end"), tz, field="window2_end"),
+            reason=d.get("reason", ""),
+            user=_staff_user(request),
+        )
+        return order_response(order)
+
+
+class CsvParser(BaseParser):
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return {"content": stream.read()}
+
+
+class OrderImportApi(OrdersAccess, APIView):
+    """CSV import (multipart `file` or a text/csv body): all orders or none; 422 lists every
+    row's errors. Columns: see orders.services.customer_import."""
+
+    parser_classes = [CsvParser, MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(request={"text/csv": OpenApiTypes.STR}, responses=OpenApiTypes.OBJECT)
+    @idempotent
+    def post(self, request):
+        upload = request.FILES.get("file") if hasattr(request, "FILES") else None
+        content = upload.read() if upload is not None else request.data.get("content")
+        if isinstance(content, str):
+            content = content.encode()
+        if not content:
+            raise ValidationFailed(
+                "Send the CSV as a multipart field 'file' or as a text/csv body.", field="file"
+            )
+        result = orders_import(
+            content=content, partner=partner_of(request), user=_staff_user(request)
+        )
+        return Response(result, status=status.HTTP_201_CREATED)
+
+
+# --- returns ------------------------------------------------------------------------------------
+
+
+class ReturnLineOutput(serializers.Serializer):
+    order_line = serializers.IntegerField(source="order_line_id")
+    product = serializers.CharField(source="order_line.product.sku")
+    quantity = serializers.IntegerField()
+    reason = serializers.CharField()
+    condition = serializers.CharField()
+
+
+class ReturnOutput(serializers.Serializer):
+    id = serializers.CharField(source="reference", help_text="The public id: the RMA reference.")
+    reference = serializers.CharField()
+    order = serializers.CharField(source="order.reference")
+    status = serializers.CharField()
+    channel = serializers.CharField()
+    method = serializers.CharField()
+    pickup_address = serializers.CharField()
+    pickup_latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    pickup_longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    rejection_reason = serializers.CharField()
+    refund_amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    currency = serializers.CharField()
+    received_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ReturnDetailOutput(ReturnOutput):
+    lines = ReturnLineOutput(many=True)
+    events = EventOutput(many=True)
+
+
+def return_response(ret: Return, request, *, status_code=status.HTTP_200_OK) -> Response:
+    ret = return_get(reference=ret.reference, user=request.user)
+    return Response(ReturnDetailOutput(ret).data, status=status_code)
+
+
+class ReturnListCreateApi(OrdersAccess, generics.ListAPIView):
+    """GET: returns (filters status, warehouse, order). POST: request a return of delivered
+    items; decided by the return policy at once (422 with the policy reason when refused)."""
+
+    serializer_class = ReturnOutput
+
+    class InputSerializer(serializers.Serializer):
+        order = serializers.CharField(max_length=32)
+        method = serializers.ChoiceField(choices=Return.Method.choices, default="pickup")
+        pickup_address = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+        pickup_latitude = serializers.DecimalField(
+            max_digits=12, decimal_places=8, required=False, allow_null=True
+        )
+        pickup_longitude = serializers.DecimalField(
+            max_digits=12, decimal_places=8, required=False, allow_null=True
+        )
+        note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+        lines = inline_serializer(
+            "ReturnLineInput",
+            {
+                "order_line": serializers.IntegerField(),
+                "quantity": serializers.IntegerField(),
+                "reason": serializers.ChoiceField(choices=ReturnLine.Reason.choices),
+            },
+            many=True,
+        )
+
+    def get_queryset(self):
+        return return_list(user=self.request.user, filters=self.request.query_params)
+
+    @extend_schema(request=InputSerializer, responses={201: ReturnDetailOutput})
+    @idempotent
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        order = order_list(user=request.user).filter(reference=d["order"]).first()
+        if order is None:
+            raise ValidationFailed(
+                f"Unknown order '{d['order']}'.", field="order", code="not_found"
+            )
+        ret = return_request(
+            order=order,
+            lines=[
+                {"order_line_id": i["order_line"], "quantity": i["quantity"], "reason": i["reason"]}
+                for i in d["lines"]
+            ],
+            channel=Return.Channel.PARTNER if partner_of(request) else Return.Channel.DISPATCHER,
+            method=d["method"],
+            pickup_address=d.get("pickup_address", ""),
+            pickup_latitude=d.get("pickup_latitude"),
+            pickup_longitude=d.get("pickup_longitude"),
+            note=d.get("note", ""),
+            user=_staff_user(request),
+        )
+        return return_response(ret, request, status_code=status.HTTP_201_CREATED)
+
+
+class ReturnDetailApi(OrdersAccess, APIView):
+    @extend_schema(responses=ReturnDetailOutput)
+    def get(self, request, reference):
+        return Response(ReturnDetailOutput(return_get(reference=reference, user=request.user)).data)
+
+
+class ReturnReceiveApi(StaffOnly, APIView):
+    """Warehouse receipt: `conditions` maps each return line's order_line id to good | damaged |
+    unusable; optional `refund_amount` (default: units x unit price)."""
+
+    class InputSerializer(serializers.Serializer):
+        conditions = serializers.DictField(
+            child=serializers.ChoiceField(choices=ReturnLine.Condition.choices)
+        )
+        refund_amount = serializers.DecimalField(
+            max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+        )
+
+    @extend_schema(request=InputSerializer, responses=ReturnDetailOutput)
+    @idempotent
+    def post(self, request, reference):
+        ret = return_get(reference=reference, user=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        by_order_line = {str(line.order_line_id): line.pk for line in ret.lines.all()}
+        conditions = {}
+        for key, condition in data.validated_data["conditions"].items():
+            if str(key) not in by_order_line:
+                raise ValidationFailed(
+                    f"Order line {key} is not in this return.", field=f"conditions.{key}"
+                )
+            conditions[by_order_line[str(key)]] = condition
+        ret = return_receive(
+            ret=ret,
+            conditions=conditions,
+            refund_amount=data.validated_data.get("refund_amount"),
+            user=request.user,
+        )
+        return return_response(ret, request)
+
+
+class ReturnRejectApi(StaffOnly, APIView):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=300)
+
+    @extend_schema(request=InputSerializer, responses=ReturnDetailOutput)
+    @idempotent
+    def post(self, request, reference):
+        ret = return_get(reference=reference, user=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ret = return_reject(ret=ret, reason=data.validated_data["reason"], user=request.user)
+        return return_response(ret, request)

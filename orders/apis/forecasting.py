@@ -1,0 +1,284 @@
+"""Forecasting API under `/api/v1/forecasts/`: list and read forecasts per product and warehouse,
+CSV export, recompute one product, order volume per depot, forecast-driven reorder suggestions.
+
+Staff sessions only (partner keys have no forecasting scope, so they get 403): reads for
+purchasing, warehouse, dispatcher and approver roles; recompute for purchasing and warehouse.
+Bad query parameters answer 400/422 problem details naming the parameter.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import HttpResponse
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.exceptions import NotFound, ValidationFailed
+from core.idempotency import idempotent
+from core.pagination import CursorPagination
+from core.permissions import HasScope
+from core.roles import Role
+from inventory.models import Product, Warehouse
+from orders.models import Forecast, ForecastMetric
+from orders.selectors.forecasting import (
+    forecast_days,
+    forecast_get,
+    forecast_list,
+    reorder_suggestions_for_policy,
+    volume_forecast,
+)
+from orders.services.forecasting import forecast_product_refresh
+
+READ_ROLES = [Role.PURCHASING, Role.WAREHOUSE, Role.DISPATCHER, Role.APPROVER]
+WRITE_ROLES = [Role.PURCHASING, Role.WAREHOUSE]
+
+
+class ReadAccess:
+    permission_classes = [HasScope]
+    required_scopes: dict = {}
+    allowed_roles = READ_ROLES
+
+
+class WriteAccess(ReadAccess):
+    allowed_roles = WRITE_ROLES
+
+
+def warehouse_by_code(code: str, *, field: str = "warehouse") -> Warehouse:
+    warehouse = Warehouse.objects.filter(code=code).first()
+    if warehouse is None:
+        raise NotFound(f"No warehouse {code}.", field=field)
+    return warehouse
+
+
+def product_by_sku(sku: str, *, field: str = "product") -> Product:
+    product = Product.objects.filter(sku=sku).first()
+    if product is None:
+        raise NotFound(f"No product {sku}.", field=field)
+    return product
+
+
+class FilterInput(serializers.Serializer):
+    warehouse = serializers.CharField(required=False, max_length=10)
+    product = serializers.CharField(required=False, max_length=64)
+    metric = serializers.ChoiceField(choices=ForecastMetric.choices, default=ForecastMetric.DEMAND)
+
+
+def _filtered(params) -> tuple:
+    data = FilterInput(data=params)
+    data.is_valid(raise_exception=True)
+    values = data.validated_data
+    warehouse = (
+        warehouse_by_code(values["warehouse"]) if values.get("warehouse") else None
+    )
+    product = product_by_sku(values["product"]) if values.get("product") else None
+    if product is not None and values["metric"] != ForecastMetric.DEMAND:
+        raise ValidationFailed(
+            "Only demand forecasts belong to a product.", field="metric", code="invalid"
+        )
+    return warehouse, product, values["metric"]
+
+
+class DayOutput(serializers.Serializer):
+    date = serializers.DateField()
+    point = serializers.FloatField()
+    lo80 = serializers.FloatField()
+    hi80 = serializers.FloatField()
+    lo95 = serializers.FloatField()
+    hi95 = serializers.FloatField()
+
+
+class ForecastOutput(serializers.Serializer):
+    warehouse = serializers.CharField(source="warehouse.code")
+    product = serializers.SerializerMethodField()
+    metric = serializers.CharField()
+    start_date = serializers.DateField()
+    horizon_days = serializers.IntegerField()
+    model = serializers.CharField(source="model_name")
+    demand_class = serializers.CharField()
+    reason = serializers.CharField()
+    mase = serializers.FloatField(allow_null=True)
+    bias = serializers.FloatField(allow_null=True)
+    history_days = serializers.IntegerField()
+    total = serializers.FloatField()
+    computed_at = serializers.DateTimeField()
+    days = serializers.SerializerMethodField()
+
+    def get_product(self, forecast) -> str | None:
+        return forecast.product.sku if forecast.product_id else None
+
+    def get_days(self, forecast) -> list[dict]:
+        return DayOutput(forecast_days(forecast), many=True).data
+
+
+class ForecastPagination(CursorPagination):
+    ordering = "id"
+
+
+class ForecastListApi(ReadAccess, generics.ListAPIView):
+    """GET /api/v1/forecasts/?warehouse=CODE&product=SKU&metric=demand|stops|parcels"""
+
+    serializer_class = ForecastOutput
+    pagination_class = ForecastPagination
+
+    def get_queryset(self):
+        warehouse, product, metric = _filtered(self.request.query_params)
+        return forecast_list(warehouse=warehouse, product=product, metric=metric)
+
+
+class ForecastDetailApi(ReadAccess, APIView):
+    """GET /api/v1/forecasts/<warehouse>/<sku>/"""
+
+    def get(self, request, warehouse: str, sku: str):
+        forecast = forecast_get(
+            product=product_by_sku(sku, field="sku"),
+            warehouse=warehouse_by_code(warehouse),
+        )
+        if forecast is None:
+            raise NotFound(f"No forecast yet for {sku} at {warehouse}; recompute it.", field="sku")
+        return Response(ForecastOutput(forecast).data)
+
+
+class ForecastRecomputeApi(WriteAccess, APIView):
+    """POST /api/v1/forecasts/<warehouse>/<sku>/recompute/ — recompute now, return it."""
+
+    @idempotent
+    def post(self, request, warehouse: str, sku: str):
+        forecast = forecast_product_refresh(
+            product=product_by_sku(sku, field="sku"), warehouse=warehouse_by_code(warehouse)
+        )
+        return Response(ForecastOutput(forecast).data, status=200)
+
+
+CSV_COLUMNS = [
+    "warehouse",
+    "product",
+    "metric",
+    "date",
+    "point",
+    "lo80",
+    "hi80",
+    "lo95",
+    "hi95",
+    "model",
+    "mase",
+    "bias",
+    "computed_at",
+]
+
+
+def forecasts_csv_response(forecasts, *, filename: str = "forecasts.csv") -> HttpResponse:
+    """One CSV row per forecast day (used by the API and the forecast list page)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for forecast in forecasts.iterator(chunk_size=500) if hasattr(forecasts, "iterator") else forecasts:
+        sku = forecast.product.sku if forecast.product_id else ""
+        for day in forecast_days(forecast):
+            writer.writerow(
+                [
+                    forecast.warehouse.code,
+                    sku,
+                    forecast.metric,
+                    day["date"].isoformat(),
+                    *(f"{day[k]:.3f}" for k in ("point", "lo80", "hi80", "lo95", "hi95")),
+                    forecast.model_name,
+                    "" if forecast.mase is None else f"{forecast.mase:.4f}",
+                    "" if forecast.bias is None else f"{forecast.bias:.4f}",
+                    forecast.computed_at.isoformat(),
+                ]
+            )
+    return response
+
+
+class ForecastExportApi(ReadAccess, APIView):
+    """GET /api/v1/forecasts/export.csv?warehouse=&product=&metric= — one row per day."""
+
+    def get(self, request):
+        warehouse, product, metric = _filtered(request.query_params)
+        return forecasts_csv_response(
+            forecast_list(warehouse=warehouse, product=product, metric=metric)
+        )
+
+
+class VolumeInput(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=28, default=7)
+
+
+class VolumeDayOutput(serializers.Serializer):
+    date = serializers.DateField()
+    stops = serializers.FloatField()
+    stops_hi80 = serializers.FloatField()
+    parcels = serializers.FloatField()
+    parcels_hi80 = serializers.FloatField()
+    booked_stops = serializers.IntegerField()
+    has_forecast = serializers.BooleanField()
+
+
+class VolumeForecastApi(ReadAccess, APIView):
+    """GET /api/v1/forecasts/volume/<warehouse>/?days=7 — expected stops and parcels per day
+    from tomorrow (never below the orders already booked)."""
+
+    def get(self, request, warehouse: str):
+        data = VolumeInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        days = volume_forecast(
+            warehouse=warehouse_by_code(warehouse), days=data.validated_data["days"]
+        )
+        return Response({"warehouse": warehouse, "days": VolumeDayOutput(days, many=True).data})
+
+
+class SuggestionInput(serializers.Serializer):
+    policy = serializers.ChoiceField(choices=["fixed", "forecast"], default="forecast")
+    service_level = serializers.FloatField(min_value=0.5, max_value=0.999, default=0.95)
+    warehouse = serializers.CharField(required=False, max_length=10)
+
+
+class ForecastReorderSuggestionsApi(ReadAccess, APIView):
+    """GET /api/v1/forecasts/reorder-suggestions/?policy=forecast&service_level=0.95"""
+
+    allowed_roles = [Role.PURCHASING, Role.APPROVER, Role.WAREHOUSE]
+
+    def get(self, request):
+        data = SuggestionInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        warehouse = warehouse_by_code(values["warehouse"]) if values.get("warehouse") else None
+        suggestions = reorder_suggestions_for_policy(
+            reorder_policy=values["policy"],
+            warehouse=warehouse,
+            service_level=values["service_level"],
+        )
+        return Response(
+            {
+                "policy": values["policy"],
+                "service_level": values["service_level"],
+                "results": [
+                    {
+                        "product": s.product.sku,
+                        "warehouse": s.warehouse.code,
+                        "available": s.available,
+                        "on_order": s.on_order,
+                        "reorder_point": s.reorder_point,
+                        "quantity": s.quantity,
+                        "supplier": s.supplier.code if s.supplier else None,
+                        "reason": s.reason,
+                    }
+                    for s in suggestions
+                ],
+            }
+        )
+
+
+__all__ = [
+    "Forecast",
+    "ForecastDetailApi",
+    "ForecastExportApi",
+    "ForecastListApi",
+    "ForecastRecomputeApi",
+    "ForecastReorderSuggestionsApi",
+    "VolumeForecastApi",
+    "forecasts_csv_response",
+]

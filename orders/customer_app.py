@@ -1,0 +1,72 @@
+"""The customer-orders part of the orders AppConfig: navigation, dashboard cards, demo data."""
+
+from __future__ import annotations
+
+from core.navigation import DashboardCard, NavItem
+from core.roles import Role
+
+FLOOR = (Role.DISPATCHER, Role.WAREHOUSE)
+
+NAV_ITEMS = [
+    NavItem("Orders", "orders:board", roles=FLOOR),
+    NavItem("Returns", "orders:returns", roles=FLOOR),
+]
+
+
+def dashboard_cards(user) -> list[DashboardCard]:
+    from datetime import timedelta
+
+    from django.db.models import Count, Q
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from core.roles import user_has_role
+    from orders.models import CustomerOrder, OrderStatus, Return
+
+    if not user_has_role(user, *FLOOR):
+        return []
+    now = timezone.now()
+    open_statuses = [OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.PICKED, OrderStatus.PACKED]
+    counts = CustomerOrder.objects.aggregate(
+        new=Count("id", filter=Q(status=OrderStatus.NEW)),
+        ready=Count("id", filter=Q(status=OrderStatus.PACKED)),
+        to_pick=Count("id", filter=Q(status=OrderStatus.CONFIRMED)),
+        no_location=Count(
+            "id",
+            filter=Q(latitude__isnull=True)
+            & ~Q(status__in=[OrderStatus.DELIVERED, OrderStatus.CANCELLED]),
+        ),
+        late=Count(
+            "id",
+            filter=Q(status__in=open_statuses, window_start__lt=now + timedelta(hours=1))
+            | Q(
+                status__in=[*open_statuses, OrderStatus.PLANNED, OrderStatus.OUT_FOR_DELIVERY],
+                window_end__lt=now,
+            ),
+        ),  # fmt: skip
+    )
+    returns_open = Return.objects.filter(
+        status__in=[Return.Status.APPROVED, Return.Status.IN_TRANSIT]
+    ).count()
+    board = reverse("orders:board")
+    return [
+        DashboardCard("New orders", counts["new"], url=f"{board}?status=new",
+                      tone="warn" if counts["new"] else "good", roles=(Role.DISPATCHER,)),
+        DashboardCard("Orders to pick", counts["to_pick"], url=reverse("orders:waves"),
+                      roles=FLOOR),
+        DashboardCard("Packed, ready for routing", counts["ready"], url=f"{board}?status=packed",
+                      tone="good", roles=(Role.DISPATCHER,)),
+        DashboardCard("Late or at risk", counts["late"], url=f"{board}?late=on",
+                      tone="bad" if counts["late"] else "good", roles=(Role.DISPATCHER,)),
+        DashboardCard("Orders needing a location", counts["no_location"],
+                      url=f"{board}?needs_location=on", hint="Set the point on the order's map",
+                      tone="warn" if counts["no_location"] else "good", roles=(Role.DISPATCHER,)),
+        DashboardCard("Returns in progress", returns_open, url=reverse("orders:returns"),
+                      roles=FLOOR),
+    ]  # fmt: skip
+
+
+def seed_demo(*, stdout) -> None:
+    from orders.customer_demo import seed_customer_demo
+
+    seed_customer_demo(stdout=stdout)

@@ -1,0 +1,196 @@
+"""Demo customer orders: ~150 orders for today around each demo warehouse, with realistic
+addresses within ~12 km of the city centre and time windows spread over the local day; mostly
+confirmed or packed (ready for routing), a few new ones, one needing a location; delivered
+orders from the past three days, and some returns.
+
+Everything goes through the real services, so stock reservations, picks, shipments and the
+ledger agree. Idempotent: a warehouse that already has demo orders for today is skipped.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.exceptions import DomainError
+from core.models import Partner
+from inventory.models import Location, Product, Warehouse
+from inventory.selectors import stock_available
+from orders.models import CustomerOrder, OrderStatus
+from orders.services import customer as svc
+from orders.services.customer_returns import return_in_transit, return_receive, return_request
+
+ORDERS_PER_WAREHOUSE = 150
+PAST_DELIVERED = 24
+STREETS = {
+    "BER": ["Torstraße", "Kastanienallee", "Schönhauser Allee", "Oranienstraße", "Karl-Marx-Straße",
+            "Bergmannstraße", "Kantstraße", "Sonnenallee", "Frankfurter Allee", "Müllerstraße",
+            "Hauptstraße", "Greifswalder Straße", "Wilmersdorfer Straße", "Danziger Straße"],
+    "HAM": ["Mönckebergstraße", "Osterstraße", "Eppendorfer Weg", "Lange Reihe", "Schanzenstraße",
+            "Bahrenfelder Straße", "Hamburger Straße", "Wandsbeker Chaussee", "Max-Brauer-Allee",
+            "Grindelallee", "Fuhlsbüttler Straße", "Holstenstraße"],
+}  # fmt: skip
+FIRST = ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannah", "Jonas", "Lea",
+         "Lukas", "Mia", "Noah", "Paul", "Sofia", "Tim", "Yusuf", "Zoe", "Mehmet", "Olga"]  # fmt: skip
+LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Wagner", "Becker", "Hoffmann",
+        "Klein", "Wolf", "Yilmaz", "Nowak", "Kowalski", "Schäfer", "Braun", "Krause"]  # fmt: skip
+INSTRUCTIONS = ["", "", "", "Leave with the neighbour", "Ring twice", "Back entrance",
+                "Call on arrival", "3rd floor, no lift"]  # fmt: skip
+
+
+def _point(rng: random.Random, lat: Decimal, lon: Decimal, max_km: float = 12.0):
+    distance = max_km * math.sqrt(rng.random()) + 0.3
+    bearing = rng.uniform(0, 2 * math.pi)
+    dlat = distance / 111.2 * math.cos(bearing)
+    dlon = distance / (111.2 * math.cos(math.radians(float(lat)))) * math.sin(bearing)
+    return (
+        (lat + Decimal(str(dlat))).quantize(Decimal("0.000001")),
+        (lon + Decimal(str(dlon))).quantize(Decimal("0.000001")),
+    )
+
+
+def seed_customer_demo(*, stdout=None) -> int:
+    """Create today's demo orders for every active warehouse that has none yet; returns count."""
+    created = 0
+    partner = Partner.objects.filter(code="acme-shop").first()
+    for warehouse in Warehouse.objects.filter(is_active=True).order_by("code"):
+        if not Location.objects.filter(warehouse=warehouse, kind=Location.Kind.DISPATCH).exists():
+            continue
+        tz = warehouse.tzinfo
+        today = timezone.localtime(timezone.now(), tz).date()
+        day_start = datetime.combine(today, time.min, tzinfo=tz)
+        if CustomerOrder.objects.filter(
+            warehouse=warehouse,
+            external_ref__startswith="DEMO-",
+            window_start__gte=day_start,
+            window_start__lt=day_start + timedelta(days=1),
+        ).exists():
+            continue
+        created += _seed_warehouse(warehouse, partner, today)
+    if stdout is not None and created:
+        stdout.write(f"orders: {created} demo customer orders")
+    return created
+
+
+def _seed_warehouse(warehouse: Warehouse, partner, today) -> int:
+    rng = random.Random(f"{warehouse.code}-{today}")
+    tz = warehouse.tzinfo
+    products = [
+        p
+        for p in Product.objects.filter(is_active=True).order_by("sku")
+        if stock_available(product=p, warehouse=warehouse) >= 20
+    ]
+    if not products:
+        return 0
+    streets = STREETS.get(warehouse.code, ["Hauptstraße", "Bahnhofstraße", "Gartenweg"])
+    city = warehouse.city or warehouse.name
+    created = 0
+
+    def make(index: int, day, *, past: bool = False, locate: bool = True):
+        nonlocal created
+        lat, lon = _point(rng, warehouse.latitude, warehouse.longitude)
+        hour = rng.choice([8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18])
+        start = datetime.combine(day, time(hour, rng.choice([0, 30])), tzinfo=tz)
+        length = timedelta(hours=rng.choice([1, 2, 2, 3, 4]))
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        by_partner = partner is not None and rng.random() < 0.35
+        lines = [
+            {
+                "product": product,
+                "quantity": rng.randint(1, 3),
+                "unit_price": (product.unit_cost * Decimal("1.6")).quantize(Decimal("0.01")),
+            }
+            for product in rng.sample(products, k=min(len(products), rng.choice([1, 1, 2, 3])))
+        ]
+        skills = ["refrigerated"] if rng.random() < 0.12 else []
+        if rng.random() < 0.05:
+            skills.append("two_person")
+        order = svc.order_create(
+            warehouse=warehouse,
+            partner=partner if by_partner else None,
+            external_ref=f"DEMO-{warehouse.code}-{day:%Y%m%d}-{index:03d}",
+            customer_name=name,
+            customer_email=f"{name.lower().replace(' ', '.')}.{index}@example.com",
+            customer_phone=f"+49 {rng.randint(150, 179)} {rng.randint(1000000, 9999999)}",
+            address=f"{rng.choice(streets)} {rng.randint(1, 180)}, {city}",
+            latitude=lat if locate else None,
+            longitude=lon if locate else None,
+            window_start=start,
+            window_end=start + length,
+            service_time_s=rng.choice([120, 180, 300, 300, 420, 600]),
+            priority=rng.choice([1, 1, 1, 1, 2, 3, 0]),
+            required_skills=skills,
+            instructions=rng.choice(INSTRUCTIONS),
+            lines=lines,
+            now=datetime.combine(day, time.min, tzinfo=tz) - timedelta(days=1) if past else
+            datetime.combine(day, time.min, tzinfo=tz),
+        )  # fmt: skip
+        created += 1
+        return order
+
+    def advance(order, target: str):
+        steps = [
+            (OrderStatus.CONFIRMED, lambda o: svc.order_confirm(order=o)),
+            (OrderStatus.PICKED, lambda o: svc.order_pick(order=o)),
+            (OrderStatus.PACKED, lambda o: svc.order_pack(order=o)),
+            (OrderStatus.PLANNED, lambda o: svc.order_plan(order=o)),
+            (OrderStatus.OUT_FOR_DELIVERY, lambda o: svc.order_out_for_delivery(order=o)),
+        ]
+        try:
+            for status, step in steps:
+                order = step(order)
+                if status == target:
+                    return order
+        except DomainError:
+            return order  # e.g. stock ran out: the order stays where it got to
+        return order
+
+    with transaction.atomic():
+        # Past days first: delivered orders (and their returns) before today's reservations.
+        delivered = []
+        for index in range(PAST_DELIVERED):
+            day = today - timedelta(days=1 + index % 3)
+            order = advance(make(900 + index, day, past=True), OrderStatus.OUT_FOR_DELIVERY)
+            if order.status != OrderStatus.OUT_FOR_DELIVERY:
+                continue
+            at = order.window_start + timedelta(minutes=rng.randint(5, 100))
+            if index % 8 == 7:
+                order = svc.order_fail(order=order, reason="customer_absent", at=at)
+                svc.order_cancel(order=order, reason="Returned to stock after a failed attempt")
+            else:
+                delivered.append(svc.order_deliver(order=order, at=at))
+        for index, order in enumerate(delivered[:6]):
+            line = order.lines.first()
+            try:
+                ret = return_request(
+                    order=order,
+                    lines=[{"order_line": line, "quantity": 1, "reason": rng.choice(
+                        ["defective", "no_longer_needed", "damaged", "wrong_item"])}],
+                    channel="dispatcher" if index % 2 else "customer",
+                )  # fmt: skip
+                if index < 2:
+                    ret = return_in_transit(ret=ret)
+                    return_receive(
+                        ret=ret, conditions={ret.lines.get().pk: "good" if index else "damaged"}
+                    )
+            except DomainError:
+                continue
+
+        # Today: mostly confirmed or packed, some new, a few picked; one without coordinates.
+        plan = (
+            [OrderStatus.NEW] * 15
+            + [OrderStatus.CONFIRMED] * 45
+            + [OrderStatus.PICKED] * 10
+            + [OrderStatus.PACKED] * 80
+        )
+        rng.shuffle(plan)
+        for index, target in enumerate(plan[:ORDERS_PER_WAREHOUSE]):
+            order = make(index + 1, today, locate=index != 7)
+            if target != OrderStatus.NEW:
+                advance(order, target)
+    return created

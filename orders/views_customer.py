@@ -1,0 +1,531 @@
+"""Dispatcher and warehouse pages for customer orders and returns (thin: parse, call, render)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from core.exceptions import DomainError
+from core.permissions import RoleRequiredMixin
+from core.roles import Role
+from orders import forms_customer as f
+from orders.models import CustomerOrder, OrderStatus, PickWave, Return
+from orders.selectors.customer import (
+    late_risk,
+    local_time,
+    order_get,
+    order_list,
+    order_shortfall_safe,
+    pick_list,
+    return_get,
+    return_list,
+    status_counts,
+)
+from orders.services import customer as svc
+from orders.services.customer_import import orders_import
+from orders.services.customer_returns import (
+    RETURN_TRANSITIONS,
+    return_close,
+    return_in_transit,
+    return_receive,
+    return_refund,
+    return_reject,
+    return_request,
+)
+
+DISPATCH = [Role.DISPATCHER]
+FLOOR = [Role.DISPATCHER, Role.WAREHOUSE]
+BOARD_LIMIT = 100
+
+
+class BoardView(RoleRequiredMixin, View):
+    """Order board: filters, counts per status, late risk."""
+
+    allowed_roles = FLOOR
+
+    def get(self, request):
+        form = f.BoardFilterForm(request.GET or None)
+        filters: dict = {}
+        late_only = False
+        if form.is_valid():
+            d = form.cleaned_data
+            filters = {
+                "status": d["status"],
+                "date": d["date"],
+                "warehouse": d["warehouse"].code if d["warehouse"] else "",
+                "partner": d["partner"].code if d["partner"] else "",
+                "q": d["q"],
+                "needs_location": d["needs_location"],
+            }
+            late_only = d["late"]
+        qs = order_list(
+            user=request.user, filters={k: v for k, v in filters.items() if k != "status"}
+        )
+        if form.is_valid() and (form.cleaned_data["window_from"] or form.cleaned_data["window_to"]):
+            qs = _window_filter(qs, form.cleaned_data)
+        counts = status_counts(qs)
+        if filters.get("status"):
+            qs = qs.filter(status=filters["status"])
+        if late_only:
+            now = timezone.now()
+            open_statuses = [s for s in OrderStatus.values if s not in ("delivered", "cancelled")]
+            qs = qs.filter(status__in=open_statuses).filter(
+                Q(window_end__lte=now) | Q(window_start__lt=now + timedelta(hours=4))
+            )
+        qs = qs.order_by("window_start", "pk")
+        page = Paginator(qs, BOARD_LIMIT).get_page(request.GET.get("page"))
+        now = timezone.now()
+        rows = [(order, late_risk(order, now=now)) for order in page]
+        if late_only:
+            rows = [(o, risk) for o, risk in rows if risk]
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(
+            request,
+            "orders/board.html",
+            {
+                "form": form,
+                "rows": rows,
+                "page": page,
+                "counts": [(s, label, counts.get(s, 0)) for s, label in OrderStatus.choices],
+                "query": query.urlencode(),
+            },
+        )
+
+
+def _window_filter(qs, data):
+    """Windows overlapping a time-of-day range, read in each order's warehouse time zone."""
+    qs = qs.annotate(local_start=local_time("window_start"), local_end=local_time("window_end"))
+    if data["window_from"]:
+        qs = qs.filter(local_end__gt=data["window_from"])
+    if data["window_to"]:
+        qs = qs.filter(local_start__lt=data["window_to"])
+    return qs
+
+
+class OrderCreateView(RoleRequiredMixin, View):
+    allowed_roles = DISPATCH
+    template = "orders/order_form.html"
+
+    def get(self, request):
+        return render(
+            request, self.template, {"form": f.OrderForm(), "lines": f.OrderLineFormSet(prefix="l")}
+        )
+
+    def post(self, request):
+        form = f.OrderForm(request.POST)
+        lines = f.OrderLineFormSet(request.POST, prefix="l")
+        if form.is_valid() and lines.is_valid():
+            d = form.cleaned_data
+            tz = d["warehouse"].tzinfo
+            try:
+                order = svc.order_create(
+                    warehouse=d["warehouse"],
+                    customer_name=d["customer_name"],
+                    customer_email=d["customer_email"],
+                    customer_phone=d["customer_phone"],
+                    address=d["address"],
+                    latitude=d["latitude"],
+                    longitude=d["longitude"],
+                    window_start=f.localize(d["window_start"], tz),
+                    window_end=f.localize(d["window_end"], tz),
+                    service_time_s=d["service_time_s"],
+                    priority=d["priority"],
+                    required_skills=d["required_skills"],
+                    instructions=d["instructions"],
+                    lines=[
+                        {
+                            "product": line["product"],
+                            "quantity": line["quantity"],
+                            "unit_price": line.get("unit_price") or 0,
+                        }
+                        for line in lines.cleaned_data
+                        if line.get("product")
+                    ],
+                    user=request.user,
+                )
+            except DomainError as error:
+                f.form_apply_error(form, error, aliases={"customer.name": "customer_name"})
+            else:
+                messages.success(request, f"Order {order.reference} created.")
+                return redirect("orders:detail", reference=order.reference)
+        return render(request, self.template, {"form": form, "lines": lines}, status=422)
+
+
+class OrderDetailView(RoleRequiredMixin, View):
+    allowed_roles = FLOOR
+
+    def get(self, request, reference):
+        order = _order(request, reference)
+        tz = order.warehouse.tzinfo
+        return render(
+            request,
+            "orders/order_detail.html",
+            {
+                "order": order,
+                "tz": tz,
+                "risk": late_risk(order),
+                "shortfall": order_shortfall_safe(order),
+                "allowed": svc.ORDER_TRANSITIONS.get(order.status, set()),
+                "reschedule_form": f.RescheduleForm(
+                    initial={
+                        "window_start": timezone.localtime(order.window_start, tz),
+                        "window_end": timezone.localtime(order.window_end, tz),
+                    }
+                ),
+                "fail_form": f.FailForm(prefix="fail"),
+                "parcels_form": f.ParcelsForm(),
+                "default_parcels": svc.parcels_default(order=order)
+                if order.status == OrderStatus.PICKED
+                else [],
+                "returns": order.returns.all(),
+            },
+        )
+
+
+def _order(request, reference) -> CustomerOrder:
+    try:
+        return order_get(reference=reference, user=request.user)
+    except DomainError:
+        raise Http404(f"No order {reference}") from None
+
+
+class OrderActionView(RoleRequiredMixin, View):
+    """POST /orders/<ref>/<action>/: one service call, then back to the order with a message."""
+
+    allowed_roles = FLOOR
+    dispatcher_only = {"confirm", "confirm_partial", "cancel", "reschedule", "location", "plan",
+                       "unplan", "out", "deliver", "fail"}  # fmt: skip
+
+    def post(self, request, reference, action):
+        if action in self.dispatcher_only and not _is_dispatcher(request.user):
+            messages.error(request, "Only dispatchers may do that.")
+            return redirect("orders:detail", reference=reference)
+        order = _order(request, reference)
+        handler = getattr(self, f"do_{action}", None)
+        if handler is None:
+            raise Http404("Unknown action")
+        try:
+            message = handler(request, order)
+        except DomainError as error:
+            details = "; ".join(e["message"] for e in error.errors if e.get("message"))
+            messages.error(request, f"{error.detail}" + (f" ({details})" if details else ""))
+        else:
+            if message:
+                messages.success(request, message)
+        return redirect(request.POST.get("next") or reverse("orders:detail", args=[reference]))
+
+    def do_confirm(self, request, order):
+        svc.order_confirm(order=order, user=request.user)
+        return "Confirmed: stock reserved for every line."
+
+    def do_confirm_partial(self, request, order):
+        order = svc.order_confirm(order=order, allow_partial=True, user=request.user)
+        return "Confirmed as a partial order." if order.is_partial else "Confirmed in full."
+
+    def do_pick(self, request, order):
+        svc.order_pick(order=order, user=request.user)
+        return "Picked to the dispatch location."
+
+    def do_pack(self, request, order):
+        form = f.ParcelsForm(request.POST)
+        if not form.is_valid():
+            raise _form_error(form)
+        order = svc.order_pack(order=order, parcels=form.cleaned_data["parcels"], user=request.user)
+        return f"Packed into {order.parcels.count()} parcel(s)."
+
+    def do_plan(self, request, order):
+        svc.order_plan(order=order, user=request.user)
+        return "Marked as planned."
+
+    def do_unplan(self, request, order):
+        svc.order_unplan(order=order, user=request.user)
+        return "Removed from its route."
+
+    def do_out(self, request, order):
+        svc.order_out_for_delivery(order=order, user=request.user)
+        return "Out for delivery."
+
+    def do_deliver(self, request, order):
+        svc.order_deliver(order=order, user=request.user)
+        return "Delivered."
+
+    def do_fail(self, request, order):
+        form = f.FailForm(request.POST, prefix="fail")
+        if not form.is_valid():
+            raise _form_error(form)
+        svc.order_fail(
+            order=order,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+            user=request.user,
+        )
+        return "Failed attempt recorded."
+
+    def do_cancel(self, request, order):
+        form = f.CancelForm(request.POST)
+        form.is_valid()
+        svc.order_cancel(order=order, reason=form.cleaned_data.get("reason", ""), user=request.user)
+        return "Cancelled; every reservation was released."
+
+    def do_reschedule(self, request, order):
+        form = f.RescheduleForm(request.POST)
+        if not form.is_valid():
+            raise _form_error(form)
+        tz = order.warehouse.tzinfo
+        svc.order_reschedule(
+            order=order,
+            window_start=f.localize(form.cleaned_data["window_start"], tz),
+            window_end=f.localize(form.cleaned_data["window_end"], tz),
+            reason=form.cleaned_data["reason"],
+            user=request.user,
+        )
+        return "Rescheduled."
+
+    def do_location(self, request, order):
+        form = f.LocationForm(request.POST)
+        if not form.is_valid():
+            raise _form_error(form)
+        svc.order_location_set(
+            order=order,
+            latitude=form.cleaned_data["latitude"],
+            longitude=form.cleaned_data["longitude"],
+            user=request.user,
+        )
+        return "Location set."
+
+
+def _is_dispatcher(user) -> bool:
+    from core.roles import user_has_role
+
+    return user_has_role(user, Role.DISPATCHER)
+
+
+def _form_error(form) -> DomainError:
+    from core.exceptions import ValidationFailed
+
+    errors = [
+        {"field": field, "message": f"{field}: {message}"}
+        for field, messages_ in form.errors.items()
+        for message in messages_
+    ]
+    return ValidationFailed("Please correct the form.", errors=errors)
+
+
+class OrderImportView(RoleRequiredMixin, View):
+    allowed_roles = DISPATCH
+
+    def get(self, request):
+        return render(request, "orders/import.html", {"form": f.ImportForm()})
+
+    def post(self, request):
+        form = f.ImportForm(request.POST, request.FILES)
+        errors = []
+        if form.is_valid():
+            try:
+                result = orders_import(content=form.cleaned_data["file"].read(), user=request.user)
+            except DomainError as error:
+                errors = error.errors or [{"field": "file", "message": error.detail}]
+                form.add_error(None, error.detail)
+            else:
+                messages.success(request, f"Imported {result['created']} order(s).")
+                return redirect("orders:board")
+        return render(request, "orders/import.html", {"form": form, "errors": errors}, status=422)
+
+
+class WaveListView(RoleRequiredMixin, View):
+    allowed_roles = FLOOR
+
+    def get(self, request):
+        waves = PickWave.objects.select_related("warehouse").order_by("-created_at")[:50]
+        waiting = (
+            CustomerOrder.objects.filter(status=OrderStatus.CONFIRMED, pick_wave__isnull=True)
+            .values("warehouse__code", "warehouse__name")
+            .order_by("warehouse__code")
+        )
+        counts: dict = {}
+        for row in waiting:
+            key = (row["warehouse__code"], row["warehouse__name"])
+            counts[key] = counts.get(key, 0) + 1
+        return render(
+            request,
+            "orders/waves.html",
+            {"waves": waves, "waiting": sorted(counts.items()), "form": f.WaveForm()},
+        )
+
+    def post(self, request):
+        form = f.WaveForm(request.POST)
+        if form.is_valid():
+            try:
+                wave = svc.pick_wave_create(
+                    warehouse=form.cleaned_data["warehouse"], user=request.user
+                )
+            except DomainError as error:
+                messages.error(request, error.detail)
+            else:
+                messages.success(request, f"Pick wave {wave.reference} created.")
+                return redirect("orders:wave", reference=wave.reference)
+        return redirect("orders:waves")
+
+
+class WaveDetailView(RoleRequiredMixin, View):
+    """Printable pick list of one wave, and the button that records it as picked."""
+
+    allowed_roles = FLOOR
+
+    def _wave(self, reference):
+        wave = PickWave.objects.select_related("warehouse").filter(reference=reference).first()
+        if wave is None:
+            raise Http404("No such wave")
+        return wave
+
+    def get(self, request, reference):
+        wave = self._wave(reference)
+        orders = wave.orders.select_related("customer").order_by("window_start")
+        return render(
+            request,
+            "orders/wave_detail.html",
+            {"wave": wave, "rows": pick_list(wave=wave), "orders": orders},
+        )
+
+    def post(self, request, reference):
+        wave = self._wave(reference)
+        try:
+            svc.pick_wave_complete(wave=wave, user=request.user)
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(request, f"{wave.reference} picked.")
+        return redirect("orders:wave", reference=reference)
+
+
+class PackingView(RoleRequiredMixin, View):
+    """Picked orders waiting for packing, with their computed parcels."""
+
+    allowed_roles = FLOOR
+
+    def get(self, request):
+        orders = list(
+            order_list(user=request.user, filters={"status": OrderStatus.PICKED})
+            .prefetch_related("lines__product")
+            .order_by("window_start")[:100]
+        )
+        rows = [(order, svc.parcels_default(order=order)) for order in orders]
+        return render(request, "orders/packing.html", {"rows": rows, "form": f.ParcelsForm()})
+
+
+# --- returns ------------------------------------------------------------------------------------
+
+
+class ReturnListView(RoleRequiredMixin, View):
+    allowed_roles = FLOOR
+
+    def get(self, request):
+        status = request.GET.get("status", "")
+        qs = return_list(user=request.user, filters={"status": status}).order_by("-created_at")
+        page = Paginator(qs, 100).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "orders/returns.html",
+            {"page": page, "status": status, "statuses": Return.Status.choices},
+        )
+
+
+class ReturnCreateView(RoleRequiredMixin, View):
+    allowed_roles = DISPATCH
+
+    def get(self, request, reference):
+        order = _order(request, reference)
+        return render(
+            request,
+            "orders/return_form.html",
+            {"order": order, "form": f.ReturnRequestForm(order=order)},
+        )
+
+    def post(self, request, reference):
+        order = _order(request, reference)
+        form = f.ReturnRequestForm(request.POST, order=order)
+        if form.is_valid():
+            try:
+                ret = return_request(
+                    order=order,
+                    lines=form.lines(),
+                    channel=Return.Channel.DISPATCHER,
+                    method=form.cleaned_data["method"],
+                    note=form.cleaned_data["note"],
+                    record_rejection=form.cleaned_data["record_rejection"],
+                    user=request.user,
+                )
+            except DomainError as error:
+                f.form_apply_error(form, error)
+            else:
+                messages.success(request, f"Return {ret.reference}: {ret.get_status_display()}.")
+                return redirect("orders:return", reference=ret.reference)
+        return render(
+            request, "orders/return_form.html", {"order": order, "form": form}, status=422
+        )
+
+
+class ReturnDetailView(RoleRequiredMixin, View):
+    allowed_roles = FLOOR
+
+    def _ret(self, request, reference):
+        try:
+            return return_get(reference=reference, user=request.user)
+        except DomainError:
+            raise Http404("No such return") from None
+
+    def get(self, request, reference):
+        ret = self._ret(request, reference)
+        return render(
+            request,
+            "orders/return_detail.html",
+            {
+                "ret": ret,
+                "allowed": RETURN_TRANSITIONS.get(ret.status, set()),
+                "receive_form": f.ReturnReceiveForm(ret=ret),
+                "reject_form": f.ReturnRejectForm(),
+            },
+        )
+
+    def post(self, request, reference):
+        ret = self._ret(request, reference)
+        action = request.POST.get("action")
+        try:
+            if action == "receive":
+                form = f.ReturnReceiveForm(request.POST, ret=ret)
+                if not form.is_valid():
+                    raise _form_error(form)
+                return_receive(
+                    ret=ret,
+                    conditions=form.conditions(),
+                    refund_amount=form.cleaned_data["refund_amount"],
+                    user=request.user,
+                )
+            elif action == "reject":
+                form = f.ReturnRejectForm(request.POST)
+                if not form.is_valid():
+                    raise _form_error(form)
+                return_reject(ret=ret, reason=form.cleaned_data["reason"], user=request.user)
+            elif action == "in_transit":
+                return_in_transit(ret=ret, user=request.user)
+            elif action == "refund":
+                return_refund(ret=ret, user=request.user)
+            elif action == "close":
+                return_close(ret=ret, user=request.user)
+            else:
+                raise Http404("Unknown action")
+        except DomainError as error:
+            details = "; ".join(e["message"] for e in error.errors if e.get("message"))
+            messages.error(request, f"{error.detail}" + (f" ({details})" if details else ""))
+        else:
+            messages.success(request, "Return updated.")
+        return redirect("orders:return", reference=reference)

@@ -1,0 +1,175 @@
+"""Dispatcher and warehouse pages: roles, board filters and query counts, forms, actions."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from core.roles import Role
+from orders.models import CustomerOrder, Return
+from orders.services.customer import (
+    order_confirm,
+    order_deliver,
+    order_out_for_delivery,
+    order_pack,
+    order_pick,
+    order_plan,
+)
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dana(client):
+    client.force_login(make_user(Role.DISPATCHER, username="dana"))
+    return client
+
+
+def test_pages_need_a_floor_role(client, stocked, make_order, tea):
+    order = make_order([(tea, 1)])
+    assert client.get("/orders/").status_code == 302  # to the login page
+    client.force_login(make_user(Role.PURCHASING, username="pia"))
+    assert client.get("/orders/").status_code == 403
+    assert client.get(f"/orders/{order.reference}/").status_code == 403
+
+
+def test_board_counts_filters_and_query_budget(
+    dana, stocked, make_order, tea, django_assert_max_num_queries
+):
+    for i in range(12):
+        order = make_order([(tea, 1)], customer_email=f"c{i}@example.com")
+        if i < 4:
+            order_confirm(order=order)
+    with django_assert_max_num_queries(14):
+        response = dana.get("/orders/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count('href="/orders/ORD-') == 12
+    counts = {s: n for s, _label, n in response.context["counts"]}
+    assert (counts["new"], counts["confirmed"]) == (8, 4)
+    only_confirmed = dana.get("/orders/?status=confirmed")
+    assert len(only_confirmed.context["rows"]) == 4
+    today = timezone.localdate()
+    assert dana.get(f"/orders/?date={today}&warehouse=BER&window_from=00:00").status_code == 200
+
+
+def test_create_order_form_shows_field_errors_and_creates(dana, stocked, tea, warehouse):
+    start = timezone.localtime(timezone.now() + timedelta(days=1), warehouse.tzinfo)
+    data = {
+        "warehouse": warehouse.pk,
+        "customer_name": "Walk-in",
+        "address": "Torstraße 1, Berlin",
+        "latitude": "0",
+        "longitude": "0",
+        "window_start": start.strftime("%Y-%m-%dT10:00"),
+        "window_end": start.strftime("%Y-%m-%dT12:00"),
+        "service_time_s": 300,
+        "priority": 1,
+        "l-TOTAL_FORMS": 1,
+        "l-INITIAL_FORMS": 0,
+        "l-0-product": "TEA-001",
+        "l-0-quantity": 2,
+    }
+    response = dana.post("/orders/new/", data)
+    assert response.status_code == 422
+    assert "0,0 is not a delivery location" in response.context["form"].errors["latitude"][0]
+    assert not CustomerOrder.objects.exists()
+    data.update(latitude="52.53", longitude="13.40")
+    response = dana.post("/orders/new/", data)
+    order = CustomerOrder.objects.get()
+    assert response.status_code == 302
+    local = timezone.localtime(order.window_start, warehouse.tzinfo)
+    assert local.hour == 10
+
+
+def test_detail_actions_and_refusals_are_shown(dana, stocked, make_order, tea, kettle):
+    order = make_order([(tea, 1), (kettle, 9)])
+    page = dana.get(f"/orders/{order.reference}/")
+    assert "Not enough stock to confirm" in page.content.decode()
+    response = dana.post(f"/orders/{order.reference}/confirm/", follow=True)
+    assert "KET-001" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == "new"
+    dana.post(f"/orders/{order.reference}/confirm_partial/")
+    dana.post(f"/orders/{order.reference}/pick/")
+    dana.post(f"/orders/{order.reference}/pack/", {"parcels": "2.5 0.02\n1 0.01"})
+    order.refresh_from_db()
+    assert order.status == "packed"
+    assert order.parcels.count() == 2
+    response = dana.post(
+        f"/orders/{order.reference}/location/", {"latitude": "91", "longitude": "1"}, follow=True
+    )
+    assert "Latitude must be between" in response.content.decode()
+
+
+def test_map_picker_sets_the_location(dana, stocked, make_order, tea):
+    order = make_order([(tea, 1)], latitude=None, longitude=None)
+    page = dana.get(f"/orders/{order.reference}/").content.decode()
+    assert "Needs a location" in page and "leaflet/leaflet.js" in page
+    dana.post(f"/orders/{order.reference}/location/", {"latitude": "52.5", "longitude": "13.4"})
+    order.refresh_from_db()
+    assert not order.needs_location
+
+
+def test_warehouse_staff_pick_waves_and_print_the_list(client, stocked, make_order, tea, warehouse):
+    client.force_login(make_user(Role.WAREHOUSE, username="wim"))
+    order = order_confirm(order=make_order([(tea, 3)]))
+    response = client.post("/orders/waves/", {"warehouse": warehouse.pk})
+    wave_url = response["Location"]
+    sheet = client.get(wave_url).content.decode()
+    assert "A-01-01" in sheet and "TEA-001" in sheet and order.reference in sheet
+    client.post(wave_url)
+    order.refresh_from_db()
+    assert order.status == "picked"
+    assert "TEA-001" in client.get(wave_url).content.decode()  # completed waves list the picks
+    assert order.reference in client.get("/orders/packing/").content.decode()
+    # Warehouse staff may not confirm or cancel.
+    client.post(f"/orders/{order.reference}/cancel/")
+    order.refresh_from_db()
+    assert order.status == "picked"
+
+
+def test_csv_import_page_lists_row_errors(dana, stocked):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv = (
+        b"order_ref,warehouse,customer_name,address,window_start,window_end,sku,quantity\n"
+        b"X,BER,Ann,Road 1,2099-01-01 10:00,2099-01-01 12:00,NOPE,1\n"
+    )
+    response = dana.post("/orders/import/", {"file": SimpleUploadedFile("o.csv", csv)})
+    assert response.status_code == 422
+    assert "rows[2].sku" in response.content.decode()
+
+
+def test_return_pages(dana, stocked, make_order, tea, returns_location):
+    order = make_order([(tea, 2)])
+    for step in (order_confirm, order_pick, order_pack, order_plan, order_out_for_delivery):
+        order = step(order=order)
+    order = order_deliver(order=order)
+    line = order.lines.get()
+    response = dana.post(
+        f"/orders/{order.reference}/return/",
+        {"method": "pickup", f"qty_{line.pk}": 3, f"reason_{line.pk}": "defective"},
+    )
+    assert response.status_code == 422
+    response = dana.post(
+        f"/orders/{order.reference}/return/",
+        {"method": "pickup", f"qty_{line.pk}": 1, f"reason_{line.pk}": "defective"},
+    )
+    ret = Return.objects.get()
+    assert response["Location"] == f"/orders/returns/{ret.reference}/"
+    assert ret.reference in dana.get("/orders/returns/").content.decode()
+    dana.post(
+        f"/orders/returns/{ret.reference}/",
+        {"action": "receive", f"condition_{ret.lines.get().pk}": "good"},
+    )
+    ret.refresh_from_db()
+    assert ret.status == "received"
+    assert "Return received" in dana.get(f"/orders/returns/{ret.reference}/").content.decode()
+
+
+def test_dashboard_shows_order_cards(dana, stocked, make_order, tea):
+    make_order([(tea, 1)])
+    body = dana.get("/").content.decode()
+    assert "New orders" in body and "Packed, ready for routing" in body
