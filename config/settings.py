@@ -278,3 +278,16 @@ CELERY_BEAT_SCHEDULE["inventory-check"] = {
     "task": "inventory.tasks.inventory_check_task",
     "schedule": crontab(hour=2, minute=30),
 }
+
+# --- Customer orders (issue 7) -------------------------------------------------------------------
+# Nominatim-compatible geocoder base URL (GET {url}/search?format=jsonv2&q=…); empty = none: orders
+# without coordinates wait for a dispatcher to set the point on the map.
+GEOCODER_URL = env.str("GEOCODER_URL", default="")
+GEOCODER_TIMEOUT_S = env.float("GEOCODER_TIMEOUT_S", default=5.0)
+# Days after delivery a product can be returned unless its ProductReturnPolicy says otherwise.
+RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["orders-geocode-pending"] = {
+    "task": "orders.tasks.orders_geocode_pending",
+    "schedule": 900.0,
+    "options": {"expires": 600},
+}
