@@ -279,6 +279,15 @@ CELERY_BEAT_SCHEDULE["inventory-check"] = {
     "schedule": crontab(hour=2, minute=30),
 }
 
+# --- Demand forecasting (issue 13) --------------------------------------------------------------
+# Nightly: one forecast task per active warehouse in a chord (hour in TIME_ZONE), before the
+# reorder digest so purchasing sees suggestions from fresh forecasts.
+FORECAST_NIGHTLY_HOUR = env.int("FORECAST_NIGHTLY_HOUR", default=3)
+CELERY_BEAT_SCHEDULE["forecasts-nightly"] = {
+    "task": "orders.tasks.forecasts_nightly",
+    "schedule": crontab(hour=FORECAST_NIGHTLY_HOUR, minute=0),
+}
+
 # --- Customer orders (issue 7) -------------------------------------------------------------------
 # Nominatim-compatible geocoder base URL (GET {url}/search?format=jsonv2&q=…); empty = none: orders
 # without coordinates wait for a dispatcher to set the point on the map.

@@ -69,9 +69,7 @@ def _filtered(params) -> tuple:
     data = FilterInput(data=params)
     data.is_valid(raise_exception=True)
     values = data.validated_data
-    warehouse = (
-        warehouse_by_code(values["warehouse"]) if values.get("warehouse") else None
-    )
+    warehouse = warehouse_by_code(values["warehouse"]) if values.get("warehouse") else None
     product = product_by_sku(values["product"]) if values.get("product") else None
     if product is not None and values["metric"] != ForecastMetric.DEMAND:
         raise ValidationFailed(
@@ -174,7 +172,9 @@ def forecasts_csv_response(forecasts, *, filename: str = "forecasts.csv") -> Htt
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
-    for forecast in forecasts.iterator(chunk_size=500) if hasattr(forecasts, "iterator") else forecasts:
+    for forecast in (
+        forecasts.iterator(chunk_size=500) if hasattr(forecasts, "iterator") else forecasts
+    ):
         sku = forecast.product.sku if forecast.product_id else ""
         for day in forecast_days(forecast):
             writer.writerow(

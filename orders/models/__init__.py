@@ -2,3 +2,4 @@
 
 from orders.models.customer import *  # noqa: F403
 from orders.models.purchasing import *  # noqa: F403
+from orders.models.forecasting import *  # noqa: F403

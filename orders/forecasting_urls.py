@@ -1,0 +1,18 @@
+"""`/orders/forecasts/…` pages (included from orders/urls.py, namespace `orders`)."""
+
+from django.urls import path
+
+from orders import views_forecasting as v
+
+urlpatterns = [
+    path("", v.ForecastListView.as_view(), name="forecast-list"),
+    path("export.csv", v.ForecastExportView.as_view(), name="forecast-export"),
+    path("reorder/", v.ForecastReorderView.as_view(), name="forecast-reorder"),
+    path("plotly.min.js", v.PlotlyJsView.as_view(), name="forecast-plotly-js"),
+    path("products/<str:sku>/", v.ProductForecastView.as_view(), name="forecast-product"),
+    path(
+        "products/<str:sku>/recompute/",
+        v.ProductForecastRecomputeView.as_view(),
+        name="forecast-product-recompute",
+    ),
+]

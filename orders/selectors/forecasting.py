@@ -1,0 +1,414 @@
+"""Forecast reads: stored forecasts, chart data, order volume per depot and day (capacity
+planning) and the forecast-driven reorder policy for purchasing's suggestions."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
+
+from core.exceptions import NotFound, ValidationFailed
+from inventory.models import Product, Warehouse
+from inventory.selectors.stock import stock_available, warehouse_today
+from orders.forecasting.safety import LeadTimeDemand, lead_time_demand
+from orders.forecasting.series import HISTORY_DAYS, daily_fill, demand_points, history_end
+from orders.models import CustomerOrder, Forecast, ForecastMetric, OrderStatus
+from orders.selectors.purchasing import (
+    ReorderSuggestion,
+    _options_by_product,
+    _supplier_choice,
+    purchase_on_order_quantities,
+    reorder_quantity,
+    reorder_suggestions,
+    suppliers_performance,
+)
+
+REORDER_POLICIES = ("fixed", "forecast")
+# Days between two reorder reviews (the nightly suggestion run): the order covers them too.
+REVIEW_PERIOD_DAYS = 7
+MIN_LEAD_TIME_SAMPLES = 3
+
+# --- stored forecasts ---------------------------------------------------------------------------
+
+
+def forecast_list(
+    *,
+    warehouse: Warehouse | None = None,
+    product: Product | None = None,
+    metric: str = ForecastMetric.DEMAND,
+    search: str = "",
+) -> QuerySet[Forecast]:
+    qs = Forecast.objects.select_related("warehouse", "product").filter(metric=metric)
+    if warehouse is not None:
+        qs = qs.filter(warehouse=warehouse)
+    if product is not None:
+        qs = qs.filter(product=product)
+    if search:
+        qs = qs.filter(product__sku__icontains=search)
+    return qs.order_by("warehouse__code", "product__sku", "id")
+
+
+def forecast_get(*, product: Product, warehouse: Warehouse) -> Forecast | None:
+    return (
+        Forecast.objects.select_related("warehouse", "product")
+        .filter(product=product, warehouse=warehouse, metric=ForecastMetric.DEMAND)
+        .first()
+    )
+
+
+def forecast_days(forecast: Forecast) -> list[dict]:
+    """One dict per forecast day (date, point and interval bounds), for tables, CSV and API."""
+    return [
+        {
+            "date": day,
+            "point": forecast.point[i],
+            "lo80": forecast.lo80[i],
+            "hi80": forecast.hi80[i],
+            "lo95": forecast.lo95[i],
+            "hi95": forecast.hi95[i],
+        }
+        for i, day in enumerate(forecast.dates)
+    ]
+
+
+@dataclass
+class ChartData:
+    history_dates: list[str]
+    history: list[float]
+    dates: list[str]
+    point: list[float]
+    lo80: list[float]
+    hi80: list[float]
+    lo95: list[float]
+    hi95: list[float]
+
+
+def forecast_chart_data(
+    *, product: Product, warehouse: Warehouse, forecast: Forecast | None, history_days: int = 182
+) -> ChartData:
+    """Recent daily net demand (zero days filled) and the stored forecast, as plain lists."""
+    end = history_end(warehouse)
+    points = demand_points(
+        warehouse=warehouse, end=end, product_ids=[product.pk], days=history_days
+    ).get(product.pk, {})
+    series = daily_fill(points, end=end, start=end - timedelta(days=history_days - 1))
+    history = [max(v, 0.0) for v in series.values.tolist()]
+    if forecast is None:
+        return ChartData([d.isoformat() for d in series.dates], history, [], [], [], [], [], [])
+    return ChartData(
+        history_dates=[d.isoformat() for d in series.dates],
+        history=history,
+        dates=[d.isoformat() for d in forecast.dates],
+        point=list(forecast.point),
+        lo80=list(forecast.lo80),
+        hi80=list(forecast.hi80),
+        lo95=list(forecast.lo95),
+        hi95=list(forecast.hi95),
+    )
+
+
+# --- order volume (capacity planning) ---------------------------------------------------------
+
+
+@dataclass
+class VolumeDay:
+    date: date
+    stops: float  # expected stops: max(forecast, orders already booked for that day)
+    stops_hi80: float
+    parcels: float
+    parcels_hi80: float
+    booked_stops: int
+    has_forecast: bool
+
+
+def volume_forecast(
+    *, warehouse: Warehouse, start: date | None = None, days: int = 7
+) -> list[VolumeDay]:
+    """Expected stops and parcels per local day at a depot from `start` (default tomorrow) for
+    `days` days: the stored volume forecast, never below the orders already booked for the day.
+
+    `volume_forecast(*, warehouse, start=None, days=7) -> list[VolumeDay]`; routing compares it
+    with the shifts planned (routing.capacity). Days beyond the stored horizon, or a depot never
+    forecast, count the booked orders only (`has_forecast` False).
+    """
+    if start is None:
+        start = warehouse_today(warehouse) + timedelta(days=1)
+    rows = {
+        f.metric: f
+        for f in Forecast.objects.filter(
+            warehouse=warehouse, metric__in=[ForecastMetric.STOPS, ForecastMetric.PARCELS]
+        )
+    }
+    tz = warehouse.tzinfo
+    since = datetime.combine(start, time.min, tzinfo=tz)
+    until = datetime.combine(start + timedelta(days=days), time.min, tzinfo=tz)
+    booked = {
+        row["day"]: row["n"]
+        for row in CustomerOrder.objects.filter(
+            warehouse=warehouse, window_start__gte=since, window_start__lt=until
+        )
+        .exclude(status=OrderStatus.CANCELLED)
+        .annotate(day=TruncDate("window_start", tzinfo=tz))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+
+    def value(metric, day, attr):
+        f = rows.get(metric)
+        if f is None:
+            return None
+        i = (day - f.start_date).days
+        if 0 <= i < len(f.point):
+            return getattr(f, attr)[i]
+        return None
+
+    out = []
+    for i in range(days):
+        day = start + timedelta(days=i)
+        stops = value(ForecastMetric.STOPS, day, "point")
+        booked_n = booked.get(day, 0)
+        out.append(
+            VolumeDay(
+                date=day,
+                stops=max(stops or 0.0, booked_n),
+                stops_hi80=max(value(ForecastMetric.STOPS, day, "hi80") or 0.0, booked_n),
+                parcels=value(ForecastMetric.PARCELS, day, "point") or 0.0,
+                parcels_hi80=value(ForecastMetric.PARCELS, day, "hi80") or 0.0,
+                booked_stops=booked_n,
+                has_forecast=stops is not None,
+            )
+        )
+    return out
+
+
+# --- reorder policy ---------------------------------------------------------------------------
+
+
+def supplier_lead_time_std_days(*, supplier_ids) -> dict[int, float]:
+    """Standard deviation of each supplier's measured lead times (days from sending an order to
+    the delivery completing it, purchasing's supplier performance) when at least
+    `MIN_LEAD_TIME_SAMPLES` deliveries were measured."""
+    from orders.models import Supplier
+
+    suppliers = list(Supplier.objects.filter(pk__in=list(supplier_ids)))
+    if not suppliers:
+        return {}
+    performance = suppliers_performance(suppliers=suppliers)
+    return {
+        pk: statistics.pstdev(perf.lead_time_days)
+        for pk, perf in performance.items()
+        if len(perf.lead_time_days) >= MIN_LEAD_TIME_SAMPLES
+    }
+
+
+def _check_service_level(service_level) -> float:
+    try:
+        value = float(service_level)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not 0.5 <= value < 1:
+        raise ValidationFailed(
+            "Service level must be at least 0.5 and below 1, e.g. 0.95.",
+            field="service_level",
+            code="invalid",
+        )
+    return value
+
+
+def forecast_lead_time_demand(
+    *,
+    forecast: Forecast,
+    lead_time_days: int,
+    service_level: float,
+    lead_time_std_days: float = 0.0,
+    today: date | None = None,
+) -> LeadTimeDemand:
+    """Lead-time demand and safety stock from a stored forecast, counted from `today`."""
+    today = today or warehouse_today(forecast.warehouse)
+    offset = max((today - forecast.start_date).days, 0)
+    return lead_time_demand(
+        point=forecast.point[offset:] or forecast.point[-7:],
+        hi95=forecast.hi95[offset:] or forecast.hi95[-7:],
+        lead_time_days=lead_time_days,
+        service_level=service_level,
+        lead_time_std_days=lead_time_std_days,
+        cumulative_sigma=forecast.cumulative_sigma if offset == 0 else None,
+    )
+
+
+@dataclass
+class ForecastReorder:
+    """The numbers behind a forecast-driven suggestion."""
+
+    lead_time: LeadTimeDemand
+    review: LeadTimeDemand
+    position: int
+    reorder_point: int
+    order_up_to: int
+
+
+def reorder_suggestions_forecast(
+    *, warehouse: Warehouse | None = None, service_level: float = 0.95
+) -> list[ReorderSuggestion]:
+    """Forecast-driven reorder policy: suggest an order when available + on order (including
+    draft and submitted orders) falls below expected demand over the supplier's lead time plus
+    safety stock for `service_level` (reorder point, rounded up to whole units).
+
+    The quantity brings the position up to the demand over lead time + `REVIEW_PERIOD_DAYS` plus
+    safety stock, raised to the product's reorder quantity and the supplier's minimum and packs
+    (purchasing's `reorder_quantity`). The safety stock adds the supplier's measured lead-time
+    variance when it has at least 3 measured deliveries. Each suggestion's `reason` explains the
+    numbers, e.g. "lead time 6 d, expected demand 84 ± 19, safety stock 24 (95 % service, …)".
+    Products never forecast are left to the fixed policy.
+    """
+    service_level = _check_service_level(service_level)
+    forecasts = list(
+        Forecast.objects.select_related("product", "warehouse").filter(
+            metric=ForecastMetric.DEMAND,
+            product__is_active=True,
+            warehouse__is_active=True,
+            **({"warehouse": warehouse} if warehouse is not None else {}),
+        )
+    )
+    forecasts.sort(key=lambda f: (f.product.sku, f.warehouse.code))
+    if not forecasts:
+        return []
+    product_ids = {f.product_id for f in forecasts}
+    on_order = purchase_on_order_quantities(
+        product_ids=product_ids,
+        warehouse_ids={f.warehouse_id for f in forecasts},
+        include_pending=True,
+    )
+    options = _options_by_product(list(product_ids))
+    choices = {
+        f.product_id: _supplier_choice(f.product, options.get(f.product_id, [])) for f in forecasts
+    }
+    lead_std = supplier_lead_time_std_days(
+        supplier_ids={c.supplier_id for c in choices.values() if c is not None}
+    )
+    suggestions = []
+    for forecast in forecasts:
+        if forecast.model_name == Forecast.ModelName.ZERO:
+            continue
+        product, target = forecast.product, forecast.warehouse
+        choice = choices[forecast.product_id]
+        lead_days = choice.effective_lead_time_days if choice else 0
+        std = lead_std.get(choice.supplier_id, 0.0) if choice else 0.0
+        numbers = forecast_reorder_numbers(
+            forecast=forecast,
+            lead_time_days=lead_days,
+            lead_time_std_days=std,
+            service_level=service_level,
+            available=stock_available(product=product, warehouse=target),
+            on_order=on_order.get((product.pk, target.pk), 0),
+        )
+        if numbers.position >= numbers.reorder_point:
+            continue
+        quantity = reorder_quantity(
+            shortfall=numbers.order_up_to - numbers.position,
+            reorder_qty=product.reorder_qty,
+            min_order_qty=choice.min_order_qty if choice else 1,
+            pack_size=choice.pack_size if choice else 1,
+        )
+        reason = (
+            f"Forecast policy: {numbers.lead_time.explain()}; reorder point "
+            f"{numbers.reorder_point}, position {numbers.position}; order up to "
+            f"{numbers.order_up_to} (lead time + {REVIEW_PERIOD_DAYS} d review)."
+        )
+        if choice is None:
+            reason += " No active supplier sells this product."
+        suggestions.append(
+            ReorderSuggestion(
+                product=product,
+                warehouse=target,
+                available=numbers.position - on_order.get((product.pk, target.pk), 0),
+                on_order=on_order.get((product.pk, target.pk), 0),
+                reorder_point=numbers.reorder_point,
+                quantity=quantity,
+                supplier_product=choice,
+                reason=reason,
+            )
+        )
+    return suggestions
+
+
+def forecast_reorder_numbers(
+    *,
+    forecast: Forecast,
+    lead_time_days: int,
+    service_level: float,
+    available: int,
+    on_order: int,
+    lead_time_std_days: float = 0.0,
+    review_days: int = REVIEW_PERIOD_DAYS,
+) -> ForecastReorder:
+    """Reorder point = ceil(expected lead-time demand + safety stock); order-up-to level =
+    ceil(expected demand over lead time + review period + its safety stock)."""
+    lead = forecast_lead_time_demand(
+        forecast=forecast,
+        lead_time_days=lead_time_days,
+        service_level=service_level,
+        lead_time_std_days=lead_time_std_days,
+    )
+    review = forecast_lead_time_demand(
+        forecast=forecast,
+        lead_time_days=lead_time_days + review_days,
+        service_level=service_level,
+        lead_time_std_days=lead_time_std_days,
+    )
+    return ForecastReorder(
+        lead_time=lead,
+        review=review,
+        position=available + on_order,
+        reorder_point=math.ceil(lead.reorder_point - 1e-9),
+        order_up_to=math.ceil(review.reorder_point - 1e-9),
+    )
+
+
+def reorder_suggestions_for_policy(
+    *,
+    reorder_policy: str = "fixed",
+    warehouse: Warehouse | None = None,
+    service_level: float = 0.95,
+) -> list[ReorderSuggestion]:
+    """Purchasing's suggestions under a policy: "fixed" (the product's reorder point,
+    `orders.selectors.purchasing.reorder_suggestions`) or "forecast"
+    (`reorder_suggestions_forecast`). Both return purchasing's `ReorderSuggestion`, so
+    `reorder_purchase_orders_create(user=…, suggestions=…)` turns either into draft orders."""
+    if reorder_policy == "fixed":
+        return reorder_suggestions(warehouse=warehouse)
+    if reorder_policy == "forecast":
+        return reorder_suggestions_forecast(warehouse=warehouse, service_level=service_level)
+    raise ValidationFailed(
+        f"Unknown reorder policy; use one of {', '.join(REORDER_POLICIES)}.",
+        field="reorder_policy",
+        code="invalid_choice",
+    )
+
+
+def product_or_404(*, sku: str) -> Product:
+    product = Product.objects.filter(sku=sku).first()
+    if product is None:
+        raise NotFound(f"No product {sku}.", field="sku")
+    return product
+
+
+__all__ = [
+    "HISTORY_DAYS",
+    "REORDER_POLICIES",
+    "forecast_chart_data",
+    "forecast_days",
+    "forecast_get",
+    "forecast_lead_time_demand",
+    "forecast_list",
+    "forecast_reorder_numbers",
+    "reorder_suggestions_for_policy",
+    "reorder_suggestions_forecast",
+    "supplier_lead_time_std_days",
+    "volume_forecast",
+]
