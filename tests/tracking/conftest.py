@@ -37,6 +37,12 @@ MINUTES = [
 
 
 @pytest.fixture(autouse=True)
+def _no_page_rate_limit(settings):
+    """Tests share 127.0.0.1 within a minute; the rate-limit test sets its own limit."""
+    settings.TRACKING_PAGE_RATE_LIMIT = "100000/min"
+
+
+@pytest.fixture(autouse=True)
 def _real_clock():
     """No simulated time leaks between tests (the clock caches its anchor per process)."""
     clock._local["read_at"] = -1e9

@@ -1,0 +1,64 @@
+"""Customer emails: once per event, after commit, never twice on a retried task."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+
+from orders.services.customer import order_event_add
+from tracking import services
+from tracking.models import Notification, StopEta
+from tracking.tasks import notification_send
+
+from .conftest import stops_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_emails_are_sent_only_after_commit(route, now, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.route_start(route=route, now=now)
+        assert mail.outbox == []
+    for callback in callbacks:
+        callback()
+    assert len(mail.outbox) == 4  # three out for delivery, one arriving
+
+
+def test_a_retried_send_task_does_not_send_twice(route, now, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.route_start(route=route, now=now)
+    sent = len(mail.outbox)
+    for notification in Notification.objects.all():
+        notification_send.apply(args=(notification.pk,))
+    assert len(mail.outbox) == sent
+
+
+def test_the_same_event_twice_records_one_notification(route, now):
+    order = stops_of(route)[0].order
+    order_event_add(order=order, type="confirmed")
+    order_event_add(order=order, type="confirmed")
+    assert Notification.objects.filter(order=order, kind="confirmed").count() == 1
+
+
+def test_eta_moved_beyond_the_threshold_emails_once(
+    route, now, settings, django_capture_on_commit_callbacks
+):
+    settings.TRACKING_ETA_NOTIFY_SHIFT_MIN = 15
+    with django_capture_on_commit_callbacks(execute=True):
+        services.route_start(route=route, now=now)
+        c = stops_of(route)[2]
+        promised = StopEta.objects.get(stop=c)
+        assert promised.notified_low == c.eta_low
+        services.route_etas_refresh(route_id=route.pk, now=now + dt.timedelta(minutes=10))
+        assert not Notification.objects.filter(kind="eta_changed").exists()
+        services.route_etas_refresh(route_id=route.pk, now=now + dt.timedelta(minutes=40))
+        services.route_etas_refresh(route_id=route.pk, now=now + dt.timedelta(minutes=41))
+    moved = [m for m in mail.outbox if "New delivery time" in m.subject]
+    assert len(moved) == 3  # each of the three stops, once
+    assert "we now expect to arrive between" in moved[0].body
+
+
+def test_no_email_address_is_recorded_as_skipped(make_route, matrix_provider, now):
+    route = make_route(emails=False)
+    services.route_start(route=route, now=now)
+    assert set(Notification.objects.values_list("status", flat=True)) == {"skipped"}

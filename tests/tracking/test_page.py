@@ -1,0 +1,130 @@
+"""The customer tracking page /t/<token>/."""
+
+import datetime as dt
+import secrets
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from orders.models import CustomerOrder
+from tracking import services
+from tracking.models import DeliveryInstruction, PositionPing, Rating
+
+from .conftest import PING, stops_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+def url(order, suffix=""):
+    return f"/t/{order.tracking_token}/{suffix}"
+
+
+def test_page_shows_status_eta_window_and_timeline_with_privacy_headers(client, route, now):
+    services.route_start(route=route, now=now)
+    a, b, _c = stops_of(route)
+    response = client.get(url(b.order))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in response["X-Robots-Tag"]
+    assert "Out for delivery" in body
+    low = b.eta_low.astimezone(b.order.warehouse.tzinfo)
+    floored = low - dt.timedelta(minutes=low.minute % 5, seconds=low.second)
+    assert f"between {floored:%H:%M} and" in body
+    assert "Timeline" in body and "Confirmed" not in body  # only its own events exist
+    # No other customer's data, no driver or vehicle details.
+    assert a.order.reference not in body and a.order.customer.name not in body
+    assert a.order.address not in body or a.order.address == b.order.address
+    assert route.driver.user.first_name not in body and "VAN1" not in body
+    assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
+
+
+def test_unknown_and_expired_tokens_answer_the_same_404(client, route, now):
+    a = stops_of(route)[0]
+    unknown = client.get("/t/not-a-real-token-000000000000/")
+    CustomerOrder.objects.filter(pk=a.order_id).update(
+        status="delivered", delivered_at=timezone.now() - dt.timedelta(days=8)
+    )
+    expired = client.get(url(a.order))
+    assert unknown.status_code == expired.status_code == 404
+    assert unknown.content == expired.content
+
+
+def test_vehicle_shown_only_when_the_stop_is_next(client, route, now):
+    services.route_start(route=route, now=now)
+    PositionPing.objects.create(
+        vehicle=route.vehicle, time=now, latitude=PING[0], longitude=PING[1], received_at=now
+    )
+    a, b, _c = stops_of(route)
+    assert "data-position-url" in client.get(url(a.order)).content.decode()
+    assert "data-position-url" not in client.get(url(b.order)).content.decode()
+    assert client.get(url(a.order, "position.json")).json()["latitude"] == PING[0]
+    assert client.get(url(b.order, "position.json")).json() == {"latitude": None, "longitude": None}
+
+
+def test_page_is_served_from_cache_and_invalidated_on_change(
+    client, route, now, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    a = stops_of(route)[0]
+    first = client.get(url(a.order)).content.decode()
+    assert "Scheduled for delivery" in first
+    with django_assert_max_num_queries(0):
+        assert client.get(url(a.order)).content.decode() == first
+    with django_capture_on_commit_callbacks(execute=True):
+        services.route_start(route=route, now=now)
+    assert "Out for delivery" in client.get(url(a.order)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.instructions_set(order=stops_of(route)[1].order, text="Gate code 1234")
+    assert "Gate code 1234" in client.get(url(stops_of(route)[1].order)).content.decode()
+
+
+def test_uncached_page_query_count_is_bounded(client, route, now, django_assert_max_num_queries):
+    services.route_start(route=route, now=now)
+    a = stops_of(route)[0]
+    with django_assert_max_num_queries(14):
+        assert client.get(url(a.order)).status_code == 200
+
+
+def test_instructions_can_change_until_the_driver_is_on_the_way(client, route, now):
+    a, b, _c = stops_of(route)
+    response = client.post(
+        url(b.order, "instructions/"), {"instructions": "Leave at the back door"}
+    )
+    assert response.status_code == 303
+    assert DeliveryInstruction.objects.get(order=b.order).text == "Leave at the back door"
+    services.route_start(route=route, now=now)
+    too_late = client.post(url(a.order, "instructions/"), {"instructions": "Ring twice"})
+    assert too_late.status_code == 409
+    assert "already on the way" in too_late.content.decode()
+    long = client.post(url(b.order, "instructions/"), {"instructions": "x" * 501})
+    assert long.status_code == 422 and "under 500 characters" in long.content.decode()
+
+
+def test_after_delivery_the_pod_and_rating_form_show(client, route, now):
+    a = stops_of(route)[0]
+    services.stop_deliver(stop=a, recipient_name="Ann", at=now)
+    body = client.get(url(a.order)).content.decode()
+    assert "Received by <strong>Ann</strong>" in body
+    assert "How was your delivery?" in body
+    assert client.post(url(a.order, "rating/"), {"score": "6"}).status_code == 422
+    assert (
+        client.post(url(a.order, "rating/"), {"score": "5", "comment": "Great"}).status_code == 303
+    )
+    assert Rating.objects.get(order=a.order).score == 5
+    assert "You rated it <strong>5 of 5</strong>" in client.get(url(a.order)).content.decode()
+    # An order not yet delivered cannot be rated.
+    assert client.post(url(stops_of(route)[1].order, "rating/"), {"score": "4"}).status_code == 409
+
+
+def test_the_page_is_rate_limited_per_address(route, settings):
+    settings.TRACKING_PAGE_RATE_LIMIT = "3/min"
+    client = Client(REMOTE_ADDR=f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.7")
+    a = stops_of(route)[0]
+    codes = [client.get(url(a.order)).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
