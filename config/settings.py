@@ -300,3 +300,16 @@ CELERY_BEAT_SCHEDULE["orders-geocode-pending"] = {
     "schedule": 900.0,
     "options": {"expires": 600},
 }
+
+# --- Tracking (issue 9); its other knobs are read from the environment by tracking/conf.py ------
+CELERY_BEAT_SCHEDULE["tracking-pings-prune"] = {
+    "task": "tracking.tasks.pings_prune",
+    "schedule": 3600.0,
+    "options": {"expires": 1800},
+}
+# Routes re-planned or edited since their last ETA run get recomputed (routing cannot call us).
+CELERY_BEAT_SCHEDULE["tracking-eta-sweep"] = {
+    "task": "tracking.tasks.eta_sweep",
+    "schedule": 30.0,
+    "options": {"expires": 25},
+}
