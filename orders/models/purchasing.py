@@ -310,6 +310,10 @@ class PurchaseOrderEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.purchase_order_id} {self.kind}"
 
+    @property
+    def label(self) -> str:
+        return self.kind.replace("_", " ").capitalize()
+
 
 class Receipt(models.Model):
     """A goods receipt (GRN) against one purchase order."""
