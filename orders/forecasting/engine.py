@@ -245,6 +245,12 @@ def _fallback(values: np.ndarray, h: int, reasons: list[str]) -> SeriesForecast:
 
 def forecast_series(values, *, horizon: int = HORIZON, history_note: str = "") -> SeriesForecast:
     """Forecast one daily series (oldest first, ending the day before the forecast starts)."""
+    # Constant stretches make statsmodels' seasonality test divide by zero; that is expected.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _forecast_series(values, horizon=horizon, history_note=history_note)
+
+
+def _forecast_series(values, *, horizon: int, history_note: str) -> SeriesForecast:
     values = np.asarray(values, dtype=float)
     reasons = [history_note] if history_note else []
     if len(values) and np.any(values < 0):

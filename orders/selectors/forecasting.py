@@ -30,6 +30,8 @@ from orders.selectors.purchasing import (
 REORDER_POLICIES = ("fixed", "forecast")
 # Days between two reorder reviews (the nightly suggestion run): the order covers them too.
 REVIEW_PERIOD_DAYS = 7
+# Lead time assumed for a product no active supplier sells (a supplier's default lead time).
+DEFAULT_LEAD_TIME_DAYS = 7
 MIN_LEAD_TIME_SAMPLES = 3
 
 # --- stored forecasts ---------------------------------------------------------------------------
@@ -297,7 +299,7 @@ def reorder_suggestions_forecast(
             continue
         product, target = forecast.product, forecast.warehouse
         choice = choices[forecast.product_id]
-        lead_days = choice.effective_lead_time_days if choice else 0
+        lead_days = choice.effective_lead_time_days if choice else DEFAULT_LEAD_TIME_DAYS
         std = lead_std.get(choice.supplier_id, 0.0) if choice else 0.0
         numbers = forecast_reorder_numbers(
             forecast=forecast,
@@ -321,7 +323,10 @@ def reorder_suggestions_forecast(
             f"{numbers.order_up_to} (lead time + {REVIEW_PERIOD_DAYS} d review)."
         )
         if choice is None:
-            reason += " No active supplier sells this product."
+            reason += (
+                f" No active supplier sells this product (lead time {DEFAULT_LEAD_TIME_DAYS} d"
+                " assumed)."
+            )
         suggestions.append(
             ReorderSuggestion(
                 product=product,
