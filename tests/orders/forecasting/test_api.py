@@ -87,7 +87,7 @@ def test_volume_per_day_never_below_booked_orders(staff_api, computed, volume, f
     tomorrow = warehouse_today(fc_warehouse) + timedelta(days=1)
     volume([40], start=tomorrow, status="confirmed")
     body = staff_api(Role.DISPATCHER).get("/api/v1/forecasts/volume/FCW/", {"days": 3}).json()
-    assert [d["date"] for d in body["days"]][0] == tomorrow.isoformat()
+    assert body["days"][0]["date"] == tomorrow.isoformat()
     assert body["days"][0]["stops"] == 40 and body["days"][0]["booked_stops"] == 40
     assert body["days"][1]["has_forecast"] is True
 
