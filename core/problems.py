@@ -64,8 +64,12 @@ def flatten_errors(detail, field: str | None = None) -> list[dict]:
     out: list[dict] = []
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = None if key == "non_field_errors" else key
-            path = f"{field}.{name}" if field and name else (name or field)
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                # DRF reports list items by index ({0: {...}}): keep the row number.
+                path = f"{field}[{key}]" if field else f"[{key}]"
+            else:
+                name = None if key == "non_field_errors" else key
+                path = f"{field}.{name}" if field and name else (name or field)
             out.extend(flatten_errors(value, path))
     elif isinstance(detail, list):
         if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):

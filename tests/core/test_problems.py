@@ -46,3 +46,20 @@ def test_unauthenticated_api_call_is_a_401_problem(api_client):
     response = api_client.get("/api/v1/me/")
     assert response.status_code in (401, 403)
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_list_item_errors_keep_their_row_number():
+    from rest_framework import serializers
+
+    from core.problems import flatten_errors
+
+    class Line(serializers.Serializer):
+        quantity = serializers.IntegerField(min_value=1)
+
+    class Order(serializers.Serializer):
+        lines = Line(many=True)
+
+    s = Order(data={"lines": [{"quantity": 2}, {"quantity": 0}]})
+    assert not s.is_valid()
+    fields = [e["field"] for e in flatten_errors(s.errors)]
+    assert fields == ["lines[1].quantity"]
