@@ -100,7 +100,7 @@ def test_idempotency_key_replays_the_creation(shop):
         ({"lines": [{"product": "TEA-001", "quantity": 0}]}, 422, "lines[0].quantity"),
         ({"lines": []}, 422, "lines"),
         ({"warehouse": "XXX"}, 422, "warehouse"),
-        ({"required_skills": ["flying"]}, 400, "required_skills"),
+        ({"required_skills": ["flying"]}, 400, "required_skills[0]"),
         ({"customer": {}}, 400, "customer.name"),
     ],
 )
