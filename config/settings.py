@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "orders",
     "routing",
     "tracking",
+    "simulator",
+    "dispatch",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("routing/", include("routing.urls")),
     path("tracking/", include("tracking.urls")),
+    path("dispatch/", include("dispatch.urls")),
     path("driver/", include("tracking.driver_urls")),
     path("t/", include("tracking.public_urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from dispatch import views
+
+app_name = "dispatch"
+
+urlpatterns = [
+    path("", views.BoardView.as_view(), name="board"),
+    path("panel/", views.PanelView.as_view(), name="panel"),
+    path("map.json", views.MapDataView.as_view(), name="map"),
+    path("stops/<int:stop_id>/", views.StopDetailView.as_view(), name="stop"),
+    path("stops/<int:stop_id>/move/", views.StopMoveView.as_view(), name="stop-move"),
+    path(
+        "stops/<int:stop_id>/reschedule/",
+        views.StopRescheduleView.as_view(),
+        name="stop-reschedule",
+    ),
+    path("stops/<int:stop_id>/cancel/", views.StopCancelView.as_view(), name="stop-cancel"),
+    path("stops/<int:stop_id>/message/", views.StopMessageView.as_view(), name="stop-message"),
+    path(
+        "plans/<str:reference>/reoptimize/",
+        views.PlanReoptimizeView.as_view(),
+        name="plan-reoptimize",
+    ),
+]
