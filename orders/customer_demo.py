@@ -36,7 +36,8 @@ STREETS = {
             "Grindelallee", "Fuhlsbüttler Straße", "Holstenstraße"],
 }  # fmt: skip
 FIRST = ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannah", "Jonas", "Lea",
-         "Lukas", "Mia", "Noah", "Paul", "Sofia", "Tim", "Yusuf", "Zoe", "Mehmet", "Olga"]  # fmt: skip
+         "Lukas", "Mia", "Noah", "Paul", "Sofia", "Tim", "Yusuf", "Zoe", "Mehmet",
+         "Olga"]  # fmt: skip
 LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Wagner", "Becker", "Hoffmann",
         "Klein", "Wolf", "Yilmaz", "Nowak", "Kowalski", "Schäfer", "Braun", "Krause"]  # fmt: skip
 INSTRUCTIONS = ["", "", "", "Leave with the neighbour", "Ring twice", "Back entrance",
@@ -164,6 +165,10 @@ def _seed_warehouse(warehouse: Warehouse, partner, today) -> int:
                 svc.order_cancel(order=order, reason="Returned to stock after a failed attempt")
             else:
                 delivered.append(svc.order_deliver(order=order, at=at))
+            # The services stamp "now"; put this past order's earlier steps before its attempt.
+            order.events.exclude(type__in=["delivered", "failed", "cancelled"]).update(
+                at=order.window_start - timedelta(hours=3)
+            )
         for index, order in enumerate(delivered[:6]):
             line = order.lines.first()
             try:

@@ -52,7 +52,10 @@ class BoardView(RoleRequiredMixin, View):
     allowed_roles = FLOOR
 
     def get(self, request):
-        form = f.BoardFilterForm(request.GET or None)
+        params = request.GET.copy()
+        if not params:  # the board opens on today's orders
+            params["date"] = timezone.localdate().isoformat()
+        form = f.BoardFilterForm(params)
         filters: dict = {}
         late_only = False
         if form.is_valid():
@@ -86,7 +89,7 @@ class BoardView(RoleRequiredMixin, View):
         rows = [(order, late_risk(order, now=now)) for order in page]
         if late_only:
             rows = [(o, risk) for o, risk in rows if risk]
-        query = request.GET.copy()
+        query = params.copy()
         query.pop("page", None)
         return render(
             request,
