@@ -43,7 +43,7 @@ def dashboard_cards(user) -> list[DashboardCard]:
                 status__in=[*open_statuses, OrderStatus.PLANNED, OrderStatus.OUT_FOR_DELIVERY],
                 window_end__lt=now,
             ),
-        ),  # fmt: skip
+        ),
     )
     returns_open = Return.objects.filter(
         status__in=[Return.Status.APPROVED, Return.Status.IN_TRANSIT]
