@@ -96,6 +96,9 @@ class SeriesForecast:
     # sigma of the error of total demand over the first 1..horizon days, measured by backtest
     # (empty when the series is too short: then the daily intervals are used).
     cumulative_sigma: list[float] = field(default_factory=list)
+    # Days of errors behind `cumulative_sigma`: an L-day total was seen about span / L times
+    # independently, which the safety factor accounts for (Student t, see safety.py).
+    sigma_span_days: int = 0
 
     @property
     def reason(self) -> str:
@@ -322,6 +325,7 @@ def _forecast_series(values, *, horizon: int, history_note: str) -> SeriesForeca
         candidates={k: round(v, 4) for k, v in scores.items()},
         reasons=reasons,
         cumulative_sigma=cumulative_sigma,
+        sigma_span_days=len(fit_values) - SIGMA_MIN_TRAIN if cumulative_sigma else 0,
     )
 
 

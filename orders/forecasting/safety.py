@@ -10,6 +10,11 @@ bound - point) / 1.96, days added in quadrature). When the supplier's lead time 
     sigma² = Σ sigma_day² + d̄² · sigma_L²,   safety stock = z(service level) · sigma,
     reorder point = expected demand + safety stock
 
+The measured error comes from a limited history: an L-day total was observed about span / L
+times independently, so the safety factor is the Student t prediction factor
+t(service level, n - 1) · sqrt(1 + 1/n) with n = span / L instead of the normal z (the
+textbook prediction interval with an estimated variance; it matters for long lead times).
+
 Lead times beyond the 28-day horizon repeat the last forecast week.
 """
 
@@ -31,6 +36,15 @@ def z_value(service_level: float) -> float:
     if not 0 < service_level < 1:
         raise ValueError("service level must be between 0 and 1 (exclusive)")
     return NormalDist().inv_cdf(service_level)
+
+
+def prediction_factor(service_level: float, *, samples: float) -> float:
+    """Student t prediction factor for a new observation when sigma was estimated from
+    `samples` independent ones: t(service level, n - 1) · sqrt(1 + 1/n), n >= 2."""
+    from scipy.stats import t as student
+
+    n = max(float(samples), 2.0)
+    return float(student.ppf(service_level, n - 1)) * math.sqrt(1 + 1 / n)
 
 
 def _extended(values: list[float], days: int) -> list[float]:
@@ -80,6 +94,7 @@ def lead_time_demand(
     service_level: float,
     lead_time_std_days: float = 0.0,
     cumulative_sigma: list[float] | None = None,
+    sigma_span_days: int = 0,
 ) -> LeadTimeDemand:
     """Expected demand over the lead time, its spread and the safety stock for `service_level`.
 
@@ -109,6 +124,8 @@ def lead_time_demand(
         daily = expected / lead_time_days
         variance += (daily * lead_std) ** 2
     sigma = math.sqrt(variance)
+    if method == METHOD_ERROR and sigma_span_days > 0:
+        z = prediction_factor(service_level, samples=sigma_span_days / lead_time_days)
     return LeadTimeDemand(
         lead_time_days=lead_time_days,
         expected=expected,

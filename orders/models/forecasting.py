@@ -69,6 +69,9 @@ class Forecast(models.Model):
         blank=True,
         help_text="Measured sigma of the 1..n-day demand total (safety stock).",
     )
+    sigma_span_days = models.PositiveIntegerField(
+        default=0, help_text="Days of backtest errors behind cumulative_sigma."
+    )
     mase = models.FloatField(null=True, blank=True, help_text="Backtest MASE (< 1 beats naive).")
     bias = models.FloatField(
         null=True, blank=True, help_text="Backtest bias: (Σ forecast - Σ actual) / Σ actual."

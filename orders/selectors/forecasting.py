@@ -240,6 +240,7 @@ def forecast_lead_time_demand(
         service_level=service_level,
         lead_time_std_days=lead_time_std_days,
         cumulative_sigma=forecast.cumulative_sigma if offset == 0 else None,
+        sigma_span_days=forecast.sigma_span_days,
     )
 
 

@@ -81,6 +81,7 @@ def _row(
         lo95=result.lo95,
         hi95=result.hi95,
         cumulative_sigma=result.cumulative_sigma,
+        sigma_span_days=result.sigma_span_days,
         mase=result.mase,
         bias=result.bias,
         mae=result.mae,

@@ -72,3 +72,19 @@ def test_measured_forecast_error_is_used_when_present_and_extends_beyond_the_hor
 def test_zero_lead_time_needs_no_stock():
     ltd = lead_time_demand(point=[5.0] * 28, hi95=[9.0] * 28, lead_time_days=0, service_level=0.95)
     assert ltd.expected == 0 and ltd.safety_stock == 0
+
+
+def test_a_short_error_history_widens_the_safety_factor_like_a_prediction_interval():
+    # 154 days of errors, 7-day lead time: n = 22 totals; t(0.95, 21) = 1.7207,
+    # factor = 1.7207 x sqrt(1 + 1/22) = 1.7594 (vs z = 1.6449)
+    sigma = [float(i + 1) for i in range(28)]
+    ltd = lead_time_demand(
+        point=[6.0] * 28,
+        hi95=[6.0] * 28,
+        lead_time_days=7,
+        service_level=0.95,
+        cumulative_sigma=sigma,
+        sigma_span_days=154,
+    )
+    assert ltd.z == pytest.approx(1.7594, abs=1e-3)
+    assert ltd.safety_stock == pytest.approx(1.7594 * 7, abs=1e-2)
