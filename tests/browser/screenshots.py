@@ -14,7 +14,11 @@ import pytest
 from tests.browser.scene import make_live, unassigned_order
 from tests.dispatch.scenario import build_day
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    # pytest-playwright's base_url fixture triggers a pytest deprecation warning (not ours).
+    pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
+]
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
