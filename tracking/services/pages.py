@@ -31,6 +31,13 @@ def page_store(*, token: str, content) -> None:
 
 def page_invalidate(*, token: str) -> None:
     """Forget the cached page of `token` now and once more when the transaction commits."""
-    key = page_key(token)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key), robust=True)
+    pages_invalidate(tokens=[token])
+
+
+def pages_invalidate(*, tokens) -> None:
+    """`page_invalidate` for many tokens in two cache round trips."""
+    keys = [page_key(t) for t in tokens if t]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
