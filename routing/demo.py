@@ -33,7 +33,7 @@ VEHICLES = [
     ("BER-V05", "Box truck", "BER", 3000, 30, 600, "0.80", "32", "80", ["tail_lift"]),
     ("BER-V06", "Crafter", "BER", 1100, 11, 280, "0.45", "28", "40", ["two_person"]),
     ("HAM-V01", "Sprinter 3", "HAM", 1200, 12, 300, "0.45", "28", "40", []),
-    ("HAM-V02", "Sprinter 4", "HAM", 1200, 12, 300, "0.45", "28", "40", []),
+    ("HAM-V02", "Sprinter 4", "HAM", 1200, 12, 300, "0.45", "28", "40", ["two_person"]),
     ("HAM-V03", "Cool van 2", "HAM", 900, 9, 250, "0.55", "30", "50", ["refrigerated"]),
     ("HAM-V04", "Box truck 2", "HAM", 3000, 30, 600, "0.80", "32", "80", ["tail_lift"]),
 ]
@@ -41,7 +41,7 @@ DRIVERS = ["driver"] + [f"driver{n}" for n in range(2, 11)]
 FIRST_NAMES = ["Dirk", "Lena", "Omar", "Sofia", "Jan", "Mia", "Can", "Ella", "Noah", "Ida"]
 # Demo orders when the orders demo has none for today: centre and spread (degrees) per depot.
 AREAS = {"BER": (52.515, 13.40, 0.09, 0.16, 36), "HAM": (53.56, 10.0, 0.06, 0.12, 20)}
-PLAN_TIME_LIMIT_S = 5
+PLAN_TIME_LIMIT_S = 6  # per depot plan; breaks need OR-Tools, which wants ~6 s for 80 stops
 
 
 def seed_routing(*, stdout) -> None:
@@ -52,17 +52,29 @@ def seed_routing(*, stdout) -> None:
     today = timezone.localdate()
     vehicles = _vehicles(depots)
     shifts = _shifts(vehicles, _drivers(), today)
-    if Plan.objects.filter(date=today, created_by__username="dispatcher").exists():
-        stdout.write(f"Routing: today's plan already exists ({len(vehicles)} vehicles).")
-        return
-    orders = _orders_for_today(depots, today)
-    if not orders:
-        stdout.write("Routing: no plannable orders today, no plan created.")
-        return
     dispatcher = User.objects.filter(username="dispatcher").first()
+    # One plan per depot, as a dispatcher would plan them.
+    for code, depot in sorted(depots.items()):
+        if Plan.objects.filter(date=today, depots=depot, created_by=dispatcher).exists():
+            stdout.write(f"Routing: today's {code} plan already exists.")
+            continue
+        _plan_depot(
+            depot,
+            [s for s in shifts if s.vehicle.depot_id == depot.pk],
+            today,
+            dispatcher,
+            stdout,
+        )
+
+
+def _plan_depot(depot, shifts, today, dispatcher, stdout) -> None:
+    orders = _orders_for_today({depot.code: depot}, today)
+    if not orders or not shifts:
+        stdout.write(f"Routing: no plannable orders or shifts at {depot.code} today, no plan.")
+        return
     plan = services.plan_create(
         date=today,
-        depots=list(depots.values()),
+        depots=[depot],
         orders=orders,
         shifts=shifts,
         user=dispatcher,
@@ -80,8 +92,8 @@ def seed_routing(*, stdout) -> None:
     except DomainError as exc:
         state = f"left ready ({exc.detail})"
     stdout.write(
-        f"Routing: {len(vehicles)} vehicles, plan {plan.reference} with {plan.routes.count()} "
-        f"routes for {len(orders)} orders ({len(plan.unassigned)} unassigned), {state}."
+        f"Routing: {depot.code} plan {plan.reference}: {plan.routes.count()} routes for "
+        f"{len(orders)} orders ({len(plan.unassigned)} unassigned), {state}."
     )
 
 
@@ -134,15 +146,18 @@ def _shifts(vehicles, drivers, day: dt.date) -> list[Shift]:
     for n, (vehicle, driver) in enumerate(zip(vehicles, drivers, strict=True)):
         shift = Shift.objects.filter(date=day, vehicle=vehicle).first()
         if shift is None and not Shift.objects.filter(date=day, driver=driver).exists():
-            start = dt.time(7, 0) if n % 3 else dt.time(8, 0)
+            # Early and late shifts alternate so evening windows are covered too; ten hours
+            # each, ending no later than the depot closes, with a 30 min break mid-shift.
+            closing = vehicle.depot.closing_time.hour
+            start = 7 if n % 2 == 0 else min(11, closing - 10)
             shift = Shift.objects.create(
                 driver=driver,
                 vehicle=vehicle,
                 date=day,
-                start_time=start,
-                end_time=dt.time(start.hour + 10, 0),
-                break_earliest=dt.time(11, 30),
-                break_latest=dt.time(14, 0),
+                start_time=dt.time(start, 0),
+                end_time=dt.time(min(start + 10, closing), 0),
+                break_earliest=dt.time(start + 4, 0),
+                break_latest=dt.time(start + 6, 0),
                 break_duration_s=30 * 60,
             )
         if shift is not None:
@@ -150,7 +165,7 @@ def _shifts(vehicles, drivers, day: dt.date) -> list[Shift]:
     return out
 
 
-def _orders_for_today(depots, day: dt.date) -> list[CustomerOrder]:
+def _orders_for_today(depots: dict, day: dt.date) -> list[CustomerOrder]:
     from routing.selectors import plannable_orders
 
     existing = [
@@ -169,8 +184,8 @@ def _demo_orders(depots, day: dt.date) -> list[CustomerOrder]:
 
     rng = random.Random(f"routing-demo-{day}")
     out = []
-    for code, (lat, lon, dlat, dlon, count) in AREAS.items():
-        depot = depots[code]
+    for code, depot in depots.items():
+        lat, lon, dlat, dlon, count = AREAS[code]
         tz = depot.tzinfo
         products = list(
             Product.objects.filter(

@@ -31,6 +31,8 @@ from routing.solver import (
     Visit,
     solve,
 )
+from routing.solver.costs import solution_units
+from routing.solver.model import COST_UNITS
 from routing.solver.prepare import active_matrix, prepare
 from routing.solver.split import improve, merge_solutions, split_problem
 
@@ -315,9 +317,18 @@ def job_complete(*, job_id: int, ctx: PlanProblem, solution: Solution | None) ->
         ctx.plan.refresh_from_db()
         plan_orders_sync(plan=ctx.plan, user=job.created_by)
         job.engine = solution.engine[:60]
-        job.best_cost = round(solution.cost, 2)
+        job.best_cost = round(solution.cost, 2)  # the solver's objective, as during the run
         job.elapsed_s = round(solution.elapsed_s, 2)
-        job.stats = {**job.stats, **_jsonable(solution.stats)}
+        job.stats = {
+            **job.stats,
+            **_jsonable(solution.stats),
+            "objective": round(solution.cost, 2),
+            # The objective counts a huge penalty per required stop left out; what the routes
+            # themselves cost is what a dispatcher compares.
+            "route_cost": round(
+                solution_units(ctx.problem, Solution(solution.routes, [])) / COST_UNITS, 2
+            ),
+        }
         job.unassigned = [{"order": u.stop_id, "reason": u.reason} for u in solution.unassigned]
         _finish(job, JobStatus.SUCCEEDED)
     return job

@@ -53,7 +53,8 @@ def solve(
     if split_above is not None and len(prepared.active) > split_above:
         from .split import solve_split
 
-        return solve_split(prepared, time_limit_s, split_above, progress, cancel_event, engine)
+        left = time_limit_s - (time.perf_counter() - started)
+        return solve_split(prepared, left, split_above, progress, cancel_event, engine)
     tracker = _Tracker(progress, started)
     candidates: list[Solution] = []
     # Keep back time for extracting and checking plans, which grows with the stop count, so

@@ -168,8 +168,15 @@ def _allowed_vehicles(
         return fitting, ""
     reachable = []
     windows = stop.windows or ()
+    verdict: dict[tuple, bool] = {}  # fleets are mostly identical vehicles: decide once each
     for k in fitting:
         v = problem.vehicles[k]
+        key = (v.start_depot, v.end_depot_id, v.shift, v.max_distance_m, v.max_duration_s)
+        if key in verdict:
+            if verdict[key]:
+                reachable.append(k)
+            continue
+        verdict[key] = False
         start, end = depot_node[v.start_depot], depot_node[v.end_depot_id]
         earliest = max(v.shift.start_s, problem.depots[start].window.start_s)
         latest_end = min(v.shift.end_s, problem.depots[end].window.end_s)
@@ -185,6 +192,7 @@ def _allowed_vehicles(
             begin = arrive if w is None else max(arrive, w.start_s)
             if (w is None or begin <= w.end_s) and begin + back <= latest_end:
                 reachable.append(k)
+                verdict[key] = True
                 break
     if not reachable:
         return [], "time window unreachable (or beyond every shift, duration or distance limit)"

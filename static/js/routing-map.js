@@ -8,7 +8,7 @@
   var dataEl = document.getElementById("plan-map-data");
   if (!el || !dataEl || typeof L === "undefined") return;
   var data = JSON.parse(dataEl.textContent);
-  var map = L.map(el, { zoomControl: true, attributionControl: true });
+  var map = L.map(el, { zoomControl: true, attributionControl: true, zoomSnap: 0.25 });
   var tiles = script && script.dataset.tiles;
   if (tiles) {
     L.tileLayer(tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" }).addTo(map);
