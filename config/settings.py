@@ -289,6 +289,8 @@ CELERY_BEAT_SCHEDULE["forecasts-nightly"] = {
     "task": "orders.tasks.forecasts_nightly",
     "schedule": crontab(hour=FORECAST_NIGHTLY_HOUR, minute=0),
 }
+# Capacity planning (routing/capacity.py): stops one driver delivers per working hour.
+FORECAST_STOPS_PER_DRIVER_HOUR = env.float("FORECAST_STOPS_PER_DRIVER_HOUR", default=4.0)
 
 # --- Customer orders (issue 7) -------------------------------------------------------------------
 # Nominatim-compatible geocoder base URL (GET {url}/search?format=jsonv2&q=…); empty = none: orders
