@@ -54,7 +54,7 @@ _DESCRIPTIONS = {
     "400": "Invalid request (problem details naming the fields).",
     "401": "Missing, invalid, revoked or expired API key.",
     "403": "The key lacks the scope this operation needs.",
-    "404": "No such object for this partner.",
+    "404": "No such object for this partner (or an invalid pagination cursor).",
     "409": "Conflict with the current state.",
     "422": "A business rule refused the request (problem details naming the field).",
     "429": "Too many requests: wait `Retry-After` seconds.",
@@ -94,7 +94,8 @@ def add_common_responses(result, generator, request, public):
                         {n: {"$ref": f"#/components/headers/{n}"} for n in _RATE_HEADERS}
                     )
             codes = ["400", "401", "403", "429"]
-            if "{" in path:
+            params = {p.get("name") for p in operation.get("parameters", [])}
+            if "{" in path or "cursor" in params:  # DRF answers 404 for a stale/forged cursor
                 codes.append("404")
             if method != "get":
                 codes += ["409", "422"]

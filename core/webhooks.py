@@ -32,8 +32,10 @@ from email.utils import parsedate_to_datetime
 
 import requests
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -138,6 +140,10 @@ def _clean_url(url: str) -> str:
         raise ValidationFailed("A URL is required.", field="url")
     if len(url) > 2000:
         raise ValidationFailed("The URL is longer than 2000 characters.", field="url")
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except DjangoValidationError as exc:
+        raise ValidationFailed("Enter a valid http(s) URL.", field="url") from exc
     check_url(url)
     return url
 

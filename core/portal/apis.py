@@ -24,6 +24,12 @@ from core.idempotency import idempotent
 from core.models import ApiKey, WebhookDelivery, WebhookEndpoint
 from core.permissions import HasScope
 from core.portal import selectors, services
+from core.serializer_fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictRegexField,
+)
 from core.webhooks import (
     event_body,
     webhook_delivery_replay,
@@ -36,6 +42,8 @@ from core.webhooks import (
 
 MANAGE = "webhooks:manage"
 EVENT_TYPE_PATTERN = r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"
+URL_PATTERN = r"^https?://\S+$"
+URL_HELP = "An http(s) URL whose host resolves only to public addresses (else 422)."
 
 
 class PartnerKeyScope(HasScope):
@@ -94,7 +102,7 @@ class ApiKeyCollectionApi(PartnerListApi):
     queryset = ApiKey.objects.none()  # for the schema; requests use get_queryset()
 
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=100)
+        name = StrictCharField(max_length=100)
         scopes = serializers.ListField(
             child=serializers.ChoiceField(choices=ApiKey.Scope.choices), allow_empty=True
         )
@@ -173,7 +181,7 @@ class EndpointWithSecretOutput(EndpointOutput):
 
 
 _EVENT_TYPES = serializers.ListField(
-    child=serializers.RegexField(EVENT_TYPE_PATTERN, max_length=100),
+    child=StrictRegexField(EVENT_TYPE_PATTERN, max_length=100),
     required=False,
     max_length=50,
     help_text="Dotted lower-case event types such as `order.created`; empty = all events.",
@@ -187,8 +195,8 @@ class EndpointCollectionApi(PartnerListApi):
     queryset = WebhookEndpoint.objects.none()
 
     class InputSerializer(serializers.Serializer):
-        url = serializers.URLField(max_length=2000)
-        description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        url = StrictRegexField(URL_PATTERN, max_length=2000, help_text=URL_HELP)
+        description = StrictCharField(max_length=200, required=False, allow_blank=True)
         event_types = _EVENT_TYPES
 
     def get_queryset(self):
@@ -226,10 +234,10 @@ class _EndpointLookup(PartnerApi):
 
 class EndpointDetailApi(_EndpointLookup):
     class InputSerializer(serializers.Serializer):
-        url = serializers.URLField(max_length=2000, required=False)
-        description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        url = StrictRegexField(URL_PATTERN, max_length=2000, required=False, help_text=URL_HELP)
+        description = StrictCharField(max_length=200, required=False, allow_blank=True)
         event_types = _EVENT_TYPES
-        is_active = serializers.BooleanField(
+        is_active = StrictBooleanField(
             required=False, help_text="false disables; true re-enables and clears the failures."
         )
 
@@ -255,7 +263,7 @@ class EndpointDetailApi(_EndpointLookup):
 
 class EndpointRotateSecretApi(_EndpointLookup):
     class InputSerializer(serializers.Serializer):
-        overlap_hours = serializers.IntegerField(
+        overlap_hours = StrictIntegerField(
             min_value=0,
             max_value=168,
             required=False,

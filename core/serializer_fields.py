@@ -1,0 +1,39 @@
+"""Serializer fields that accept only the JSON type the OpenAPI schema promises.
+
+DRF's fields coerce: `CharField` takes 12 as "12", `BooleanField` takes "yes" and 1,
+`IntegerField` takes "7". The schema says string/boolean/integer, so a client sending another
+type gets a 400 naming the field instead (schemathesis' negative-data checks rely on it).
+"""
+
+from rest_framework import serializers
+
+
+class _StrictString:
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(_StrictString, serializers.CharField):
+    pass
+
+
+class StrictRegexField(_StrictString, serializers.RegexField):
+    pass
+
+
+class StrictBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
