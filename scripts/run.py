@@ -91,6 +91,12 @@ def main() -> int:
                 "--schedule", str(services.DEFAULT_VAR / "celerybeat-schedule"),
             ],
         }  # fmt: skip
+        if env.get("SIMULATOR", "1") != "0":
+            # Drivers that move (issue 11): today's demo day at x60, then a new day, looping.
+            commands["simulator"] = [
+                sys.executable, "manage.py", "simulate_day", "--loop",
+                "--url", f"http://{host}:{port}", "--speed", env.get("SIMULATOR_SPEED", "60"),
+            ]  # fmt: skip
         for extra in filter(None, env.get("WAYBILL_EXTRA_PROCESSES", "").split(";")):
             commands[extra.split()[0]] = extra.split()
         for name, cmd in commands.items():

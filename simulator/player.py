@@ -216,6 +216,11 @@ class DayPlayer:
         self.items = sorted(items)
         self.stats = PlayStats()
 
+    def add_observers(self, observers: Sequence[tuple[dt.datetime, Callable[[], None]]]) -> None:
+        start = len([i for i in self.items if i.rank == 1])
+        extra = [_Item(at, 1, 0, start + n, fn) for n, (at, fn) in enumerate(observers)]
+        self.items = sorted(self.items + extra)
+
     @property
     def arrivals(self) -> dict[int, dt.datetime]:
         """Stop id → the instant the simulated driver arrives (the truth ETAs are scored on)."""

@@ -63,35 +63,19 @@ class Command(BaseCommand):
         else:
             url = opts["url"] or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
             transport = HttpTransport(url, password=opts["password"])
-            self._wait_for(url, opts["wait_for_server"])
+            self._wait_for(url, float("inf") if opts["loop"] else opts["wait_for_server"])
         noise = NoiseModel(seed=opts["seed"])
         try:
             while not self.stopping:
-                plans, start = self._day(opts)
-                if not plans:
-                    raise CommandError("No published plan to play and none could be made.")
-                routes = days.sim_routes(plans=plans, now=start)
-                day = plans[0].date
-                self.stdout.write(
-                    f"simulator: playing {day} ({len(routes)} routes) from {start:%H:%M} at "
-                    f"x{opts['speed']:g}"
-                )
-                player = DayPlayer(
-                    routes,
-                    transport=transport,
-                    noise=noise,
-                    leg_model_s=days.leg_model(),
-                    ping_every_s=opts["ping_every"],
-                    upload_every_s=opts["upload_every"],
-                    log=self.stdout.write,
-                )
-                if opts["in_process"]:
-                    stats = player.play_stepped()
-                else:
-                    stats = player.play_live(
-                        speed=opts["speed"], start=start, should_stop=lambda: self.stopping
-                    )
-                self.stdout.write(f"simulator: {day} done: {stats.as_dict()}")
+                try:
+                    self._play_one(opts, transport, noise)
+                except Exception as exc:
+                    if not opts["loop"]:
+                        raise
+                    # The demo loop never takes `make run` down: say why, wait, try again.
+                    self.stderr.write(f"simulator: {exc!r}; retrying in 30 s")
+                    self._sleep(30)
+                    continue
                 if not opts["loop"]:
                     break
         except KeyboardInterrupt:
@@ -100,6 +84,38 @@ class Command(BaseCommand):
             if not opts["in_process"]:
                 # Keep simulated time, at real speed, so pages stay in the simulated day.
                 clock.clock_set(at=clock.now(), speed=1.0)
+
+    def _play_one(self, opts, transport, noise) -> None:
+        plans, start = self._day(opts)
+        if not plans:
+            raise CommandError("No published plan to play and none could be made.")
+        routes = days.sim_routes(plans=plans, now=start)
+        day = plans[0].date
+        self.stdout.write(
+            f"simulator: playing {day} ({len(routes)} routes) from {start:%H:%M} at "
+            f"x{opts['speed']:g}"
+        )
+        player = DayPlayer(
+            routes,
+            transport=transport,
+            noise=noise,
+            leg_model_s=days.leg_model(),
+            ping_every_s=opts["ping_every"],
+            upload_every_s=opts["upload_every"],
+            log=self.stdout.write,
+        )
+        if opts["in_process"]:
+            stats = player.play_stepped()
+        else:
+            stats = player.play_live(
+                speed=opts["speed"], start=start, should_stop=lambda: self.stopping
+            )
+        self.stdout.write(f"simulator: {day} done: {stats.as_dict()}")
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < deadline:
+            time.sleep(0.5)
 
     def _stop(self, signum, frame):
         self.stopping = True
