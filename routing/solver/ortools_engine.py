@@ -24,7 +24,8 @@ LSM = routing_enums_pb2.LocalSearchMetaheuristic
 # OR-Tools' own pickup-delivery examples use (we did not benchmark pairs).
 DEFAULT_FIRST_SOLUTION = "SAVINGS"
 PAIRS_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
-DEFAULT_METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
+# TABU_SEARCH beat GUIDED_LOCAL_SEARCH by 0.1-0.2 points of gap at 2 s and 10 s.
+DEFAULT_METAHEURISTIC = "TABU_SEARCH"
 
 
 @dataclass
