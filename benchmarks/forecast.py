@@ -69,8 +69,8 @@ def synthetic(products: int, days: int = 730, seed: int = 13) -> list[np.ndarray
     return series
 
 
-def run(products: int, origins: int, service_level: float) -> dict:
-    data = synthetic(products)
+def run(products: int, origins: int, service_level: float, seed: int = 13) -> dict:
+    data = synthetic(products, seed=seed)
     days = len(data[0])
     mase, mase_sn, f_total, a_total = [], [], 0.0, 0.0
     hits, trials = 0, 0
@@ -110,6 +110,7 @@ def run(products: int, origins: int, service_level: float) -> dict:
     return {
         "synthetic": {
             "products": products,
+            "seed": seed,
             "days": days,
             "origins": origins,
             "series_forecast": fitted,
@@ -133,9 +134,10 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=500)
     parser.add_argument("--origins", type=int, default=4)
     parser.add_argument("--service-level", type=float, default=0.95)
+    parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = run(args.products, args.origins, args.service_level)
+    result = run(args.products, args.origins, args.service_level, seed=args.seed)
     if args.json:
         print(json.dumps(result))
         return

@@ -32,3 +32,17 @@ def test_warehouse_task_is_safe_to_run_twice_and_skips_unknown_ids(fc_warehouse,
     assert first["series"] == second["series"] == 3
     assert Forecast.objects.filter(warehouse=fc_warehouse).count() == 3
     assert forecast_warehouse_task.delay(999999).get()["skipped"] is True
+
+
+def test_demo_seeding_forecasts_each_warehouse_and_is_idempotent(fc_warehouse, widget, history):
+    import io
+
+    from orders import forecasting_app
+
+    history(widget, WEEK * 4)
+    out = io.StringIO()
+    forecasting_app.seed_demo(stdout=out)
+    forecasting_app.seed_demo(stdout=out)
+    assert Forecast.objects.filter(warehouse=fc_warehouse).count() == 3
+    assert "forecasts: FCW 3 series" in out.getvalue()
+    assert forecasting_app.NAV_ITEMS[0].url_name == "orders:forecast-list"
