@@ -394,7 +394,10 @@ def _post(url: str, body: bytes, headers: dict) -> _Result:
     except requests.Timeout:
         result.error = f"Timed out after {settings.WEBHOOKS_TIMEOUT_S:g} s."
     except requests.RequestException as exc:
-        result.error = f"Connection failed: {type(exc).__name__}: {exc}"[:500]
+        # urllib3's message names our internal pool classes; keep the OS-level reason only.
+        reason = re.search(r"\[Errno -?\d+\][^'\")]*", str(exc))
+        detail = reason.group(0).strip() if reason else type(exc).__name__
+        result.error = f"Connection failed: {detail}"[:500]
     result.duration_ms = int((time.monotonic() - started) * 1000)
     return result
 

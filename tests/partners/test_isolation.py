@@ -64,24 +64,32 @@ def view_name(callback) -> str:
     return f"{target.__module__}.{target.__qualname__}"
 
 
-def fill(route: str, kwargs: dict) -> str:
-    """'api/v1/x/<str:ref>/' + {'ref': 'A'} → '/api/v1/x/A/' (path() converters only)."""
+_PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")  # path("x/<str:ref>/")
+_REGEX_PARAM = re.compile(r"\(\?P<(\w+)>[^)]*\)")  # re_path / DRF routers: (?P<pk>[^/.]+)
 
-    def repl(match):
-        name = match.group(2)
+
+def route_params(route: str) -> list[tuple[str | None, str]]:
+    return _PATH_PARAM.findall(route) + [(None, n) for n in _REGEX_PARAM.findall(route)]
+
+
+def fill(route: str, kwargs: dict) -> str:
+    """'api/v1/x/<str:ref>/' + {'ref': 'A'} → '/api/v1/x/A/' (also regex routes)."""
+
+    def value(name):
         if name not in kwargs:
             pytest.fail(f"{route}: the registry's kwargs() gave no value for <{name}>")
         return str(kwargs[name])
 
-    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", repl, route)
+    url = _PATH_PARAM.sub(lambda m: value(m.group(2)), route)
+    url = _REGEX_PARAM.sub(lambda m: value(m.group(1)), url)
+    return "/" + url.replace("^", "").replace("$", "")
 
 
 def placeholder_kwargs(route: str) -> dict:
     return {
-        name: ("1" if conv in ("int", None) else "00000000-0000-0000-0000-000000000000"
-               if conv == "uuid" else "x")
-        for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", route)
-    }  # fmt: skip
+        name: "00000000-0000-0000-0000-000000000000" if conv == "uuid" else "1"
+        for conv, name in route_params(route)
+    }
 
 
 def snapshot(obj) -> dict | None:
