@@ -164,4 +164,26 @@ ROUTES.update(
 
 # --- routing ------------------------------------------------------------------------------------
 
+# Routes mix many partners' orders, so no routing endpoint is partner data: partner keys get 403
+# whatever their scopes (routing/apis.py); partners follow their orders via /orders/ and tracking.
+_DISPATCHERS = "dispatcher planning; routes mix many partners' orders"
+ROUTES.update(
+    dict.fromkeys(
+        [
+            "api/v1/plans/",
+            "api/v1/plans/<str:reference>/",
+            "api/v1/plans/<str:reference>/optimize/",
+            "api/v1/plans/<str:reference>/publish/",
+            "api/v1/jobs/<int:job_id>/",
+            "api/v1/jobs/<int:job_id>/cancel/",
+            "api/v1/routes/",
+            "api/v1/routes/<int:route_id>/",
+            "api/v1/routes/<int:route_id>/lock/",
+            "api/v1/routes/<int:route_id>/stops/",
+            "api/v1/stops/<int:stop_id>/move/",
+        ],
+        StaffOnly(_DISPATCHERS),
+    )
+)
+
 # --- tracking -----------------------------------------------------------------------------------
