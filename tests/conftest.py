@@ -1,20 +1,21 @@
 """Shared fixtures. Tests run on PostgreSQL (DATABASE_URL, or the embedded one from `make test`)
-with Celery tasks executed eagerly; tests/integration starts a real worker instead."""
+with Celery tasks executed eagerly; tests/integration starts a real worker instead.
+
+
+Django is imported inside the fixtures, not at module level, so the pure-Python solver tests
+(tests/routing/solver, which override the two autouse fixtures) also run with `-p no:django`.
+"""
 
 import pytest
-from django.contrib.auth.models import Group
-from rest_framework.test import APIClient
 
-from config.celery import app as celery_app
-from core.api_keys import api_key_create
-from core.models import ApiKey
 from core.roles import Role
-from tests.factories import PartnerFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _celery_eager(settings):
     """Unit tests run tasks in-process (eagerly); integration tests override this."""
+    from config.celery import app as celery_app
+
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
@@ -31,6 +32,10 @@ def _isolated_cache(settings, request):
 
 
 def make_user(role: str | None, **kwargs):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
     user = UserFactory(**kwargs)
     if role:
         # get_or_create: transactional tests flush the roles the data migration created.
@@ -75,12 +80,16 @@ def admin_user(db):
 
 @pytest.fixture
 def api_client():
+    from rest_framework.test import APIClient
+
     return APIClient()
 
 
 @pytest.fixture
 def staff_api(db, api_client):
     """An API client factory logged in as a user with `role`."""
+
+    from rest_framework.test import APIClient
 
     def _login(role: str = Role.ADMIN, **kwargs):
         client = APIClient()
@@ -92,12 +101,20 @@ def staff_api(db, api_client):
 
 @pytest.fixture
 def partner(db):
+    from tests.factories import PartnerFactory
+
     return PartnerFactory()
 
 
 @pytest.fixture
 def partner_api(db):
     """An API client factory authenticated with a new partner key holding `scopes`."""
+
+    from rest_framework.test import APIClient
+
+    from core.api_keys import api_key_create
+    from core.models import ApiKey
+    from tests.factories import PartnerFactory
 
     def _client(partner=None, scopes=None):
         partner = partner or PartnerFactory()
