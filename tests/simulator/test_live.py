@@ -5,7 +5,7 @@ import datetime as dt
 
 from simulator.engine import SimRoute, SimStop
 from simulator.player import DayPlayer, Transport
-from tests.simulator.test_engine import DEPOT, TZ, T0, calm, flat_model
+from tests.simulator.test_engine import DEPOT, T0, TZ, calm, flat_model
 from tracking import clock
 
 
@@ -44,7 +44,7 @@ def test_live_play_follows_the_simulated_clock_and_skips_idle_hours():
         "/api/v1/driver/stops/10/deliver/"
     )
     # Each request went out once the shared clock had reached the moment it describes.
-    for sent_at, _driver, path, body, _key in transport.calls:
+    for sent_at, _driver, _path, body, _key in transport.calls:
         said = body["pings"][-1]["time"] if "pings" in body else body.get("at")
         if said:
             assert dt.datetime.fromisoformat(said) <= sent_at + dt.timedelta(seconds=1)
