@@ -34,7 +34,6 @@ import multiprocessing
 import os
 import random
 import secrets
-import statistics
 import subprocess
 import sys
 import threading
@@ -51,7 +50,7 @@ def pct(values, q):
     if not values:
         return None
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
 
 
 def bench_env(args) -> dict:
@@ -118,7 +117,7 @@ def seed(env, vehicles: int, stops: int) -> dict:
     today = now.astimezone(depot.tzinfo).date()
     group = Group.objects.get(name="driver")
     users = User.objects.bulk_create(
-        [User(username=f"bench-driver-{i}", password="!") for i in range(vehicles)]  # noqa: S106
+        [User(username=f"bench-driver-{i}", password="!") for i in range(vehicles)]
     )
     User.groups.through.objects.bulk_create(
         [User.groups.through(user_id=u.pk, group_id=group.pk) for u in users]
@@ -389,13 +388,13 @@ def main() -> None:
     web = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{args.port}",
          "-w", str(args.web_workers), "--threads", "2", "--log-level", "warning"],
-        cwd=ROOT, env=server_env, stdout=open(logs / "web.log", "w"), stderr=subprocess.STDOUT,
+        cwd=ROOT, env=server_env, stdout=open(logs / "web.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
     )  # fmt: skip
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-c",
          str(args.worker_concurrency), "--loglevel", "WARNING", "--without-gossip",
          "--without-mingle", "--hostname", f"bench-eta-{os.getpid()}@%h"],
-        cwd=ROOT, env=server_env, stdout=open(logs / "worker.log", "w"), stderr=subprocess.STDOUT,
+        cwd=ROOT, env=server_env, stdout=open(logs / "worker.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
     )  # fmt: skip
     try:
         wait_for(args.port)

@@ -106,7 +106,7 @@
     }
     var start = event.target.closest("#start");
     if (start) {
-      start.disabled = true;
+      start.remove();
       enqueue(action(start.dataset.url, null, { json: {} }));
       activate();
     }
