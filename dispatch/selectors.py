@@ -207,7 +207,7 @@ def board_routes(*, filters: BoardFilters) -> list[Route]:
     stops = Stop.objects.select_related("order__customer", "eta_state").order_by("sequence")
     return list(
         _day_routes(filters)
-        .select_related("plan", "vehicle__depot", "driver__user", "shift", "eta")
+        .select_related("plan", "vehicle__depot", "driver__user", "shift__vehicle__depot", "eta")
         .prefetch_related(Prefetch("stops", queryset=stops))
         .order_by("plan__reference", "sequence")
     )

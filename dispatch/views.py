@@ -33,31 +33,40 @@ class DispatcherView(RoleRequiredMixin, View):
     allowed_roles = [Role.DISPATCHER]
 
 
-def _filters(request) -> tuple[selectors.BoardFilters, BoardFilterForm]:
-    """Filters from the query string; invalid values fall back to "all" (the form shows why)."""
-    now = clock.now()
+def _filters(request) -> selectors.BoardFilters:
+    """Filters from the query string; invalid values fall back to "all" (the page's form shows
+    why). Polls always carry `day`, so they skip the default-day lookup."""
+    get = request.GET
     day = None
-    if request.GET.get("day"):
+    if get.get("day"):
         try:
-            day = dt.date.fromisoformat(request.GET["day"])
+            day = dt.date.fromisoformat(get["day"])
         except ValueError:
             day = None
-    day = day or selectors.board_day_default(now=now)
+    day = day or selectors.board_day_default(now=clock.now())
+    try:
+        driver = int(get.get("driver") or 0) or None
+    except ValueError:
+        driver = None
+    status = get.get("status", "")
+    return selectors.BoardFilters(
+        day=day,
+        depot=get.get("depot", "")[:20],
+        driver=driver,
+        status=status if status in selectors.ROUTE_FILTERS else "",
+        q=get.get("q", "").strip()[:100],
+    )
+
+
+def _filter_form(request, filters) -> BoardFilterForm:
     form = BoardFilterForm(
         request.GET or None,
-        initial={"day": day},
+        initial={"day": filters.day},
         depots=selectors.board_depots(),
-        drivers=selectors.board_drivers(day=day),
+        drivers=selectors.board_drivers(day=filters.day),
     )
-    data = form.cleaned_data if form.is_valid() else {}
-    filters = selectors.BoardFilters(
-        day=day,
-        depot=data.get("depot") or "",
-        driver=data.get("driver") or None,
-        status=data.get("status") or "",
-        q=(data.get("q") or "").strip(),
-    )
-    return filters, form
+    form.is_valid()
+    return form
 
 
 def _panel_stamp(filters, now) -> tuple[str, dict]:
@@ -85,13 +94,13 @@ class BoardView(DispatcherView):
     """The live board: a full-height map and the side panel (exceptions, route cards)."""
 
     def get(self, request):
-        filters, form = _filters(request)
+        filters = _filters(request)
         now = clock.now()
         stamp, positions = _panel_stamp(filters, now)
         ctx = _panel_context(request, filters, now, stamp, positions)
         board = ctx["board"]
         ctx.update(
-            form=form,
+            form=_filter_form(request, filters),
             map_data={
                 "stamp": _map_stamp(board.version.split(".")[0], positions, now),
                 "now": now.isoformat(),
@@ -108,7 +117,7 @@ class PanelView(DispatcherView):
     """The side panel fragment (htmx, every few seconds): 204 when nothing changed."""
 
     def get(self, request):
-        filters, _ = _filters(request)
+        filters = _filters(request)
         now = clock.now()
         stamp, positions = _panel_stamp(filters, now)
         if request.GET.get("since") == stamp:
@@ -126,7 +135,7 @@ class MapDataView(DispatcherView):
     everything when routes or stops changed."""
 
     def get(self, request):
-        filters, _ = _filters(request)
+        filters = _filters(request)
         now = clock.now()
         positions = selectors.day_positions(day=filters.day)
         version = selectors.board_version(day=filters.day)
@@ -174,7 +183,9 @@ def _refused(request, exc: DomainError, ctx: dict | None = None):
 
 
 def _form_refused(request, form):
-    errors = [f"{form.fields[f].label or f}: {' '.join(e)}" for f, e in form.errors.items()]
+    errors = [
+        f"{form[f].label if f in form.fields else f}: {' '.join(e)}" for f, e in form.errors.items()
+    ]
     return render(
         request,
         "dispatch/_refused.html",

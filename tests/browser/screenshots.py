@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.scene import make_live, unassigned_order
 from tests.dispatch.scenario import build_day
+from tests.dispatch.scene import make_live, unassigned_order
 
 pytestmark = [
     pytest.mark.integration,

@@ -13,9 +13,9 @@ from rest_framework.test import APIClient
 from core.roles import Role
 from orders.models import OrderEvent
 from routing.models import Stop
-from tests.browser.scene import make_live, narrow_window, unassigned_order
 from tests.conftest import make_user
 from tests.dispatch.scenario import build_day
+from tests.dispatch.scene import make_live, narrow_window, unassigned_order
 from tracking import clock
 from tracking.display import window_bounds
 

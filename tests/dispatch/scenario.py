@@ -72,6 +72,7 @@ def _driver(n: int, code: str):
         first_name=FIRST[n % len(FIRST)],
         last_name="Driver",
         email=f"drv-{code.lower()}@example.com",
+        password=None,  # no hashing: tests log drivers in with force_login
     )
     user.groups.add(group)
     return DriverFactory(user=user, phone=f"+49 30 555 {n:04d}")
