@@ -7,12 +7,15 @@ first, zero days filled, ending yesterday) and returns a `SeriesForecast` with a
 Selection (rolling origin): the last `CV_WINDOWS` windows of `CV_HORIZON` days, `CV_STEP` days
 apart, are forecast from the data before each one; the candidate with the lowest MASE (mean
 absolute error over every window, scaled by the in-sample seasonal-naive error) wins, ties going
-to the simpler model. ETS and Theta are fitted once at the first origin and rolled forward
-(statsforecast's `forward`, i.e. `cross_validation(refit=False)`), which keeps a nightly run of
-thousands of series in minutes. Smooth series try AutoETS, AutoTheta, seasonal naive and
-Croston SBA; intermittent ones (mean interval between demands >= 1.32 days, Syntetos-Boylan)
-try Croston SBA, TSB, seasonal naive and the mean. Too short for a backtest: seasonal naive (two
-weeks or more) or the mean, and the reason says so.
+to the simpler model; intermittent series are ranked by RMSSE instead (MAE rewards forecasting
+zero when most days are zero), and MASE and bias of the winner are reported either way. The
+spread of lead-time demand for safety stock is measured from the chosen model's errors on
+running totals (`cumulative_sigma`). ETS and Theta are fitted once at the first origin and
+rolled forward (statsforecast's `forward`, i.e. `cross_validation(refit=False)`), which keeps a
+nightly run of thousands of series in minutes. Smooth series try AutoETS, AutoTheta,
+seasonal naive and Croston SBA; intermittent ones (mean interval between demands >= 1.32 days,
+Syntetos-Boylan) try Croston SBA, TSB, seasonal naive and the mean. Too short for a backtest:
+seasonal naive (two weeks or more) or the mean, and the reason says so.
 """
 
 from __future__ import annotations
