@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from core.exceptions import ValidationFailed
 from core.idempotency import idempotent
 from core.permissions import HasScope
+from core.problems import flatten_errors
 from core.roles import Role
 from inventory.models import Product, Warehouse
 from orders.models import CustomerOrder, Priority, Return, ReturnLine, VehicleSkill
@@ -38,15 +39,29 @@ from orders.services.customer_returns import return_receive, return_reject, retu
 
 
 class OrdersAccess:
+    # JSON only: nested lines cannot travel in form encodings (and the schema says so).
+    parser_classes = [JSONParser]
     permission_classes = [HasScope]
     required_scopes = {"GET": "orders:read", "POST": "orders:write"}
     allowed_roles = [Role.DISPATCHER]
 
 
 class StaffOnly:
+    parser_classes = [JSONParser]
     permission_classes = [HasScope]
     required_scopes = {"GET": "orders:read"}  # partners may read, never call these POSTs
     allowed_roles = [Role.DISPATCHER, Role.WAREHOUSE]
+
+
+def validated(serializer_class, data) -> dict:
+    """Parse input; field errors answer 422 naming each field (like the services' errors), so
+    a body that fits the schema but not the rules is never a bare 400."""
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        errors = flatten_errors(serializer.errors)
+        names = ", ".join(sorted({e["field"] or "body" for e in errors}))
+        raise ValidationFailed(f"The request has invalid fields: {names}", errors=errors)
+    return serializer.validated_data
 
 
 def partner_of(request):
@@ -233,9 +248,7 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
     @extend_schema(request=InputSerializer, responses={201: OrderDetailOutput})
     @idempotent
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        d = data.validated_data
+        d = validated(self.InputSerializer, request.data)
         warehouse = Warehouse.objects.filter(code=d["warehouse"], is_active=True).first()
         if warehouse is None:
             raise ValidationFailed(
@@ -307,11 +320,10 @@ class OrderConfirmApi(OrdersAccess, APIView):
     @idempotent
     def post(self, request, reference):
         order = order_get(reference=reference, user=request.user)  # 404 before any 400
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request.data)
         order = order_confirm(
             order=order,
-            allow_partial=data.validated_data["allow_partial"],
+            allow_partial=data["allow_partial"],
             user=_staff_user(request),
         )
         return order_response(order)
@@ -325,11 +337,8 @@ class OrderCancelApi(OrdersAccess, APIView):
     @idempotent
     def post(self, request, reference):
         order = order_get(reference=reference, user=request.user)  # 404 before any 400
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        order = order_cancel(
-            order=order, reason=data.validated_data.get("reason", ""), user=_staff_user(request)
-        )
+        data = validated(self.InputSerializer, request.data)
+        order = order_cancel(order=order, reason=data.get("reason", ""), user=_staff_user(request))
         return order_response(order)
 
 
@@ -345,9 +354,7 @@ class OrderRescheduleApi(OrdersAccess, APIView):
     @idempotent
     def post(self, request, reference):
         order = order_get(reference=reference, user=request.user)  # 404 before any 400
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        d = data.validated_data
+        d = validated(self.InputSerializer, request.data)
         tz = order.warehouse.tzinfo
         order = order_reschedule(
             order=order,
@@ -462,9 +469,7 @@ class ReturnListCreateApi(OrdersAccess, generics.ListAPIView):
     @extend_schema(request=InputSerializer, responses={201: ReturnDetailOutput})
     @idempotent
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        d = data.validated_data
+        d = validated(self.InputSerializer, request.data)
         order = order_list(user=request.user).filter(reference=d["order"]).first()
         if order is None:
             raise ValidationFailed(
@@ -509,11 +514,10 @@ class ReturnReceiveApi(StaffOnly, APIView):
     @idempotent
     def post(self, request, reference):
         ret = return_get(reference=reference, user=request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request.data)
         by_order_line = {str(line.order_line_id): line.pk for line in ret.lines.all()}
         conditions = {}
-        for key, condition in data.validated_data["conditions"].items():
+        for key, condition in data["conditions"].items():
             if str(key) not in by_order_line:
                 raise ValidationFailed(
                     f"Order line {key} is not in this return.", field=f"conditions.{key}"
@@ -522,7 +526,7 @@ class ReturnReceiveApi(StaffOnly, APIView):
         ret = return_receive(
             ret=ret,
             conditions=conditions,
-            refund_amount=data.validated_data.get("refund_amount"),
+            refund_amount=data.get("refund_amount"),
             user=request.user,
         )
         return return_response(ret, request)
@@ -536,7 +540,6 @@ class ReturnRejectApi(StaffOnly, APIView):
     @idempotent
     def post(self, request, reference):
         ret = return_get(reference=reference, user=request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        ret = return_reject(ret=ret, reason=data.validated_data["reason"], user=request.user)
+        data = validated(self.InputSerializer, request.data)
+        ret = return_reject(ret=ret, reason=data["reason"], user=request.user)
         return return_response(ret, request)
