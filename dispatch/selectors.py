@@ -252,10 +252,11 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(hours=24 + 28)
 
 
-def board_version(*, day: dt.date) -> str:
+def board_version(*, day: dt.date, etas: bool = True) -> str:
     """A stamp that changes whenever anything the board shows for `day` changes: stops (status,
-    sequence, route), ETA flags and recomputes, routes, plans, optimisation jobs and the orders
-    of the day (new unassigned ones, rescheduled, cancelled). One query."""
+    sequence, route), ETA flags, routes, plans, optimisation jobs, the orders of the day (new
+    unassigned ones, rescheduled, cancelled) and, with `etas`, every ETA recompute (which a
+    pinging fleet causes every few seconds). One query."""
     start, end = _day_bounds(day)
     t = {
         "plan": Plan._meta.db_table,
@@ -266,6 +267,12 @@ def board_version(*, day: dt.date) -> str:
         "job": OptimizationJob._meta.db_table,
         "order": CustomerOrder._meta.db_table,
     }
+    eta_sql = (
+        f"""(SELECT max(re.computed_at) FROM {t["routeeta"]} re JOIN {t["route"]} r
+             ON r.id = re.route_id WHERE r.plan_id IN (SELECT id FROM plans))"""  # noqa: S608
+        if etas
+        else "NULL"
+    )
     sql = f"""
         WITH plans AS (SELECT id, updated_at FROM {t["plan"]} WHERE date = %s)
         SELECT
@@ -275,8 +282,7 @@ def board_version(*, day: dt.date) -> str:
              FROM {t["stop"]} s WHERE s.plan_id IN (SELECT id FROM plans)),
           (SELECT max(se.updated_at) FROM {t["stopeta"]} se JOIN {t["stop"]} s ON s.id = se.stop_id
              WHERE s.plan_id IN (SELECT id FROM plans)),
-          (SELECT max(re.computed_at) FROM {t["routeeta"]} re JOIN {t["route"]} r
-             ON r.id = re.route_id WHERE r.plan_id IN (SELECT id FROM plans)),
+          {eta_sql},
           (SELECT max(j.updated_at) FROM {t["job"]} j WHERE j.plan_id IN (SELECT id FROM plans)),
           (SELECT max(o.updated_at) FROM {t["order"]} o
              WHERE o.window_start < %s AND o.window_end > %s)

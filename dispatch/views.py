@@ -69,20 +69,25 @@ def _filter_form(request, filters) -> BoardFilterForm:
     return form
 
 
-def _panel_stamp(filters, now) -> tuple[str, dict]:
+def _open_routes(request) -> frozenset[int]:
+    """The routes whose stop list is open in the browser (only those lists are rendered)."""
+    return frozenset(int(v) for v in request.GET.get("open", "").split(",") if v.isdigit())
+
+
+def _panel_stamp(filters, now, open_routes) -> tuple[str, dict]:
     positions = selectors.day_positions(day=filters.day)
     version = selectors.board_version(day=filters.day)
-    return (
-        f"{version}.{selectors.positions_version(positions=positions, now=now, exact=False)}",
-        positions,
-    )
+    flags = selectors.positions_version(positions=positions, now=now, exact=False)
+    opened = ",".join(str(r) for r in sorted(open_routes))
+    return f"{version}.{flags}.{opened}", positions
 
 
-def _panel_context(request, filters, now, stamp, positions) -> dict:
+def _panel_context(request, filters, now, stamp, positions, open_routes) -> dict:
     board = selectors.board_build(filters=filters, now=now, version=stamp, positions=positions)
     query = urlencode(filters.as_query())
     return {
         "board": board,
+        "open_routes": open_routes,
         "filters": filters,
         "query": query,
         "poll_s": conf.get("DISPATCH_POLL_S"),
@@ -96,13 +101,14 @@ class BoardView(DispatcherView):
     def get(self, request):
         filters = _filters(request)
         now = clock.now()
-        stamp, positions = _panel_stamp(filters, now)
-        ctx = _panel_context(request, filters, now, stamp, positions)
+        open_routes = _open_routes(request)
+        stamp, positions = _panel_stamp(filters, now, open_routes)
+        ctx = _panel_context(request, filters, now, stamp, positions, open_routes)
         board = ctx["board"]
         ctx.update(
             form=_filter_form(request, filters),
             map_data={
-                "stamp": _map_stamp(board.version.split(".")[0], positions, now),
+                "stamp": _map_stamp(_map_version(filters, now), positions, now),
                 "now": now.isoformat(),
                 **selectors.board_map_data(board=board),
                 "vehicles": selectors.board_vehicles(filters=filters, positions=positions, now=now),
@@ -119,11 +125,23 @@ class PanelView(DispatcherView):
     def get(self, request):
         filters = _filters(request)
         now = clock.now()
-        stamp, positions = _panel_stamp(filters, now)
+        open_routes = _open_routes(request)
+        stamp, positions = _panel_stamp(filters, now, open_routes)
         if request.GET.get("since") == stamp:
             return HttpResponse(status=204)
-        ctx = _panel_context(request, filters, now, stamp, positions)
+        ctx = _panel_context(request, filters, now, stamp, positions, open_routes)
         return render(request, "dispatch/_panel.html", ctx)
+
+
+# The map's layers follow stop statuses, sequences and late-risk flags at once, but ETA-only
+# changes (its tooltips) at most this often: a pinging fleet recomputes ETAs every few seconds
+# and a full map payload for 50 routes costs ~100 ms of CPU.
+MAP_ETA_REFRESH_S = 30
+
+
+def _map_version(filters, now) -> str:
+    bucket = int(now.timestamp() // MAP_ETA_REFRESH_S)
+    return f"{selectors.board_version(day=filters.day, etas=False)}-{bucket}"
 
 
 def _map_stamp(version: str, positions: dict, now) -> str:
@@ -138,7 +156,7 @@ class MapDataView(DispatcherView):
         filters = _filters(request)
         now = clock.now()
         positions = selectors.day_positions(day=filters.day)
-        version = selectors.board_version(day=filters.day)
+        version = _map_version(filters, now)
         stamp = _map_stamp(version, positions, now)
         since = request.GET.get("since", "")
         if since == stamp:

@@ -23,6 +23,9 @@
   });
   window.boardBusy = false;
 
+  function stopUrl(id, action) { return cfg.stopUrl.replace(/0\/$/, id + "/") + (action ? action + "/" : ""); }
+  board.stopUrl = stopUrl;
+
   // --- time: the server's clock (it may be a simulated one) -----------------------------------
   function serverNow() { return Date.now() + board.clockOffset; }
   function age(iso) {
@@ -120,7 +123,7 @@
           if (m.sig !== sig) m.setIcon(stopIcon(r, s));
         } else {
           m = board.stops[s.id] = L.marker([s.lat, s.lon], { icon: stopIcon(r, s), title: s.order, keyboard: false, riseOnHover: true }).addTo(layers.stops);
-          (function (id) { m.on("click", function () { openDialog(cfg.stopUrl.replace(/0\/$/, id + "/")); }); })(s.id);
+          (function (id) { m.on("click", function () { openDialog(stopUrl(id)); }); })(s.id);
         }
         m.sig = sig;
         m.data = s;
@@ -226,8 +229,16 @@
 
   // --- the side panel: keep open stop lists across refreshes -----------------------------
   var openLists = {};
+  window.dispatchOpenLists = function () {
+    return Object.keys(openLists).filter(function (id) { return openLists[id]; })
+      .map(function (id) { return id.replace("stops-", ""); }).join(",");
+  };
   document.addEventListener("toggle", function (e) {
-    if (e.target.classList && e.target.classList.contains("stop-details")) openLists[e.target.id] = e.target.open;
+    var d = e.target;
+    if (!d.classList || !d.classList.contains("stop-details")) return;
+    openLists[d.id] = d.open;
+    // A list opened for the first time is rendered by the server: refresh the panel now.
+    if (d.open && !d.querySelector(".stop-list")) htmx.trigger(document.body, "board-changed");
   }, true);
   document.body.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target && e.detail.target.id === "dialog-body") {
@@ -274,14 +285,14 @@
     else if (action === "show-route") highlightRoute(el.dataset.route);
   });
   document.addEventListener("dblclick", function (e) {
-    var item = e.target.closest(".stop-item[data-url], .exception[data-url]");
-    if (item) openDialog(item.dataset.url);
+    var item = e.target.closest(".stop-item[data-stop], .exception[data-stop]");
+    if (item) openDialog(stopUrl(item.dataset.stop));
   });
 
   // --- drag and drop: a stop onto a route card (or onto a stop: goes before it) ------------
   var dragged = null;
   document.addEventListener("dragstart", function (e) {
-    var item = e.target.closest && e.target.closest("[data-move-url]");
+    var item = e.target.closest && e.target.closest("[data-movable]");
     if (!item) return;
     dragged = item;
     window.boardBusy = true;
@@ -310,7 +321,7 @@
     var card = dragged && e.target.closest && e.target.closest(".route-card");
     if (!card) return;
     e.preventDefault();
-    var url = dragged.dataset.moveUrl + "?route=" + card.dataset.route;
+    var url = stopUrl(dragged.dataset.stop, "move") + "?route=" + card.dataset.route;
     var onto = e.target.closest(".stop-item");
     if (onto && onto !== dragged && onto.dataset.route === card.dataset.route) url += "&position=" + onto.dataset.seq;
     var same = !onto && card.dataset.route === dragged.dataset.route;
@@ -334,10 +345,10 @@
     if (e.ctrlKey || e.metaKey) return;
     var item = t.closest && t.closest(".stop-item, .exception[tabindex]");
     if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
-      if (item && item.classList.contains("stop-item") && item.dataset.moveUrl) {
+      if (item && item.classList.contains("stop-item") && item.dataset.movable) {
         e.preventDefault();
         var seq = parseInt(item.dataset.seq, 10) + (e.key === "ArrowUp" ? -1 : 1);
-        if (seq >= 1) openDialog(item.dataset.moveUrl + "?route=" + item.dataset.route + "&position=" + seq);
+        if (seq >= 1) openDialog(stopUrl(item.dataset.stop, "move") + "?route=" + item.dataset.route + "&position=" + seq);
       }
       return;
     }
@@ -354,9 +365,9 @@
         if (next.classList.contains("stop-item")) { var d = next.closest("details"); if (d) d.open = true; }
         next.focus();
         break;
-      case "Enter": if (item && item === t && item.dataset.url) { e.preventDefault(); openDialog(item.dataset.url); } break;
-      case "m": if (item && item.dataset.moveUrl) { e.preventDefault(); openDialog(item.dataset.moveUrl); } break;
-      case "t": if (item && item.dataset.messageUrl) { e.preventDefault(); openDialog(item.dataset.messageUrl, "POST"); } break;
+      case "Enter": if (item && item === t && item.dataset.stop) { e.preventDefault(); openDialog(stopUrl(item.dataset.stop)); } break;
+      case "m": if (item && item.dataset.movable) { e.preventDefault(); openDialog(stopUrl(item.dataset.stop, "move")); } break;
+      case "t": if (item && item.dataset.movable) { e.preventDefault(); openDialog(stopUrl(item.dataset.stop, "message"), "POST"); } break;
       case "o": var re = document.querySelector(".routes h2 [hx-get]"); if (re) { e.preventDefault(); re.click(); } break;
       case "f": e.preventDefault(); fitAll(); break;
       default: break;

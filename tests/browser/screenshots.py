@@ -38,7 +38,7 @@ def test_take_screenshots(live_server, board_worker, login, browser):
         page.wait_for_timeout(600)
         page.screenshot(path=str(OUT / name))
         if name == "board.png":
-            page.locator(".stop-item[data-move-url]").first.focus()
+            page.locator(".stop-item[data-movable]").first.focus()
             page.keyboard.press("m")
             page.wait_for_selector(".preview-tables")
             page.screenshot(path=str(OUT / "board-move.png"))
