@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -59,14 +61,14 @@ def product_by_sku(sku: str, *, field: str = "product") -> Product:
     return product
 
 
-class FilterInput(serializers.Serializer):
+class ForecastFilterInput(serializers.Serializer):
     warehouse = serializers.CharField(required=False, max_length=10)
     product = serializers.CharField(required=False, max_length=64)
     metric = serializers.ChoiceField(choices=ForecastMetric.choices, default=ForecastMetric.DEMAND)
 
 
 def _filtered(params) -> tuple:
-    data = FilterInput(data=params)
+    data = ForecastFilterInput(data=params)
     data.is_valid(raise_exception=True)
     values = data.validated_data
     warehouse = warehouse_by_code(values["warehouse"]) if values.get("warehouse") else None
@@ -78,7 +80,7 @@ def _filtered(params) -> tuple:
     return warehouse, product, values["metric"]
 
 
-class DayOutput(serializers.Serializer):
+class ForecastDayOutput(serializers.Serializer):
     date = serializers.DateField()
     point = serializers.FloatField()
     lo80 = serializers.FloatField()
@@ -107,13 +109,14 @@ class ForecastOutput(serializers.Serializer):
         return forecast.product.sku if forecast.product_id else None
 
     def get_days(self, forecast) -> list[dict]:
-        return DayOutput(forecast_days(forecast), many=True).data
+        return ForecastDayOutput(forecast_days(forecast), many=True).data
 
 
 class ForecastPagination(CursorPagination):
     ordering = "id"
 
 
+@extend_schema_view(get=extend_schema(parameters=[ForecastFilterInput]))
 class ForecastListApi(ReadAccess, generics.ListAPIView):
     """GET /api/v1/forecasts/?warehouse=CODE&product=SKU&metric=demand|stops|parcels"""
 
@@ -128,6 +131,7 @@ class ForecastListApi(ReadAccess, generics.ListAPIView):
 class ForecastDetailApi(ReadAccess, APIView):
     """GET /api/v1/forecasts/<warehouse>/<sku>/"""
 
+    @extend_schema(responses=ForecastOutput)
     def get(self, request, warehouse: str, sku: str):
         forecast = forecast_get(
             product=product_by_sku(sku, field="sku"),
@@ -141,6 +145,7 @@ class ForecastDetailApi(ReadAccess, APIView):
 class ForecastRecomputeApi(WriteAccess, APIView):
     """POST /api/v1/forecasts/<warehouse>/<sku>/recompute/ — recompute now, return it."""
 
+    @extend_schema(request=None, responses=ForecastOutput)
     @idempotent
     def post(self, request, warehouse: str, sku: str):
         forecast = forecast_product_refresh(
@@ -196,6 +201,9 @@ def forecasts_csv_response(forecasts, *, filename: str = "forecasts.csv") -> Htt
 class ForecastExportApi(ReadAccess, APIView):
     """GET /api/v1/forecasts/export.csv?warehouse=&product=&metric= — one row per day."""
 
+    @extend_schema(
+        parameters=[ForecastFilterInput], responses={(200, "text/csv"): OpenApiTypes.STR}
+    )
     def get(self, request):
         warehouse, product, metric = _filtered(request.query_params)
         return forecasts_csv_response(
@@ -203,11 +211,11 @@ class ForecastExportApi(ReadAccess, APIView):
         )
 
 
-class VolumeInput(serializers.Serializer):
+class ForecastVolumeInput(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=28, default=7)
 
 
-class VolumeDayOutput(serializers.Serializer):
+class ForecastVolumeDayOutput(serializers.Serializer):
     date = serializers.DateField()
     stops = serializers.FloatField()
     stops_hi80 = serializers.FloatField()
@@ -221,16 +229,25 @@ class VolumeForecastApi(ReadAccess, APIView):
     """GET /api/v1/forecasts/volume/<warehouse>/?days=7 — expected stops and parcels per day
     from tomorrow (never below the orders already booked)."""
 
+    @extend_schema(
+        parameters=[ForecastVolumeInput],
+        responses=inline_serializer(
+            "ForecastVolume",
+            {"warehouse": serializers.CharField(), "days": ForecastVolumeDayOutput(many=True)},
+        ),
+    )
     def get(self, request, warehouse: str):
-        data = VolumeInput(data=request.query_params)
+        data = ForecastVolumeInput(data=request.query_params)
         data.is_valid(raise_exception=True)
         days = volume_forecast(
             warehouse=warehouse_by_code(warehouse), days=data.validated_data["days"]
         )
-        return Response({"warehouse": warehouse, "days": VolumeDayOutput(days, many=True).data})
+        return Response(
+            {"warehouse": warehouse, "days": ForecastVolumeDayOutput(days, many=True).data}
+        )
 
 
-class SuggestionInput(serializers.Serializer):
+class ForecastSuggestionInput(serializers.Serializer):
     policy = serializers.ChoiceField(choices=["fixed", "forecast"], default="forecast")
     service_level = serializers.FloatField(min_value=0.5, max_value=0.999, default=0.95)
     warehouse = serializers.CharField(required=False, max_length=10)
@@ -241,8 +258,32 @@ class ForecastReorderSuggestionsApi(ReadAccess, APIView):
 
     allowed_roles = [Role.PURCHASING, Role.APPROVER, Role.WAREHOUSE]
 
+    @extend_schema(
+        parameters=[ForecastSuggestionInput],
+        responses=inline_serializer(
+            "ForecastReorderSuggestions",
+            {
+                "policy": serializers.CharField(),
+                "service_level": serializers.FloatField(),
+                "results": inline_serializer(
+                    "ForecastReorderSuggestion",
+                    {
+                        "product": serializers.CharField(),
+                        "warehouse": serializers.CharField(),
+                        "available": serializers.IntegerField(),
+                        "on_order": serializers.IntegerField(),
+                        "reorder_point": serializers.IntegerField(),
+                        "quantity": serializers.IntegerField(),
+                        "supplier": serializers.CharField(allow_null=True),
+                        "reason": serializers.CharField(),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+    )
     def get(self, request):
-        data = SuggestionInput(data=request.query_params)
+        data = ForecastSuggestionInput(data=request.query_params)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         warehouse = warehouse_by_code(values["warehouse"]) if values.get("warehouse") else None

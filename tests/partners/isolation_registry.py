@@ -187,3 +187,21 @@ ROUTES.update(
 )
 
 # --- tracking -----------------------------------------------------------------------------------
+
+# --- orders: demand forecasting (issue 13) ------------------------------------------------------
+
+# Forecasts aggregate every partner's orders per product and warehouse: staff data only, partner
+# keys get 403 whatever their scopes (orders/apis/forecasting.py has no partner scope).
+ROUTES.update(
+    dict.fromkeys(
+        [
+            "api/v1/forecasts/",
+            "api/v1/forecasts/export.csv",
+            "api/v1/forecasts/reorder-suggestions/",
+            "api/v1/forecasts/volume/<str:warehouse>/",
+            "api/v1/forecasts/<str:warehouse>/<str:sku>/",
+            "api/v1/forecasts/<str:warehouse>/<str:sku>/recompute/",
+        ],
+        StaffOnly("demand forecasts aggregate all partners' orders; purchasing and dispatch"),
+    )
+)
