@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from orders import customer_app, purchasing_app
+from orders import customer_app, forecasting_app, purchasing_app
 
 
 class OrdersConfig(AppConfig):
@@ -8,7 +8,11 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     # Customer orders and purchasing each contribute their part (purchasing: purchasing_app.py).
-    nav_items = [*customer_app.NAV_ITEMS, *purchasing_app.NAV_ITEMS]
+    nav_items = [
+        *customer_app.NAV_ITEMS,
+        *purchasing_app.NAV_ITEMS,
+        *forecasting_app.NAV_ITEMS,
+    ]
 
     def ready(self):
         purchasing_app.ready()
@@ -20,3 +24,5 @@ class OrdersConfig(AppConfig):
         # Purchasing first: customer demo orders then reserve from what is in stock.
         purchasing_app.seed_demo(stdout=stdout)
         customer_app.seed_demo(stdout=stdout)
+        # Forecasts last: they learn from the demo history written above.
+        forecasting_app.seed_demo(stdout=stdout)

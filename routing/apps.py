@@ -14,6 +14,7 @@ class RoutingConfig(AppConfig):
         from django.urls import reverse
         from django.utils import timezone
 
+        from routing.capacity import capacity_dashboard_cards
         from routing.models import JobStatus, OptimizationJob, Plan, PlanStatus
 
         today = timezone.localdate()
@@ -41,6 +42,7 @@ class RoutingConfig(AppConfig):
                 ).count(),
                 roles=(Role.DISPATCHER,),
             ),
+            *capacity_dashboard_cards(user),
         ]
 
     def seed_demo(self, *, stdout):
