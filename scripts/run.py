@@ -76,6 +76,8 @@ def main() -> int:
         port = services.free_port(wanted)
         if port != wanted:
             log(f"port {wanted} is taken; using {port} instead")
+        # Links in customer emails point at this server unless configured otherwise.
+        env.setdefault("TRACKING_PUBLIC_BASE_URL", f"http://{host}:{port}")
         commands = {
             "web": [
                 str(BIN / "gunicorn"), "config.wsgi", "--bind", f"{host}:{port}",
