@@ -117,6 +117,7 @@ def main() -> int:
     os.environ["DATABASE_URL"] = bench_url
     prefix = f"bench-board-{os.getpid()}"
     os.environ["CACHE_KEY_PREFIX"] = prefix
+    os.environ["EMAIL_URL"] = "dummymail://"  # the demo day's customer emails go nowhere
     # The same key in this process (which logs the dispatcher in) and in gunicorn.
     os.environ["SECRET_KEY"] = "bench-board-only-" + "k" * 40
     server = None
@@ -226,6 +227,7 @@ def main() -> int:
             f"\n3. {args.boards} boards polling every {args.poll:g} s for {args.seconds:g} s, "
             f"{args.routes} vehicles pinging every 10 s"
         )
+        from dispatch.selectors import day_positions
         from tracking import clock
         from tracking.services import pings_record
 
@@ -240,11 +242,19 @@ def main() -> int:
             rng = random.Random(1)
             k = 0
             interval = 10.0 / len(routes)
+            where = {
+                r.pk: (p["lat"], p["lon"])
+                for r in routes
+                for vid, p in day_positions(day=day.day).items()
+                if vid == r.vehicle_id
+            }
             while time.monotonic() < stop_at:
                 route = routes[k % len(routes)]
                 k += 1
-                lat = float(day.depot.latitude) + rng.uniform(-0.05, 0.05)
-                lon = float(day.depot.longitude) + rng.uniform(-0.08, 0.08)
+                # Vans creep along (about 100 m per ping), as real ones do between stops.
+                lat0, lon0 = where[route.pk]
+                lat, lon = lat0 + rng.uniform(-0.001, 0.001), lon0 + rng.uniform(-0.0015, 0.0015)
+                where[route.pk] = (lat, lon)
                 now = clock.now()
                 pings_record(
                     vehicle=route.vehicle,

@@ -51,6 +51,15 @@ ROUTE_FILTERS = {
 }
 ACTIVE = (StopStatus.PLANNED, StopStatus.ARRIVED)
 UNASSIGNED_SHOWN = 30
+STOP_FIELDS = (
+    "route_id", "order_id", "plan_id", "sequence", "status", "planned_arrival", "planned_start",
+    "planned_departure", "window_start", "window_end", "eta", "eta_low", "eta_high",
+    "arrived_at", "departed_at",
+)  # fmt: skip
+ORDER_FIELDS = (
+    "reference", "status", "address", "latitude", "longitude", "window_start", "window_end",
+    "customer_id", "warehouse_id", "tracking_token",
+)  # fmt: skip
 DASH = "\u2013"  # between the two times of a window
 
 
@@ -77,14 +86,38 @@ class BoardFilters:
 
 @dataclass
 class StopView:
+    """A stop as the board shows it; the display strings are computed only when used (most
+    stop lists are closed)."""
+
     stop: Stop
     state: str  # planned | next | arrived | delivered | failed | skipped
     is_late_risk: bool
     matches: bool
-    eta: str = ""
-    eta_window: str = ""
-    window: str = ""
-    planned: str = ""
+    tz: object = None
+
+    @property
+    def eta(self) -> str:
+        s = self.stop
+        return _hm(s.eta, self.tz) if s.status in ACTIVE else _hm(s.arrived_at, self.tz)
+
+    @property
+    def eta_window(self) -> str:
+        s = self.stop
+        if not s.eta_low or s.status not in ACTIVE:
+            return ""
+        return f"{_hm(s.eta_low, self.tz)}{DASH}{_hm(s.eta_high, self.tz)}"
+
+    @property
+    def window(self) -> str:
+        s = self.stop
+        return (
+            f"{_hm(s.window_start or s.order.window_start, self.tz)}{DASH}"
+            f"{_hm(s.window_end or s.order.window_end, self.tz)}"
+        )
+
+    @property
+    def planned(self) -> str:
+        return _hm(self.stop.planned_arrival, self.tz)
 
 
 @dataclass
@@ -204,7 +237,19 @@ def _day_routes(filters: BoardFilters):
 def board_routes(*, filters: BoardFilters) -> list[Route]:
     """The day's published routes (filtered) with vehicle, depot, driver, shift, plan, ETA state
     and their stops (order, customer, stop ETA state): two queries."""
-    stops = Stop.objects.select_related("order__customer", "eta_state").order_by("sequence")
+    # Only what the board reads: a 50-route day has ~3,000 stop/order/customer rows to build.
+    stops = (
+        Stop.objects.select_related("order__customer", "eta_state")
+        .only(
+            *STOP_FIELDS,
+            *(f"order__{f}" for f in ORDER_FIELDS),
+            "order__customer__name",
+            "eta_state__is_late_risk",
+            "eta_state__is_next",
+            "eta_state__stop_id",
+        )
+        .order_by("sequence")
+    )
     return list(
         _day_routes(filters)
         .select_related("plan", "vehicle__depot", "driver__user", "shift__vehicle__depot", "eta")
@@ -252,11 +297,11 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(hours=24 + 28)
 
 
-def board_version(*, day: dt.date, etas: bool = True) -> str:
+def board_version(*, day: dt.date, eta_resolution_s: int = 0) -> str:
     """A stamp that changes whenever anything the board shows for `day` changes: stops (status,
     sequence, route), ETA flags, routes, plans, optimisation jobs, the orders of the day (new
-    unassigned ones, rescheduled, cancelled) and, with `etas`, every ETA recompute (which a
-    pinging fleet causes every few seconds). One query."""
+    unassigned ones, rescheduled, cancelled) and ETA recomputes — which a pinging fleet causes
+    every few seconds, so they count at most once per `eta_resolution_s` when given. One query."""
     start, end = _day_bounds(day)
     t = {
         "plan": Plan._meta.db_table,
@@ -267,12 +312,10 @@ def board_version(*, day: dt.date, etas: bool = True) -> str:
         "job": OptimizationJob._meta.db_table,
         "order": CustomerOrder._meta.db_table,
     }
-    eta_sql = (
-        f"""(SELECT max(re.computed_at) FROM {t["routeeta"]} re JOIN {t["route"]} r
+    resolution = max(int(eta_resolution_s), 0) or 0.001
+    eta_sql = f"""(SELECT floor(extract(epoch FROM max(re.computed_at)) / {resolution})
+             FROM {t["routeeta"]} re JOIN {t["route"]} r
              ON r.id = re.route_id WHERE r.plan_id IN (SELECT id FROM plans))"""  # noqa: S608
-        if etas
-        else "NULL"
-    )
     sql = f"""
         WITH plans AS (SELECT id, updated_at FROM {t["plan"]} WHERE date = %s)
         SELECT
@@ -356,13 +399,7 @@ def _route_view(route: Route, positions: dict, filters: BoardFilters, now: dt.da
                 state=status,
                 is_late_risk=bool(eta_state and eta_state.is_late_risk) and not s.is_done,
                 matches=_matches(s, filters.q),
-                eta=_hm(s.eta, tz) if s.status in ACTIVE else _hm(s.arrived_at, tz),
-                eta_window=f"{_hm(s.eta_low, tz)}{DASH}{_hm(s.eta_high, tz)}"
-                if s.eta_low and s.status in ACTIVE
-                else "",
-                window=f"{_hm(s.window_start or s.order.window_start, tz)}{DASH}"
-                f"{_hm(s.window_end or s.order.window_end, tz)}",
-                planned=_hm(s.planned_arrival, tz),
+                tz=tz,
             )
         )
     remaining = [s for s in stops if s.status in ACTIVE]

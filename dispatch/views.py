@@ -69,6 +69,13 @@ def _filter_form(request, filters) -> BoardFilterForm:
     return form
 
 
+# Stop statuses, sequences, late-risk flags and positions show at the next poll; changes of ETA
+# times alone at most this often: a pinging fleet recomputes ETAs every few seconds, and the
+# panel (cards, projected ends) and the map (tooltips) for 50 routes cost 50-150 ms of CPU each.
+PANEL_ETA_REFRESH_S = 10
+MAP_ETA_REFRESH_S = 30
+
+
 def _open_routes(request) -> frozenset[int]:
     """The routes whose stop list is open in the browser (only those lists are rendered)."""
     return frozenset(int(v) for v in request.GET.get("open", "").split(",") if v.isdigit())
@@ -76,7 +83,7 @@ def _open_routes(request) -> frozenset[int]:
 
 def _panel_stamp(filters, now, open_routes) -> tuple[str, dict]:
     positions = selectors.day_positions(day=filters.day)
-    version = selectors.board_version(day=filters.day)
+    version = selectors.board_version(day=filters.day, eta_resolution_s=PANEL_ETA_REFRESH_S)
     flags = selectors.positions_version(positions=positions, now=now, exact=False)
     opened = ",".join(str(r) for r in sorted(open_routes))
     return f"{version}.{flags}.{opened}", positions
@@ -133,15 +140,8 @@ class PanelView(DispatcherView):
         return render(request, "dispatch/_panel.html", ctx)
 
 
-# The map's layers follow stop statuses, sequences and late-risk flags at once, but ETA-only
-# changes (its tooltips) at most this often: a pinging fleet recomputes ETAs every few seconds
-# and a full map payload for 50 routes costs ~100 ms of CPU.
-MAP_ETA_REFRESH_S = 30
-
-
 def _map_version(filters, now) -> str:
-    bucket = int(now.timestamp() // MAP_ETA_REFRESH_S)
-    return f"{selectors.board_version(day=filters.day, etas=False)}-{bucket}"
+    return selectors.board_version(day=filters.day, eta_resolution_s=MAP_ETA_REFRESH_S)
 
 
 def _map_stamp(version: str, positions: dict, now) -> str:
