@@ -68,9 +68,9 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started with SIGINT ignored (nohup, &)
     try:
         manage(env, "migrate", "--no-input", "-v", "0")
-        manage(env, "seed_demo")
         host = env.get("HOST", "127.0.0.1")
         wanted = int(env.get("PORT", "8000"))
         port = services.free_port(wanted)
@@ -93,27 +93,46 @@ def main() -> int:
                 "--schedule", str(services.DEFAULT_VAR / "celerybeat-schedule"),
             ],
         }  # fmt: skip
+        for extra in filter(None, env.get("WAYBILL_EXTRA_PROCESSES", "").split(";")):
+            commands[extra.split()[0]] = extra.split()
+        # Drivers that move (issue 11): today's demo day at x60, then a new day, looping.
+        # It starts once the demo data is loaded.
+        simulator = None
         if env.get("SIMULATOR", "1") != "0":
-            # Drivers that move (issue 11): today's demo day at x60, then a new day, looping.
-            commands["simulator"] = [
+            simulator = [
                 sys.executable, "manage.py", "simulate_day", "--loop",
                 "--url", f"http://{host}:{port}", "--speed", env.get("SIMULATOR_SPEED", "60"),
             ]  # fmt: skip
-        for extra in filter(None, env.get("WAYBILL_EXTRA_PROCESSES", "").split(";")):
-            commands[extra.split()[0]] = extra.split()
-        for name, cmd in commands.items():
+        running: dict[str, subprocess.Popen] = {}
+
+        def spawn(name: str, cmd: list[str]) -> subprocess.Popen:
             # Own session: Ctrl-C reaches only this supervisor, which stops children in order.
-            children.append(subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True))
-            log(f"started {name} (pid {children[-1].pid})")
+            child = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+            children.append(child)
+            log(f"started {name} (pid {child.pid})")
+            return child
+
+        for name, cmd in commands.items():
+            running[name] = spawn(name, cmd)
+        # The site answers while the demo data loads (the first load takes a minute or two).
+        seed = spawn("demo data loader", [sys.executable, "manage.py", "seed_demo"])
         log("")
         log(f"Waybill is running at http://{host}:{port}/   (Ctrl-C to stop)")
         log("Demo logins (password 'waybill-demo'): " + ", ".join(_demo_users()))
         log(f"API docs at http://{host}:{port}/api/docs/")
         while True:
-            for name, child in zip(commands, children, strict=True):
+            for name, child in running.items():
                 if child.poll() is not None:
                     log(f"{name} exited with code {child.returncode}; stopping everything")
                     return shutdown(1)
+            if seed is not None and seed.poll() is not None:
+                if seed.returncode == 0:
+                    log("demo data ready")
+                    if simulator:
+                        running["simulator"] = spawn("simulator", simulator)
+                else:
+                    log(f"loading demo data failed (exit {seed.returncode}); see the output above")
+                seed = None
             time.sleep(0.5)
     except KeyboardInterrupt:
         log("stopping…")
