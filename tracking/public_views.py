@@ -25,6 +25,7 @@ from orders.models import ReturnLine
 from orders.services.customer_returns import return_request
 from tracking import conf, selectors
 from tracking.services import instructions_set, rating_submit
+from tracking.services.cache_client import redis_client, redis_serializer
 from tracking.services.pages import page_cached, page_key
 
 NOT_FOUND = "\x00404"
@@ -48,7 +49,7 @@ def _limited(request) -> HttpResponse | None:
     window = int(time.time() // period)
     key = cache.make_key(f"tracking:rl:{client_ip(request)}:{window}")
     try:
-        pipe = cache._cache.get_client(write=True).pipeline(transaction=False)
+        pipe = redis_client().pipeline(transaction=False)
         pipe.incr(key)
         pipe.expire(key, period + 1)
         count = pipe.execute()[0]
@@ -56,9 +57,7 @@ def _limited(request) -> HttpResponse | None:
         return None
     if count <= limit:
         return None
-    response = HttpResponse("Too many requests; try again in a minute.", status=429)
-    response["Retry-After"] = str(period)
-    return _with_headers(response)
+    return _too_many(period)
 
 
 def _not_found() -> HttpResponse:
@@ -85,21 +84,46 @@ def _tiles_url() -> str:
     return settings.MAP_TILES_URL
 
 
+def _too_many(period: int) -> HttpResponse:
+    response = HttpResponse("Too many requests; try again in a minute.", status=429)
+    response["Retry-After"] = str(period)
+    return _with_headers(response)
+
+
+def _count_and_cached(request, token: str):
+    """The hot path in one Redis round trip: count this request against the client's rate
+    limit and fetch the cached page. Returns (429 response or None, cached page or None);
+    None for both pieces if Redis failed (the caller then takes the ordinary path)."""
+    limit, period = parse_rate(conf.get("TRACKING_PAGE_RATE_LIMIT"))
+    key = cache.make_key(f"tracking:rl:{client_ip(request)}:{int(time.time() // period)}")
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, period + 1)
+        pipe.get(cache.make_key(page_key(token)))
+        count, _expiry, raw = pipe.execute()
+        cached = redis_serializer().loads(raw) if raw is not None else None
+    except Exception:  # (the rate limit fails open; the page is then read the ordinary way)
+        return None, page_cached(token=token)
+    return (_too_many(period) if count > limit else None), cached
+
+
 @require_GET
 def tracking_page_view(request, token: str):
-    limited = _limited(request)
+    limited, cached = _count_and_cached(request, token)
     if limited:
         return limited
-    cached = page_cached(token=token)
+    if cached is not None and cached != NOT_FOUND:
+        return HttpResponse(cached, headers=HEADERS)
     if cached == NOT_FOUND:
         return _not_found()
-    if cached is None:
-        order = selectors.order_for_token(token=token)
-        if order is None:
-            cache.set(page_key(token), NOT_FOUND, NOT_FOUND_TTL_S)
-            return _not_found()
-        cached = _render(order, token)
-        cache.set(page_key(token), cached, conf.get("TRACKING_PAGE_CACHE_S"))
+    order = selectors.order_for_token(token=token)
+    if order is None:
+        cache.set(page_key(token), NOT_FOUND, NOT_FOUND_TTL_S)
+        return _not_found()
+    # Stored encoded: the hot path hands the bytes over as they are.
+    cached = _render(order, token).encode()
+    cache.set(page_key(token), cached, conf.get("TRACKING_PAGE_CACHE_S"))
     return _with_headers(HttpResponse(cached))
 
 

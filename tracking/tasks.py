@@ -12,6 +12,12 @@ def route_eta_refresh(route_id: int, trailing: bool = False) -> None:
     services.eta_refresh_run(route_id=route_id, trailing=trailing)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def eta_tick() -> int:
+    """Recompute every route whose ETA request is due (see `services.eta_tick_run`)."""
+    return services.eta_tick_run()
+
+
 @shared_task(
     bind=True,
     acks_late=True,

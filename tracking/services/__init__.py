@@ -2,7 +2,8 @@
 
 - pings: `pings_record`, `driver_pings_record`, `driver_route_today`, `pings_prune`
 - stops (driver actions): `route_start`, `stop_arrive`, `stop_deliver`, `stop_fail`, `stop_skip`
-- eta: `eta_request` (debounced), `route_etas_refresh`, `stop_reached_record`, `error_quantiles`
+- eta: `eta_request` (debounced, batched per tick), `eta_tick_run`, `route_etas_refresh`,
+  `routes_etas_refresh`, `stop_reached_record`, `error_quantiles`
 - notifications: `notification_create`, `notification_for_event`, `notification_send`
 - customer: `instructions_set`, `rating_submit`
 - pages: `page_invalidate`
@@ -13,7 +14,9 @@ from tracking.services.eta import (
     error_quantiles,
     eta_refresh_run,
     eta_request,
+    eta_tick_run,
     route_etas_refresh,
+    routes_etas_refresh,
     stop_reached_record,
 )
 from tracking.services.notifications import (
@@ -46,6 +49,7 @@ __all__ = [
     "error_quantiles",
     "eta_refresh_run",
     "eta_request",
+    "eta_tick_run",
     "instructions_editable",
     "instructions_set",
     "notification_create",
@@ -57,6 +61,7 @@ __all__ = [
     "rating_submit",
     "route_etas_refresh",
     "route_start",
+    "routes_etas_refresh",
     "stop_arrive",
     "stop_deliver",
     "stop_fail",

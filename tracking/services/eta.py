@@ -4,6 +4,10 @@ Rules:
 - After pings, a route is recomputed at most once per TRACKING_ETA_DEBOUNCE_S (a Redis lock,
   `cache.add`), plus one trailing recompute when pings arrived after the last one started, so
   the newest position always counts. Stop status changes and re-plans recompute at once.
+- Requests do not each start a task: the route is marked pending and one `eta_tick` task,
+  at most TRACKING_ETA_TICK_S later, recomputes every due route together in a fixed number
+  of set-based queries (`routes_etas_refresh`). The per-route task remains for messages
+  already queued.
 - Each recompute writes Stop.eta/eta_low/eta_high (columns routing reserves for tracking), the
   late-risk and next-stop flags (StopEta), an ETA history row when the ETA moved materially,
   and the route's engine state (RouteEta). It announces "arriving" when a stop becomes next and
@@ -17,11 +21,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 import time
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 
 from orders.models import OrderStatus
 from routing.models import Route, RouteStatus, Stop, StopStatus
@@ -46,10 +51,21 @@ from tracking.models import (
     RouteEta,
     StopEta,
 )
+from tracking.services.cache_client import redis_client
 
 logger = logging.getLogger(__name__)
 
 LOCK_KEY = "tracking:eta:lock:{}"
+# Routes waiting for the next tick: a Redis sorted set of "<route id>:L" (leading) or
+# "<route id>:T" (trailing) members scored by when they are due. Not a queue of work: the
+# recomputes run in Celery tasks; this only coalesces requests between ticks.
+PENDING_KEY = "tracking:eta:pending"
+TICK_KEY = "tracking:eta:tick"
+# A ping waits at most this long for its tick (TRACKING_ETA_TICK_S overrides); routes per
+# transaction; how long a scheduled tick blocks scheduling another one if it got lost.
+TICK_S = 1.0
+TICK_CHUNK = 250
+TICK_MARKER_TTL_S = 5
 DIRTY_KEY = "tracking:eta:dirty:{}"
 TRAIL_KEY = "tracking:eta:trail:{}"
 QUANTILES_KEY = "tracking:eta:quantiles"
@@ -64,20 +80,47 @@ ACTIVE_STOP_STATUSES = (StopStatus.PLANNED, StopStatus.ARRIVED)
 # --- requests and debounce ------------------------------------------------------------------
 
 
-def _enqueue(route_id: int, *, trailing: bool = False, countdown: float = 0) -> None:
-    from tracking.tasks import route_eta_refresh
+def _setting(name: str, default: float) -> float:
+    from django.conf import settings
 
-    route_eta_refresh.apply_async(
-        (route_id,),
-        {"trailing": trailing},
-        countdown=countdown or None,
-        queue=conf.get("TRACKING_QUEUE"),
-    )
+    return float(getattr(settings, name, os.environ.get(name, default)))
+
+
+def _redis():
+    return redis_client()
+
+
+def _enqueue(route_id: int, *, trailing: bool = False, countdown: float = 0) -> None:
+    """Mark the route pending (due after `countdown`) and make sure a tick is coming: one
+    `eta_tick` task recomputes every due route together (`routes_etas_refresh`)."""
+    member = f"{route_id}:{'T' if trailing else 'L'}"
+    pipe = _redis().pipeline(transaction=False)
+    # NX: an earlier due time already pending for this member stands.
+    pipe.zadd(cache.make_key(PENDING_KEY), {member: time.time() + (countdown or 0)}, nx=True)
+    pipe.set(cache.make_key(TICK_KEY), 1, ex=TICK_MARKER_TTL_S, nx=True)
+    if pipe.execute()[1]:
+        _tick_send(_setting("TRACKING_ETA_TICK_S", TICK_S))
+
+
+def _tick_schedule(countdown: float) -> bool:
+    """Enqueue one tick unless one is already scheduled (the marker expires, so a lost task
+    only delays the pending routes by TICK_MARKER_TTL_S)."""
+    if not _redis().set(cache.make_key(TICK_KEY), 1, ex=TICK_MARKER_TTL_S, nx=True):
+        return False
+    _tick_send(countdown)
+    return True
+
+
+def _tick_send(countdown: float) -> None:
+    from tracking.tasks import eta_tick
+
+    eta_tick.apply_async(countdown=countdown or None, queue=conf.get("TRACKING_QUEUE"))
 
 
 def eta_request(*, route_id: int, force: bool = False) -> str:
     """Ask for a recompute of `route_id` (call after commit). Returns what was done:
-    "now" (enqueued), "trailing" (a delayed recompute was scheduled) or "coalesced"."""
+    "now" (due at the next tick), "trailing" (due when the debounce lock ends) or
+    "coalesced"."""
     if force:
         _enqueue(route_id)
         return "now"
@@ -102,6 +145,63 @@ def eta_refresh_run(*, route_id: int, trailing: bool = False, now: dt.datetime |
             return None
     cache.delete(DIRTY_KEY.format(route_id))
     return route_etas_refresh(route_id=route_id, now=now)
+
+
+def _pending_take(*, until: float) -> list[str]:
+    """Remove and return the pending members due by `until` (atomically: MULTI/EXEC)."""
+    key = cache.make_key(PENDING_KEY)
+    pipe = _redis().pipeline(transaction=True)
+    pipe.zrangebyscore(key, "-inf", until)
+    pipe.zremrangebyscore(key, "-inf", until)
+    members, _removed = pipe.execute()
+    return [m.decode() if isinstance(m, bytes) else m for m in members]
+
+
+def _pending_next_due() -> float | None:
+    first = _redis().zrange(cache.make_key(PENDING_KEY), 0, 0, withscores=True)
+    return first[0][1] if first else None
+
+
+def eta_tick_run(*, now: dt.datetime | None = None) -> int:
+    """Task body of a tick: recompute every route whose request is due, together.
+
+    The same debounce rules as `eta_refresh_run` per route: a trailing request recomputes
+    only if pings arrived since the route's last recompute; a route asked for twice is
+    recomputed once. Routes go in chunks of TICK_CHUNK, each one transaction; a chunk that
+    fails is retried route by route, so one bad route cannot hold the others back. Schedules
+    the next tick when requests are still pending. Returns how many routes were recomputed.
+    """
+    started = time.time()
+    cache.delete(TICK_KEY)  # requests from now on schedule a new tick
+    members = _pending_take(until=started)
+    leading = {int(m.split(":")[0]) for m in members if m.endswith(":L")}
+    trailing = {int(m.split(":")[0]) for m in members if m.endswith(":T")} - leading
+    due = set(leading)
+    if trailing:
+        cache.delete_many([TRAIL_KEY.format(r) for r in trailing])
+        dirty = cache.get_many([DIRTY_KEY.format(r) for r in trailing])
+        due |= {r for r in trailing if dirty.get(DIRTY_KEY.format(r))}
+    if due:
+        cache.delete_many([DIRTY_KEY.format(r) for r in due])
+    done = 0
+    ordered = sorted(due)
+    logger.debug("ETA tick: %d routes due", len(ordered))
+    for index in range(0, len(ordered), TICK_CHUNK):
+        chunk = ordered[index : index + TICK_CHUNK]
+        try:
+            done += len(routes_etas_refresh(route_ids=chunk, now=now))
+        except Exception:
+            logger.exception("ETA batch of %s routes failed; retrying one by one", len(chunk))
+            for route_id in chunk:
+                try:
+                    done += route_etas_refresh(route_id=route_id, now=now) is not None
+                except Exception:
+                    logger.exception("ETA recompute of route %s failed", route_id)
+    logger.debug("ETA tick: %d recomputed in %.3f s", done, time.time() - started)
+    next_due = _pending_next_due()
+    if next_due is not None:
+        _tick_schedule(countdown=max(0.0, next_due - time.time()))
+    return done
 
 
 # --- learned corrections ----------------------------------------------------------------------
@@ -148,24 +248,12 @@ def _ratio_of(queryset) -> tuple[float, int]:
 def route_speed_ratio(*, route: Route, hour: int, now: dt.datetime) -> float:
     """This route's observed/predicted travel time so far, shrunk towards the driver's and the
     hour of day's typical ratio over the last 30 days (cached ten minutes)."""
-    key = RATIO_KEY.format(route.driver_id or 0, hour)
-    prior = cache.get(key)
-    if prior is None:
-        since = now - dt.timedelta(days=30)
-        recent = LegSample.objects.filter(at__gte=since).exclude(route=route)
-        samples = [_ratio_of(recent.filter(hour=hour))]
-        if route.driver_id:
-            samples.append(_ratio_of(recent.filter(driver_id=route.driver_id)))
-        prior = prior_ratio(samples)
-        cache.set(key, prior, 600)
-    agg = LegSample.objects.filter(route=route).aggregate(
-        a=Sum("actual_s"), p=Sum("predicted_s"), n=Count("id")
-    )
+    actual_s, predicted_s, legs = _route_legs([route.pk]).get(route.pk, (0, 0, 0))
     return blended_ratio(
-        route_actual_s=agg["a"] or 0,
-        route_predicted_s=agg["p"] or 0,
-        route_legs=agg["n"],
-        prior=prior,
+        route_actual_s=actual_s,
+        route_predicted_s=predicted_s,
+        route_legs=legs,
+        prior=_prior_ratio(route=route, hour=hour, now=now),
     )
 
 
@@ -191,22 +279,16 @@ def route_signature(stops: list[Stop]) -> str:
     return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
 
 
-def _origin(*, route: Route, stops: list[Stop], now: dt.datetime):
-    """(point, ready_at, ping_time): where the vehicle is and when it can drive on."""
+def _origin(*, route: Route, stops: list[Stop], now: dt.datetime, ping):
+    """(point, ready_at, ping_time): where the vehicle is and when it can drive on. `ping` is
+    the vehicle's newest fresh ping as (latitude, longitude, time), or None."""
     arrived = [s for s in stops if s.status == StopStatus.ARRIVED]
     if arrived:
         stop = arrived[-1]
         done_at = (stop.arrived_at or now) + dt.timedelta(seconds=stop.order.service_time_s)
         return _point(stop.order), max(now, done_at), None
-    stale = now - dt.timedelta(seconds=conf.get("TRACKING_PING_STALE_S"))
-    ping = (
-        PositionPing.objects.filter(vehicle_id=route.vehicle_id, time__gte=stale, time__lte=now)
-        .order_by("-time")
-        .only("latitude", "longitude", "time")
-        .first()
-    )
     if ping is not None:
-        return (ping.latitude, ping.longitude), now, ping.time
+        return (ping[0], ping[1]), now, ping[2]
     done = [s for s in stops if s.is_done and s.departed_at and s.status != StopStatus.SKIPPED]
     if done:
         last = max(done, key=lambda s: s.departed_at)
@@ -215,178 +297,322 @@ def _origin(*, route: Route, stops: list[Stop], now: dt.datetime):
     return (float(depot.latitude), float(depot.longitude)), max(now, route.start_at), None
 
 
+def _latest_pings(*, vehicle_ids, now: dt.datetime) -> dict[int, tuple]:
+    """Each vehicle's newest ping within TRACKING_PING_STALE_S before `now`: one index probe per
+    vehicle (LATERAL ... LIMIT 1 on the (vehicle, time) unique index), one query in all."""
+    if not vehicle_ids:
+        return {}
+    stale = now - dt.timedelta(seconds=conf.get("TRACKING_PING_STALE_S"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT v.id, p.latitude, p.longitude, p.time
+            FROM unnest(%s::bigint[]) AS v(id)
+            CROSS JOIN LATERAL (
+                SELECT latitude, longitude, time FROM {PositionPing._meta.db_table}
+                WHERE vehicle_id = v.id AND time >= %s AND time <= %s
+                ORDER BY time DESC LIMIT 1
+            ) AS p
+            """,  # noqa: S608 (table name from the model, values as parameters)
+            [sorted(vehicle_ids), stale, now],
+        )
+        return {vid: (lat, lon, at) for vid, lat, lon, at in cursor.fetchall()}
+
+
+def _route_legs(route_ids) -> dict[int, tuple[float, float, int]]:
+    """Per route: (actual_s, predicted_s, legs) of its measured legs so far."""
+    rows = (
+        LegSample.objects.filter(route_id__in=route_ids)
+        .values("route_id")
+        .annotate(a=Sum("actual_s"), p=Sum("predicted_s"), n=Count("id"))
+    )
+    return {r["route_id"]: (r["a"] or 0, r["p"] or 0, r["n"]) for r in rows}
+
+
 def _moved(old: dt.datetime | None, new: dt.datetime, threshold_s: float) -> bool:
     return old is None or abs((new - old).total_seconds()) >= threshold_s
 
 
 def route_etas_refresh(*, route_id: int, now: dt.datetime | None = None) -> RouteEta | None:
     """Recompute the ETAs of every remaining stop of the route (see the module docstring)."""
+    return routes_etas_refresh(route_ids=[route_id], now=now).get(route_id)
+
+
+def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[int, RouteEta]:
+    """`route_etas_refresh` for many routes at once, in one transaction and a fixed number of
+    set-based queries (about a dozen, however many routes). Returns the routes' engine states
+    by route id; unknown routes are left out. The same rules and results as one by one."""
     from tracking.services import notifications, pages
 
     now = now or clock.now()
+    wanted = sorted({int(r) for r in route_ids})
+    if not wanted:
+        return {}
     with transaction.atomic():
-        state, _ = RouteEta.objects.get_or_create(route_id=route_id)
-        state = RouteEta.objects.select_for_update().get(pk=state.pk)
-        route = (
-            Route.objects.select_related("vehicle__depot", "driver", "plan")
-            .filter(pk=route_id)
-            .first()
+        routes = {
+            r.pk: r for r in Route.objects.select_related("vehicle__depot").filter(pk__in=wanted)
+        }
+        if not routes:
+            return {}
+        ids = sorted(routes)
+        RouteEta.objects.bulk_create([RouteEta(route_id=pk) for pk in ids], ignore_conflicts=True)
+        # Locked in route order, so concurrent batches never wait on each other in a cycle.
+        states = {
+            s.route_id: s
+            for s in RouteEta.objects.select_for_update()
+            .filter(route_id__in=ids)
+            .order_by("route_id")
+        }
+        by_route: dict[int, list[Stop]] = {pk: [] for pk in ids}
+        for stop in (
+            Stop.objects.filter(route_id__in=ids)
+            .select_related("order")
+            .order_by("route_id", "sequence")
+        ):
+            by_route[stop.route_id].append(stop)
+        remaining = {
+            pk: [s for s in stops if s.status == StopStatus.PLANNED]
+            for pk, stops in by_route.items()
+        }
+        active = [pk for pk in ids if remaining[pk] and routes[pk].status != RouteStatus.COMPLETED]
+        pings = _latest_pings(
+            vehicle_ids={
+                routes[pk].vehicle_id
+                for pk in active
+                if not any(s.status == StopStatus.ARRIVED for s in by_route[pk])
+            },
+            now=now,
         )
-        if route is None:
-            return None
-        stops = list(
-            Stop.objects.filter(route=route)
-            .select_related("order__customer", "order__warehouse", "order__partner")
-            .order_by("sequence")
-        )
-        state.signature = route_signature(stops)
-        remaining = [s for s in stops if s.status == StopStatus.PLANNED]
-        tz = route.vehicle.depot.tzinfo
-        results: list[EtaResult] = []
-        if remaining and route.status != RouteStatus.COMPLETED:
-            origin, ready_at, ping_time = _origin(route=route, stops=stops, now=now)
-            state.ping_time = ping_time or state.ping_time
-            state.speed_ratio = route_speed_ratio(
-                route=route, hour=ready_at.astimezone(tz).hour, now=now
+        legs = _route_legs(active) if active else {}
+        provider = travel_provider() if active else None
+        quantiles = error_quantiles() if active else None
+        origins = {
+            pk: _origin(
+                route=routes[pk], stops=by_route[pk], now=now, ping=pings.get(routes[pk].vehicle_id)
             )
-            results = etas_compute(
+            for pk in active
+        }
+        hours = {
+            pk: origins[pk][1].astimezone(routes[pk].vehicle.depot.tzinfo).hour for pk in active
+        }
+        priors = cache.get_many(
+            {RATIO_KEY.format(routes[pk].driver_id or 0, hours[pk]) for pk in active}
+        )
+        results: dict[int, list[EtaResult]] = {}
+        for pk in active:
+            route, state = routes[pk], states[pk]
+            origin, ready_at, ping_time = origins[pk]
+            state.ping_time = ping_time or state.ping_time
+            tz = route.vehicle.depot.tzinfo
+            actual_s, predicted_s, n_legs = legs.get(pk, (0, 0, 0))
+            state.speed_ratio = blended_ratio(
+                route_actual_s=actual_s,
+                route_predicted_s=predicted_s,
+                route_legs=n_legs,
+                prior=_prior_ratio(route=route, hour=hours[pk], now=now, known=priors),
+            )
+            results[pk] = etas_compute(
                 origin=origin,
                 ready_at=ready_at,
-                stops=[_eta_stop(s) for s in remaining],
-                provider=travel_provider(),
+                stops=[_eta_stop(s) for s in remaining[pk]],
+                provider=provider,
                 tz=tz,
                 now=now,
                 speed_ratio=state.speed_ratio,
-                quantiles=error_quantiles(),
+                quantiles=quantiles,
                 default_base_s=conf.get("TRACKING_ETA_DEFAULT_BASE_S"),
                 default_share=conf.get("TRACKING_ETA_DEFAULT_SHARE"),
             )
-        changed = _store(
-            route=route,
-            stops=stops,
-            remaining=remaining,
-            results=results,
-            now=now,
-            started=state.started_at is not None,
-        )
-        state.computed_at = now
-        state.computations = F("computations") + 1
-        state.save()
-        pages.pages_invalidate(tokens=[stop.order.tracking_token for stop in changed["page"]])
-        for stop in changed["next"]:
+        writes = _Writes.load(by_route=by_route, remaining=remaining)
+        for pk in ids:
+            state = states[pk]
+            state.signature = route_signature(by_route[pk])
+            writes.plan(
+                route=routes[pk],
+                stops=by_route[pk],
+                remaining=remaining[pk],
+                results=results.get(pk, []),
+                now=now,
+                started=state.started_at is not None,
+            )
+            state.computed_at = now
+        writes.execute()
+        _states_write(list(states.values()))
+        pages.pages_invalidate(tokens=[stop.order.tracking_token for stop in writes.page])
+        for stop in writes.next:
             notifications.stop_became_next(stop=stop)
-        for stop, result in changed["moved"]:
+        for stop, result in writes.moved:
             notifications.eta_window_moved(stop=stop, low=result.low, high=result.high)
-    _log(route_id, state.ping_time, now)
-    state.refresh_from_db(fields=["computations"])
-    return state
+    _log([(pk, states[pk].ping_time) for pk in ids], now)
+    return states
 
 
-def _store(*, route, stops, remaining, results, now, started: bool) -> dict:
-    """Write the new ETAs and flags; return the stops whose page, next-flag or promised window
-    changed (for cache invalidation and notifications)."""
-    by_id = {s.pk: s for s in remaining}
-    states = {se.stop_id: se for se in StopEta.objects.filter(stop__in=[s.pk for s in stops])}
-    last_records = {
-        r.stop_id: r
-        for r in EtaRecord.objects.filter(stop__in=list(by_id))
-        .order_by("stop_id", "-computed_at")
-        .distinct("stop_id")
-    }
-    min_change = conf.get("TRACKING_ETA_HISTORY_MIN_CHANGE_S")
-    max_age = dt.timedelta(seconds=conf.get("TRACKING_ETA_HISTORY_MAX_AGE_S"))
-    shift_s = conf.get("TRACKING_ETA_NOTIFY_SHIFT_MIN") * 60
-    started = (
-        started
-        or route.status != RouteStatus.PLANNED
-        or any(s.status != StopStatus.PLANNED for s in stops)
-    )
-    next_id = (
-        remaining[0].pk
-        if remaining and not any(s.status == StopStatus.ARRIVED for s in stops)
-        else None
-    )
-    stop_updates, state_rows, records = [], [], []
-    changed: dict[str, list] = {"page": [], "next": [], "moved": []}
-    for result in results:
-        stop = by_id[result.key]
-        se = states.get(stop.pk) or StopEta(stop=stop)
-        page_changed = False
-        if (
-            _moved(stop.eta, result.eta, WRITE_THRESHOLD_S)
-            or _moved(stop.eta_low, result.low, WRITE_THRESHOLD_S)
-            or _moved(stop.eta_high, result.high, WRITE_THRESHOLD_S)
-        ):
-            stop.eta, stop.eta_low, stop.eta_high = result.eta, result.low, result.high
-            stop_updates.append(stop)
-            page_changed = True
-        last = last_records.get(stop.pk)
-        if (
-            last is None
-            or _moved(last.eta, result.eta, min_change)
-            or now - last.computed_at >= max_age
-        ):
-            records.append(
-                EtaRecord(
-                    stop=stop,
-                    computed_at=now,
-                    eta=result.eta,
-                    eta_low=result.low,
-                    eta_high=result.high,
-                    horizon_s=result.horizon_s,
+def _prior_ratio(*, route: Route, hour: int, now: dt.datetime, known=None) -> float:
+    """The driver's and the hour's typical ratio (see `route_speed_ratio`), cached ten minutes;
+    `known` holds values already read from the cache by key."""
+    key = RATIO_KEY.format(route.driver_id or 0, hour)
+    prior = known.get(key) if known is not None else cache.get(key)
+    if prior is None:
+        since = now - dt.timedelta(days=30)
+        recent = LegSample.objects.filter(at__gte=since).exclude(route=route)
+        samples = [_ratio_of(recent.filter(hour=hour))]
+        if route.driver_id:
+            samples.append(_ratio_of(recent.filter(driver_id=route.driver_id)))
+        prior = prior_ratio(samples)
+        cache.set(key, prior, 600)
+        if known is not None:
+            known[key] = prior
+    return prior
+
+
+class _Writes:
+    """What one recompute batch writes: the changed stop ETAs, the flag rows, the history rows,
+    and which stops' pages, next-flags or promised windows changed (for invalidation and
+    notifications). Rows that did not change are not written."""
+
+    def __init__(self, states: dict, last_records: dict):
+        self.states, self.last_records = states, last_records
+        self.stop_updates: list[Stop] = []
+        self.state_rows: list[StopEta] = []
+        self.records: list[EtaRecord] = []
+        self.page: list[Stop] = []
+        self.next: list[Stop] = []
+        self.moved: list[tuple[Stop, EtaResult]] = []
+        self.min_change = conf.get("TRACKING_ETA_HISTORY_MIN_CHANGE_S")
+        self.max_age = dt.timedelta(seconds=conf.get("TRACKING_ETA_HISTORY_MAX_AGE_S"))
+        self.shift_s = conf.get("TRACKING_ETA_NOTIFY_SHIFT_MIN") * 60
+
+    @classmethod
+    def load(cls, *, by_route: dict, remaining: dict) -> _Writes:
+        every = [s.pk for stops in by_route.values() for s in stops]
+        ahead = [s.pk for stops in remaining.values() for s in stops]
+        states = {se.stop_id: se for se in StopEta.objects.filter(stop_id__in=every)}
+        last_records = (
+            {
+                r.stop_id: r
+                for r in EtaRecord.objects.filter(stop_id__in=ahead)
+                .order_by("stop_id", "-computed_at")
+                .distinct("stop_id")
+                .only("stop_id", "eta", "computed_at")
+            }
+            if ahead
+            else {}
+        )
+        return cls(states, last_records)
+
+    def plan(self, *, route, stops, remaining, results, now, started: bool) -> None:
+        by_id = {s.pk: s for s in remaining}
+        started = (
+            started
+            or route.status != RouteStatus.PLANNED
+            or any(s.status != StopStatus.PLANNED for s in stops)
+        )
+        next_id = (
+            remaining[0].pk
+            if remaining and not any(s.status == StopStatus.ARRIVED for s in stops)
+            else None
+        )
+        for result in results:
+            stop = by_id[result.key]
+            se = self.states.get(stop.pk) or StopEta(stop=stop)
+            page_changed = False
+            if (
+                _moved(stop.eta, result.eta, WRITE_THRESHOLD_S)
+                or _moved(stop.eta_low, result.low, WRITE_THRESHOLD_S)
+                or _moved(stop.eta_high, result.high, WRITE_THRESHOLD_S)
+            ):
+                stop.eta, stop.eta_low, stop.eta_high = result.eta, result.low, result.high
+                self.stop_updates.append(stop)
+                page_changed = True
+            last = self.last_records.get(stop.pk)
+            if (
+                last is None
+                or _moved(last.eta, result.eta, self.min_change)
+                or now - last.computed_at >= self.max_age
+            ):
+                self.records.append(
+                    EtaRecord(
+                        stop=stop,
+                        computed_at=now,
+                        eta=result.eta,
+                        eta_low=result.low,
+                        eta_high=result.high,
+                        horizon_s=result.horizon_s,
+                    )
+                )
+            out_for_delivery = stop.order.status == OrderStatus.OUT_FOR_DELIVERY
+            is_next = stop.pk == next_id and started and out_for_delivery
+            became_next = is_next and not se.is_next
+            moved = (
+                out_for_delivery
+                and se.notified_low is not None
+                and (
+                    abs((result.low - se.notified_low).total_seconds()) > self.shift_s
+                    or abs((result.high - se.notified_high).total_seconds()) > self.shift_s
                 )
             )
-        out_for_delivery = stop.order.status == OrderStatus.OUT_FOR_DELIVERY
-        is_next = stop.pk == next_id and started and out_for_delivery
-        became_next = is_next and not se.is_next
-        moved = (
-            out_for_delivery
-            and se.notified_low is not None
-            and (
-                abs((result.low - se.notified_low).total_seconds()) > shift_s
-                or abs((result.high - se.notified_high).total_seconds()) > shift_s
+            if (
+                se.pk is None
+                or se.is_late_risk != result.is_late_risk
+                or se.is_next != is_next
+                or moved
+            ):
+                page_changed = page_changed or se.is_late_risk != result.is_late_risk or became_next
+                se.is_late_risk, se.is_next = result.is_late_risk, is_next
+                if moved:
+                    se.notified_low, se.notified_high = result.low, result.high
+                    self.moved.append((stop, result))
+                self.state_rows.append(se)
+            if became_next:
+                self.next.append(stop)
+            if page_changed:
+                self.page.append(stop)
+        # Stops no longer ahead are neither next nor at risk.
+        for stop in stops:
+            se = self.states.get(stop.pk)
+            if stop.pk not in by_id and se is not None and (se.is_next or se.is_late_risk):
+                se.is_next = se.is_late_risk = False
+                self.state_rows.append(se)
+
+    def execute(self) -> None:
+        if self.stop_updates:
+            _stops_eta_write(self.stop_updates)
+        if self.state_rows:
+            StopEta.objects.bulk_create(
+                self.state_rows,
+                update_conflicts=True,
+                unique_fields=["stop"],
+                update_fields=[
+                    "is_late_risk",
+                    "is_next",
+                    "notified_low",
+                    "notified_high",
+                    "updated_at",
+                ],
             )
+        if self.records:
+            EtaRecord.objects.bulk_create(self.records)
+
+
+def _states_write(states: list[RouteEta]) -> None:
+    """One UPDATE ... FROM (VALUES ...) for the routes' engine states; `computations` counts up
+    in the database and is read back."""
+    table = RouteEta._meta.db_table
+    rows = ", ".join(["(%s, %s::timestamptz, %s::timestamptz, %s::float8, %s)"] * len(states))
+    params = [
+        v for s in states for v in (s.pk, s.computed_at, s.ping_time, s.speed_ratio, s.signature)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS r SET computed_at = v.computed_at, ping_time = v.ping_time, "  # noqa: S608
+            "speed_ratio = v.ratio, signature = v.signature, computations = r.computations + 1 "
+            f"FROM (VALUES {rows}) AS v(id, computed_at, ping_time, ratio, signature) "
+            "WHERE r.id = v.id RETURNING r.id, r.computations",
+            params,
         )
-        if (
-            se.pk is None
-            or se.is_late_risk != result.is_late_risk
-            or se.is_next != is_next
-            or moved
-        ):
-            page_changed = page_changed or se.is_late_risk != result.is_late_risk or became_next
-            se.is_late_risk, se.is_next = result.is_late_risk, is_next
-            if moved:
-                se.notified_low, se.notified_high = result.low, result.high
-                changed["moved"].append((stop, result))
-            state_rows.append(se)
-        if became_next:
-            changed["next"].append(stop)
-        if page_changed:
-            changed["page"].append(stop)
-    # Stops no longer ahead are neither next nor at risk.
-    for stop in stops:
-        se = states.get(stop.pk)
-        if stop.pk not in by_id and se is not None and (se.is_next or se.is_late_risk):
-            se.is_next = se.is_late_risk = False
-            state_rows.append(se)
-    if stop_updates:
-        _stops_eta_write(stop_updates)
-    if state_rows:
-        StopEta.objects.bulk_create(
-            state_rows,
-            update_conflicts=True,
-            unique_fields=["stop"],
-            update_fields=[
-                "is_late_risk",
-                "is_next",
-                "notified_low",
-                "notified_high",
-                "updated_at",
-            ],
-        )
-    if records:
-        EtaRecord.objects.bulk_create(records)
-    return changed
+        counts = dict(cursor.fetchall())
+    for state in states:
+        state.computations = counts[state.pk]
 
 
 def _stops_eta_write(stops: list[Stop]) -> None:
@@ -403,15 +629,20 @@ def _stops_eta_write(stops: list[Stop]) -> None:
         )
 
 
-def _log(route_id: int, ping_time: dt.datetime | None, computed_at: dt.datetime) -> None:
-    """Append (route, newest ping used, computed at) to a capped Redis list: the freshness
-    figures the benchmark (and an operator) read. Never fails the recompute."""
+def _log(entries: list[tuple[int, dt.datetime | None]], computed_at: dt.datetime) -> None:
+    """Append (route, newest ping used, finished at, computed at) per recomputed route to a
+    capped Redis list: the freshness figures the benchmark (and an operator) read. Never fails
+    the recompute."""
     try:
-        client = cache._cache.get_client(write=True)
+        client = redis_client()
         key = cache.make_key(LOG_KEY)
+        wall, computed = time.time(), computed_at.timestamp()
+        lines = [
+            f"{route_id} {ping_time.timestamp() if ping_time else 0:.3f} {wall:.3f} {computed:.3f}"
+            for route_id, ping_time in entries
+        ]
         pipe = client.pipeline(transaction=False)
-        stamp = ping_time.timestamp() if ping_time else 0
-        pipe.rpush(key, f"{route_id} {stamp:.3f} {time.time():.3f} {computed_at.timestamp():.3f}")
+        pipe.rpush(key, *lines)
         pipe.ltrim(key, -LOG_SIZE, -1)
         pipe.execute()
     except Exception:  # (monitoring only)

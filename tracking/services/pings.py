@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from psycopg2.extras import execute_values
 
@@ -153,11 +154,36 @@ def pings_record(
     return PingBatchResult(vehicle=vehicle, route=route, received=len(pings), stored=len(stored))
 
 
+# The driver's route as the pings see it, remembered briefly: every ping request asked the
+# database for it (a six-table join that costs more to plan than to run) although it changes a
+# few times a day at most.
+DRIVER_ROUTE_KEY = "tracking:driver-route:{}"
+DRIVER_ROUTE_TTL_S = 30
+
+
+def _driver_route_for_pings(*, user, now: dt.datetime) -> Route | None:
+    """`driver_route_today` for the pings API, cached DRIVER_ROUTE_TTL_S per driver (only a
+    found route: a driver without one keeps asking the database). A plan re-published or a
+    route completed meanwhile shows after at most that long; pings are stored by vehicle
+    either way, and the ETA engine re-reads the route's status before recomputing."""
+    key = DRIVER_ROUTE_KEY.format(user.pk)
+    cached = cache.get(key)
+    if cached is not None:
+        route_id, status, vehicle_id, vehicle_code = cached
+        vehicle = Vehicle(pk=vehicle_id, code=vehicle_code)
+        return Route(pk=route_id, status=status, vehicle=vehicle)
+    route = driver_route_today(user=user, now=now)
+    if route is not None:
+        value = (route.pk, route.status, route.vehicle_id, route.vehicle.code)
+        cache.set(key, value, DRIVER_ROUTE_TTL_S)
+    return route
+
+
 def driver_pings_record(*, user, pings, vehicle_code: str | None = None) -> PingBatchResult:
     """Pings from the driver app: they belong to the vehicle of the driver's route today.
     Naming another vehicle, or having no route today, answers 404."""
     now = clock.now()
-    route = driver_route_today(user=user, now=now)
+    route = _driver_route_for_pings(user=user, now=now)
     if route is None or (vehicle_code and vehicle_code != route.vehicle.code):
         raise NotFound("No vehicle of yours is on a route today.", field="vehicle")
     return pings_record(vehicle=route.vehicle, route=route, pings=pings, now=now)
