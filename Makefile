@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format services stop-services bench venv migrate
+.PHONY: run test lint format services stop-services bench venv migrate browser screenshots
 
 venv: $(STAMP)
 
@@ -17,7 +17,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: venv
 	$(PY) scripts/run.py
 
-test: venv lint
+# The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "The browser tests need Debian's chromium at $(CHROMIUM): run 'sudo apt-get install -y chromium' (or make test as root)." >&2; exit 1; fi; }
+
+test: venv lint browser
 	$(PY) scripts/with_services.py $(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/with_services.py $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -40,3 +47,7 @@ migrate: venv
 
 bench: venv
 	$(PY) -m routing.solver.bench ../shared/benchmarks/solomon/*.vrp --time-limit 2
+
+# Board, route and tracking page screenshots for the README (docs/screenshots/).
+screenshots: venv browser
+	$(PY) scripts/with_services.py $(PY) -m pytest tests/browser/screenshots.py -q
