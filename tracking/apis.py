@@ -29,22 +29,24 @@ from tracking import clock, services
 from tracking.kpis import kpis_compute
 
 
+class PingInput(serializers.Serializer):
+    time = serializers.DateTimeField()
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    speed_kmh = serializers.FloatField(required=False, allow_null=True)
+    heading_deg = serializers.FloatField(required=False, allow_null=True)
+    accuracy_m = serializers.FloatField(required=False, allow_null=True)
+
+
 class PingCreateApi(APIView):
     permission_classes = [HasScope]
     required_scopes = {"POST": "pings:write"}
     allowed_roles = [Role.DRIVER]
-
-    class PingSerializer(serializers.Serializer):
-        time = serializers.DateTimeField()
-        latitude = serializers.FloatField()
-        longitude = serializers.FloatField()
-        speed_kmh = serializers.FloatField(required=False, allow_null=True)
-        heading_deg = serializers.FloatField(required=False, allow_null=True)
-        accuracy_m = serializers.FloatField(required=False, allow_null=True)
+    parser_classes = [JSONParser]  # the driver app and devices send JSON; the schema says so
 
     class InputSerializer(serializers.Serializer):
         vehicle = serializers.CharField(required=False, allow_blank=True, max_length=20)
-        pings = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+        pings = PingInput(many=True, allow_empty=False)  # errors name `pings[i].field`
 
     class OutputSerializer(serializers.Serializer):
         vehicle = serializers.CharField()
@@ -59,13 +61,7 @@ class PingCreateApi(APIView):
         data.is_valid(raise_exception=True)
         if getattr(request.user, "partner", None) is not None:
             raise NotFound("No vehicle of this partner is known.", field="vehicle")
-        pings = []
-        for index, raw in enumerate(data.validated_data["pings"]):
-            ping = self.PingSerializer(data=raw)
-            if not ping.is_valid():
-                field, errors = next(iter(ping.errors.items()))
-                raise serializers.ValidationError({f"pings[{index}].{field}": errors})
-            pings.append(dict(ping.validated_data))
+        pings = [dict(ping) for ping in data.validated_data["pings"]]
         result = services.driver_pings_record(
             user=request.user, pings=pings, vehicle_code=data.validated_data.get("vehicle") or None
         )
@@ -94,7 +90,7 @@ def _driver_stop(request, pk: int) -> Stop:
     return stop
 
 
-class StopOutput(serializers.Serializer):
+class DriverStopOutput(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     order = serializers.CharField(source="order.reference")
     status = serializers.CharField()
@@ -136,7 +132,7 @@ class RouteStartApi(DriverAccess, APIView):
 class StopArriveApi(DriverAccess, APIView):
     InputSerializer = _Position
 
-    @extend_schema(request=InputSerializer, responses=StopOutput)
+    @extend_schema(request=InputSerializer, responses=DriverStopOutput)
     @idempotent
     def post(self, request, pk: int):
         data = self.InputSerializer(data=request.data)
@@ -144,7 +140,7 @@ class StopArriveApi(DriverAccess, APIView):
         stop = services.stop_arrive(
             stop=_driver_stop(request, pk), user=request.user, **_clean(data.validated_data)
         )
-        return Response(StopOutput(stop).data)
+        return Response(DriverStopOutput(stop).data)
 
 
 class StopDeliverApi(DriverAccess, APIView):
@@ -157,7 +153,7 @@ class StopDeliverApi(DriverAccess, APIView):
         # `signature` (a file, or the canvas as a data:image/png;base64 URL) is read from the
         # request as is.
 
-    @extend_schema(request=InputSerializer, responses=StopOutput)
+    @extend_schema(request=InputSerializer, responses=DriverStopOutput)
     @idempotent
     def post(self, request, pk: int):
         data = self.InputSerializer(data=request.data)
@@ -168,7 +164,7 @@ class StopDeliverApi(DriverAccess, APIView):
             raise ValidationFailed("Send the signature as a file or a data URL.", field="signature")
         values["signature"] = signature
         stop = services.stop_deliver(stop=_driver_stop(request, pk), user=request.user, **values)
-        return Response(StopOutput(stop).data)
+        return Response(DriverStopOutput(stop).data)
 
 
 class StopFailApi(DriverAccess, APIView):
@@ -176,7 +172,7 @@ class StopFailApi(DriverAccess, APIView):
         reason = serializers.ChoiceField(choices=FailureReason.choices)
         note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
-    @extend_schema(request=InputSerializer, responses=StopOutput)
+    @extend_schema(request=InputSerializer, responses=DriverStopOutput)
     @idempotent
     def post(self, request, pk: int):
         data = self.InputSerializer(data=request.data)
@@ -184,7 +180,7 @@ class StopFailApi(DriverAccess, APIView):
         stop = services.stop_fail(
             stop=_driver_stop(request, pk), user=request.user, **_clean(data.validated_data)
         )
-        return Response(StopOutput(stop).data)
+        return Response(DriverStopOutput(stop).data)
 
 
 class StopSkipApi(DriverAccess, APIView):
@@ -195,7 +191,7 @@ class StopSkipApi(DriverAccess, APIView):
         note = serializers.CharField(required=False, allow_blank=True, max_length=500)
         at = serializers.DateTimeField(required=False, allow_null=True)
 
-    @extend_schema(request=InputSerializer, responses=StopOutput)
+    @extend_schema(request=InputSerializer, responses=DriverStopOutput)
     @idempotent
     def post(self, request, pk: int):
         data = self.InputSerializer(data=request.data)
@@ -203,7 +199,7 @@ class StopSkipApi(DriverAccess, APIView):
         stop = services.stop_skip(
             stop=_driver_stop(request, pk), user=request.user, **_clean(data.validated_data)
         )
-        return Response(StopOutput(stop).data)
+        return Response(DriverStopOutput(stop).data)
 
 
 def _clean(values: dict) -> dict:
