@@ -26,6 +26,8 @@ _DEFAULTS = {
     "TRACKING_ETA_HIGH_QUANTILE": ("float", 0.9),
     "TRACKING_ETA_MIN_SAMPLES": ("int", 30),
     "TRACKING_ETA_SAMPLE_DAYS": ("int", 60),
+    # Shift the point ETA by the median past error at its horizon (the window stays put).
+    "TRACKING_ETA_RECENTRE": ("bool", True),
     # Default half-width before data exists: base + share of the horizon.
     "TRACKING_ETA_DEFAULT_BASE_S": ("int", 300),
     "TRACKING_ETA_DEFAULT_SHARE": ("float", 0.10),

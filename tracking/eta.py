@@ -35,6 +35,15 @@ class EtaStop:
 
 
 @dataclass(frozen=True)
+class EtaBreak:
+    """A planned break: the driver takes it after the stop during which it falls due (as the
+    optimiser plans it and drivers do)."""
+
+    start: dt.datetime
+    duration_s: int
+
+
+@dataclass(frozen=True)
 class EtaResult:
     key: int
     eta: dt.datetime  # arrival
@@ -44,6 +53,7 @@ class EtaResult:
     low: dt.datetime
     high: dt.datetime
     window_end: dt.datetime | None
+    shift_s: int = 0  # re-centring applied: eta = model arrival + shift_s
 
     @property
     def is_late_risk(self) -> bool:
@@ -53,10 +63,17 @@ class EtaResult:
 
 @dataclass(frozen=True)
 class ErrorQuantiles:
-    """Per horizon bucket: (low, high) error offsets in seconds (actual - eta), or None for
-    buckets without enough samples yet."""
+    """Per horizon bucket: (low, high) error offsets in seconds (actual - model arrival), or
+    None for buckets without enough samples yet; `centres` the buckets' median errors (None
+    where unknown), by which the point ETA is re-centred."""
 
     buckets: tuple[tuple[float, float] | None, ...] = ()
+    centres: tuple[float | None, ...] = ()
+
+    def centre(self, horizon_s: float) -> float:
+        index = horizon_bucket(horizon_s)
+        value = self.centres[index] if index < len(self.centres) else None
+        return value or 0.0
 
 
 def horizon_bucket(horizon_s: float) -> int:
@@ -74,23 +91,68 @@ def default_half_width_s(horizon_s: float, *, base_s: float, share: float) -> fl
 def window_offsets(
     horizon_s: float, quantiles: ErrorQuantiles, *, base_s: float, share: float
 ) -> tuple[float, float]:
-    """(low, high) offsets from the point ETA for a prediction `horizon_s` ahead.
+    """(low, high) offsets from the re-centred point ETA for a prediction `horizon_s` ahead.
 
-    Empirical quantiles where the bucket has data, the default otherwise. Uncertainty cannot
-    shrink with the horizon, so a bucket's offsets are at least as wide as any shorter
-    bucket's measured ones: sparse long-horizon data cannot promise a 2-hour window narrower
-    than the 10-minute one.
+    Empirical quantiles where the bucket has data, the default otherwise, both taken relative
+    to the bucket's median error (the point ETA is shifted by it, see `ErrorQuantiles`).
+    Uncertainty cannot shrink with the horizon, so a bucket's centred offsets are at least as
+    wide as any shorter bucket's measured ones: sparse long-horizon data cannot promise a
+    2-hour window narrower than the 10-minute one. Comparing them centred matters: a bias
+    that grows with the horizon must not stretch the long windows on both sides.
     """
     index = horizon_bucket(horizon_s)
     default = default_half_width_s(horizon_s, base_s=base_s, share=share)
     low, high = -default, default
     own = quantiles.buckets[index] if index < len(quantiles.buckets) else None
     if own is not None:
-        low, high = own
-    for shorter in quantiles.buckets[:index]:
+        centre = quantiles.centres[index] if index < len(quantiles.centres) else None
+        low, high = own[0] - (centre or 0.0), own[1] - (centre or 0.0)
+    for shorter_index, shorter in enumerate(quantiles.buckets[:index]):
         if shorter is not None:
-            low, high = min(low, shorter[0]), max(high, shorter[1])
+            centre = (
+                quantiles.centres[shorter_index] if shorter_index < len(quantiles.centres) else 0
+            )
+            low = min(low, shorter[0] - (centre or 0.0))
+            high = max(high, shorter[1] - (centre or 0.0))
     return min(low, -MIN_HALF_WIDTH_S), max(high, MIN_HALF_WIDTH_S)
+
+
+def breaks_pending(
+    breaks: Sequence[dict | EtaBreak], *, departures: Sequence[dt.datetime]
+) -> tuple[list[EtaBreak], dt.datetime | None]:
+    """Split a route's planned breaks (`Route.breaks` rows: {"start": iso, "duration_s": n})
+    by what the driver did so far, given the departure times of the stops completed.
+
+    Returns (breaks not taken yet, when the break in progress ends or None). A break falls
+    due after the first stop left at or after its start, so one whose start is after the
+    last departure is still to come; one that fell due at the last departure was taken
+    there and runs until that departure plus its duration.
+    """
+    parsed = sorted(
+        (
+            b
+            if isinstance(b, EtaBreak)
+            else EtaBreak(
+                start=dt.datetime.fromisoformat(b["start"])
+                if isinstance(b["start"], str)
+                else b["start"],
+                duration_s=int(b.get("duration_s") or 0),
+            )
+            for b in breaks
+        ),
+        key=lambda b: b.start,
+    )
+    done = sorted(d for d in departures if d is not None)
+    if not done:
+        return [b for b in parsed if b.duration_s > 0], None
+    last = done[-1]
+    before_last = done[-2] if len(done) > 1 else None
+    untaken = [b for b in parsed if b.start > last and b.duration_s > 0]
+    taken_at_last = [
+        b for b in parsed if b.start <= last and (before_last is None or b.start > before_last)
+    ]
+    resume = last + dt.timedelta(seconds=sum(b.duration_s for b in taken_at_last))
+    return untaken, (resume if taken_at_last else None)
 
 
 def seconds_of_day(at: dt.datetime, tz: zoneinfo.ZoneInfo) -> int:
@@ -107,6 +169,21 @@ def leg_durations(provider, points: Sequence[Point], depart_s: int) -> list[int]
     return [int(matrices.duration_s[i][i + 1]) for i in range(len(points) - 1)]
 
 
+class _LegsByHour:
+    """Leg i's duration as the provider gives it for a departure at a given hour: one provider
+    call per distinct departure hour (the matrix over all the route's points), not per leg."""
+
+    def __init__(self, durations, provider, points: Sequence[Point]):
+        self.durations, self.provider, self.points = durations, provider, list(points)
+        self.by_hour: dict[int, list[int]] = {}
+
+    def __call__(self, index: int, depart_s: int) -> int:
+        hour = (depart_s // 3600) % 24
+        if hour not in self.by_hour:
+            self.by_hour[hour] = self.durations(self.provider, self.points, hour * 3600)
+        return self.by_hour[hour][index]
+
+
 def etas_compute(
     *,
     origin: Point,
@@ -115,44 +192,60 @@ def etas_compute(
     provider,
     tz: zoneinfo.ZoneInfo,
     now: dt.datetime,
-    speed_ratio: float = 1.0,
+    speed_ratio: float | Callable[[int], float] = 1.0,
     quantiles: ErrorQuantiles | None = None,
     default_base_s: float = 300,
     default_share: float = 0.10,
     durations: Callable[..., list[int]] = leg_durations,
+    breaks: Sequence[EtaBreak] = (),
 ) -> list[EtaResult]:
     """ETAs of `stops` (in driving order) for a vehicle at `origin` that can leave at `ready_at`.
 
-    Travel = provider duration x `speed_ratio`; a stop's service starts at max(arrival, its
-    window start) and lasts its service time. The window around each arrival comes from
-    `window_offsets` at horizon (arrival - now).
+    Travel = provider duration at the leg's departure hour x the speed ratio (a number, or a
+    function of the local departure hour); a stop's service starts at max(arrival, its window
+    start) and lasts its service time; each of `breaks` (those not taken yet) is taken after
+    the stop during which it falls due. The point ETA is the model arrival shifted by the
+    median past error at horizon (arrival - now), and the window around it comes from
+    `window_offsets` at that horizon.
     """
     quantiles = quantiles or ErrorQuantiles()
-    ratio = min(max(speed_ratio, RATIO_BOUNDS[0]), RATIO_BOUNDS[1])
-    legs = durations(provider, [origin, *[s.point for s in stops]], seconds_of_day(ready_at, tz))
+
+    def ratio_at(hour: int) -> float:
+        value = speed_ratio(hour) if callable(speed_ratio) else speed_ratio
+        return min(max(value, RATIO_BOUNDS[0]), RATIO_BOUNDS[1])
+
+    leg_s = _LegsByHour(durations, provider, [origin, *[s.point for s in stops]])
+    pending = sorted(breaks, key=lambda b: b.start)
     results: list[EtaResult] = []
     clock = ready_at
-    for stop, leg_s in zip(stops, legs, strict=True):
-        arrival = clock + dt.timedelta(seconds=math.ceil(leg_s * ratio))
+    for index, stop in enumerate(stops):
+        depart_s = seconds_of_day(clock, tz)
+        travel_s = leg_s(index, depart_s) * ratio_at(depart_s // 3600)
+        arrival = clock + dt.timedelta(seconds=math.ceil(travel_s))
         start = max(arrival, stop.window_start) if stop.window_start else arrival
         departure = start + dt.timedelta(seconds=stop.service_s)
         horizon = max(0.0, (arrival - now).total_seconds())
+        shift_s = round(quantiles.centre(horizon))
+        eta = arrival + dt.timedelta(seconds=shift_s)
         low_s, high_s = window_offsets(
             horizon, quantiles, base_s=default_base_s, share=default_share
         )
         results.append(
             EtaResult(
                 key=stop.key,
-                eta=arrival,
+                eta=eta,
                 service_start=start,
                 departure=departure,
                 horizon_s=int(horizon),
-                low=max(now, arrival + dt.timedelta(seconds=low_s)),
-                high=arrival + dt.timedelta(seconds=high_s),
+                low=max(now, eta + dt.timedelta(seconds=low_s)),
+                high=eta + dt.timedelta(seconds=high_s),
                 window_end=stop.window_end,
+                shift_s=shift_s,
             )
         )
         clock = departure
+        while pending and pending[0].start <= clock:
+            clock += dt.timedelta(seconds=pending.pop(0).duration_s)
     return results
 
 

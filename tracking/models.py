@@ -152,6 +152,9 @@ class EtaRecord(models.Model):
     eta_high = models.DateTimeField()
     horizon_s = models.IntegerField()
     error_s = models.IntegerField(null=True, blank=True)
+    # The re-centring applied (eta = the model's arrival + shift_s), so the engine learns
+    # from the model's own errors (error_s + shift_s), not from its corrected ones.
+    shift_s = models.IntegerField(default=0)
 
     class Meta:
         ordering = ["stop", "computed_at"]
@@ -167,6 +170,7 @@ class EtaErrorSample(models.Model):
     stop = models.ForeignKey("routing.Stop", on_delete=models.CASCADE, related_name="+")
     horizon_s = models.IntegerField()
     error_s = models.IntegerField()
+    shift_s = models.IntegerField(default=0)  # as on the EtaRecord it scores
     arrived_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -38,6 +38,7 @@ from tracking.eta import (
     EtaResult,
     EtaStop,
     blended_ratio,
+    breaks_pending,
     etas_compute,
     leg_durations,
     prior_ratio,
@@ -68,7 +69,7 @@ TICK_CHUNK = 250
 TICK_MARKER_TTL_S = 5
 DIRTY_KEY = "tracking:eta:dirty:{}"
 TRAIL_KEY = "tracking:eta:trail:{}"
-QUANTILES_KEY = "tracking:eta:quantiles"
+QUANTILES_KEY = "tracking:eta:quantiles:v2"
 RATIO_KEY = "tracking:eta:ratio:{}:{}"
 LOG_KEY = "tracking:eta:log"
 LOG_SIZE = 200_000
@@ -208,21 +209,24 @@ def eta_tick_run(*, now: dt.datetime | None = None) -> int:
 
 
 def error_quantiles(*, refresh: bool = False) -> ErrorQuantiles:
-    """Empirical (low, high) error quantiles per horizon bucket over the last
-    TRACKING_ETA_SAMPLE_DAYS; buckets with fewer than TRACKING_ETA_MIN_SAMPLES are None.
-    Cached for five minutes (it moves slowly and every recompute needs it)."""
+    """Empirical (low, high) quantiles and the median of the model's errors (actual - the
+    arrival before re-centring) per horizon bucket over the last TRACKING_ETA_SAMPLE_DAYS;
+    buckets with fewer than TRACKING_ETA_MIN_SAMPLES are None. Cached for five minutes (it
+    moves slowly and every recompute needs it)."""
     if not refresh:
         cached = cache.get(QUANTILES_KEY)
         if cached is not None:
-            return ErrorQuantiles(tuple(tuple(b) if b else None for b in cached))
+            buckets, centres = cached
+            return ErrorQuantiles(tuple(tuple(b) if b else None for b in buckets), tuple(centres))
     cutoff = clock.now() - dt.timedelta(days=conf.get("TRACKING_ETA_SAMPLE_DAYS"))
     q_low, q_high = conf.get("TRACKING_ETA_LOW_QUANTILE"), conf.get("TRACKING_ETA_HIGH_QUANTILE")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT width_bucket(horizon_s, %s::int[]) AS bucket, count(*),
-                   percentile_cont(%s) WITHIN GROUP (ORDER BY error_s),
-                   percentile_cont(%s) WITHIN GROUP (ORDER BY error_s)
+                   percentile_cont(%s) WITHIN GROUP (ORDER BY error_s + shift_s),
+                   percentile_cont(%s) WITHIN GROUP (ORDER BY error_s + shift_s),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY error_s + shift_s)
             FROM {EtaErrorSample._meta.db_table}
             WHERE arrived_at >= %s
             GROUP BY bucket
@@ -231,11 +235,14 @@ def error_quantiles(*, refresh: bool = False) -> ErrorQuantiles:
         )
         rows = cursor.fetchall()
     buckets: list = [None] * (len(HORIZON_EDGES_S) + 1)
-    for bucket, count, low, high in rows:
+    centres: list = [None] * (len(HORIZON_EDGES_S) + 1)
+    recentre = conf.get("TRACKING_ETA_RECENTRE")
+    for bucket, count, low, high, median in rows:
         if count >= conf.get("TRACKING_ETA_MIN_SAMPLES"):
             buckets[bucket] = (float(low), float(high))
-    cache.set(QUANTILES_KEY, buckets, 300)
-    return ErrorQuantiles(tuple(buckets))
+            centres[bucket] = float(median) if recentre else None
+    cache.set(QUANTILES_KEY, (buckets, centres), 300)
+    return ErrorQuantiles(tuple(buckets), tuple(centres))
 
 
 def _ratio_of(queryset) -> tuple[float, int]:
@@ -272,6 +279,28 @@ def _eta_stop(stop: Stop) -> EtaStop:
         window_start=stop.window_start or stop.order.window_start,
         window_end=stop.window_end or stop.order.window_end,
     )
+
+
+def _route_breaks(*, route: Route, stops: list[Stop], ready_at: dt.datetime):
+    """(the route's breaks not taken yet, when the vehicle can drive on): a driver on a break
+    taken at the last stop leaves when it ends."""
+    breaks, resume_at = breaks_pending(
+        route.breaks or [], departures=[s.departed_at for s in stops if s.departed_at]
+    )
+    return breaks, max(ready_at, resume_at) if resume_at else ready_at
+
+
+def _ratio_by_hour(ratio_at):
+    """`ratio_at(hour)` remembered per hour for one recompute (each leg asks at its own
+    departure hour)."""
+    known: dict[int, float] = {}
+
+    def at(hour: int) -> float:
+        if hour not in known:
+            known[hour] = ratio_at(hour)
+        return known[hour]
+
+    return at
 
 
 def route_signature(stops: list[Stop]) -> str:
@@ -411,6 +440,7 @@ def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[in
                 route_legs=n_legs,
                 prior=_prior_ratio(route=route, hour=hours[pk], now=now, known=priors),
             )
+            breaks, ready_at = _route_breaks(route=route, stops=by_route[pk], ready_at=ready_at)
             results[pk] = etas_compute(
                 origin=origin,
                 ready_at=ready_at,
@@ -418,7 +448,15 @@ def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[in
                 provider=provider,
                 tz=tz,
                 now=now,
-                speed_ratio=state.speed_ratio,
+                speed_ratio=_ratio_by_hour(
+                    lambda hour, route=route, legs=(actual_s, predicted_s, n_legs): blended_ratio(
+                        route_actual_s=legs[0],
+                        route_predicted_s=legs[1],
+                        route_legs=legs[2],
+                        prior=_prior_ratio(route=route, hour=hour, now=now, known=priors),
+                    )
+                ),
+                breaks=breaks,
                 quantiles=quantiles,
                 default_base_s=conf.get("TRACKING_ETA_DEFAULT_BASE_S"),
                 default_share=conf.get("TRACKING_ETA_DEFAULT_SHARE"),
@@ -538,6 +576,7 @@ class _Writes:
                         eta_low=result.low,
                         eta_high=result.high,
                         horizon_s=result.horizon_s,
+                        shift_s=result.shift_s,
                     )
                 )
             out_for_delivery = stop.order.status == OrderStatus.OUT_FOR_DELIVERY
@@ -664,7 +703,11 @@ def stop_reached_record(*, stop: Stop, arrived_at: dt.datetime) -> int:
         EtaErrorSample.objects.bulk_create(
             [
                 EtaErrorSample(
-                    stop=stop, horizon_s=r.horizon_s, error_s=r.error_s, arrived_at=arrived_at
+                    stop=stop,
+                    horizon_s=r.horizon_s,
+                    error_s=r.error_s,
+                    shift_s=r.shift_s,
+                    arrived_at=arrived_at,
                 )
                 for r in records
             ]

@@ -1,0 +1,246 @@
+"""What the ETA engine corrects for beyond travel and service: planned breaks, the median
+error at each horizon (re-centring), the speed ratio of each leg's own departure hour, and
+ETAs from the moment a plan is published."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from routing.models import Plan, PlanStatus, StopStatus
+from routing.services import plan_publish
+from tracking.eta import (
+    ErrorQuantiles,
+    EtaBreak,
+    EtaStop,
+    breaks_pending,
+    etas_compute,
+    window_offsets,
+)
+from tracking.models import EtaErrorSample, EtaRecord
+from tracking.services import error_quantiles, route_etas_refresh, stop_reached_record
+
+from .conftest import stops_of
+
+pytestmark = pytest.mark.django_db
+M = dt.timedelta(minutes=1)
+T0 = dt.datetime(2026, 3, 2, 8, 40, tzinfo=dt.UTC)
+
+
+class HourlyProvider:
+    """Every leg takes `minutes[hour]` minutes when it departs in that (UTC) hour; records
+    the departure times it was asked for."""
+
+    def __init__(self, minutes: dict[int, int]):
+        self.minutes, self.asked = minutes, []
+
+    def matrices(self, points, depart_s):
+        import numpy as np
+
+        from routing.solver import Matrices
+
+        self.asked.append(depart_s)
+        n = len(points)
+        duration = np.full((n, n), self.minutes[(depart_s // 3600) % 24] * 60)
+        return Matrices(np.zeros((n, n)), duration)
+
+
+def two_stops():
+    return [
+        EtaStop(key=1, point=(0.0, 1.0), service_s=0),
+        EtaStop(key=2, point=(0.0, 2.0), service_s=0),
+    ]
+
+
+# --- breaks -----------------------------------------------------------------------------------
+
+
+def test_break_is_taken_after_the_stop_during_which_it_falls_due(route, now):
+    """Depot → A 10 min (service 5, leaves +15); a 30 min break due at +12 is taken after A,
+    so B is reached at +15 + 30 + 15 = +60 and C at +60 + 5 + 10 = +75 (not +30 and +45)."""
+    route.breaks = [{"start": (now + 12 * M).isoformat(), "duration_s": 1800}]
+    route.save(update_fields=["breaks"])
+
+    route_etas_refresh(route_id=route.pk, now=now)
+
+    a, b, c = stops_of(route)
+    assert (a.eta, b.eta, c.eta) == (now + 10 * M, now + 60 * M, now + 75 * M)
+
+
+def test_break_due_later_in_the_route_only_delays_the_stops_after_it(route, now):
+    """Due at +32: B is left at +35, so the break comes after B and only C moves (+75)."""
+    route.breaks = [{"start": (now + 32 * M).isoformat(), "duration_s": 1800}]
+    route.save(update_fields=["breaks"])
+
+    route_etas_refresh(route_id=route.pk, now=now)
+
+    a, b, c = stops_of(route)
+    assert (a.eta, b.eta, c.eta) == (now + 10 * M, now + 30 * M, now + 75 * M)
+
+
+def test_driver_on_the_break_taken_at_the_last_stop_leaves_when_it_ends(route, now):
+    """A left at +15 with the break due (+12): at +20 the van is still on its break until +45,
+    so B is +60, not +20 + 15 = +35; the break is not counted a second time for C."""
+    route.breaks = [{"start": (now + 12 * M).isoformat(), "duration_s": 1800}]
+    route.status = "in_progress"
+    route.save(update_fields=["breaks", "status"])
+    a = stops_of(route)[0]
+    a.status, a.arrived_at, a.departed_at = StopStatus.DELIVERED, now + 10 * M, now + 15 * M
+    a.save(update_fields=["status", "arrived_at", "departed_at"])
+
+    route_etas_refresh(route_id=route.pk, now=now + 20 * M)
+
+    _a, b, c = stops_of(route)
+    assert (b.eta, c.eta) == (now + 60 * M, now + 75 * M)
+
+
+def test_breaks_already_taken_are_not_scheduled_again():
+    nine = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    rows = [
+        {"start": (nine + 60 * M).isoformat(), "duration_s": 900},
+        {"start": (nine + 240 * M).isoformat(), "duration_s": 1800},
+    ]
+    # Nothing done yet: both ahead.
+    assert breaks_pending(rows, departures=[]) == (
+        [EtaBreak(nine + 60 * M, 900), EtaBreak(nine + 240 * M, 1800)],
+        None,
+    )
+    # The first fell due at the stop left at 10:05 (the one before was left at 9:50): taken
+    # there, running until 10:20; the second is still ahead.
+    assert breaks_pending(rows, departures=[nine + 50 * M, nine + 65 * M]) == (
+        [EtaBreak(nine + 240 * M, 1800)],
+        nine + 80 * M,
+    )
+    # Another stop done since: the first break is history.
+    pending, resume = breaks_pending(rows, departures=[nine + 50 * M, nine + 65 * M, nine + 95 * M])
+    assert (pending, resume) == ([EtaBreak(nine + 240 * M, 1800)], None)
+
+
+# --- re-centring on the median error ----------------------------------------------------------
+
+
+def _samples(stop, *, errors, shift_s=0, horizon_s=600):
+    EtaErrorSample.objects.bulk_create(
+        [
+            EtaErrorSample(
+                stop=stop,
+                horizon_s=horizon_s,
+                error_s=e - shift_s,
+                shift_s=shift_s,
+                arrived_at=timezone.now(),
+            )
+            for e in errors
+        ]
+    )
+
+
+def test_point_eta_moves_to_the_median_error_and_the_window_stays_on_the_quantiles(route, now):
+    """40 past arrivals 10 min ahead were 100, 110, ..., 490 s later than predicted: the median
+    is 295 s, the 10 % and 90 % quantiles 139 and 451 s. A (model arrival +10 min) is shown at
+    +10 min + 295 s, between +10 min + 139 s and +10 min + 451 s."""
+    _samples(stops_of(route)[2], errors=range(100, 500, 10))
+    quantiles = error_quantiles(refresh=True)
+    assert quantiles.centres[0] == pytest.approx(295)
+    assert quantiles.buckets[0] == pytest.approx((139, 451))
+
+    route_etas_refresh(route_id=route.pk, now=now)
+
+    a = stops_of(route)[0]
+    model = now + 10 * M
+    assert a.eta == model + dt.timedelta(seconds=295)
+    assert (a.eta_low, a.eta_high) == (
+        model + dt.timedelta(seconds=139),
+        model + dt.timedelta(seconds=451),
+    )
+    record = EtaRecord.objects.get(stop=a)
+    assert record.shift_s == 295
+
+
+def test_learning_uses_the_model_error_so_the_centre_does_not_drift_back(route, now):
+    """Errors of re-centred ETAs (shown ETA already 295 s later) are stored with their shift:
+    the learned centre stays at 295 s instead of collapsing towards 0."""
+    _samples(stops_of(route)[2], errors=range(100, 500, 10), shift_s=295)
+    assert error_quantiles(refresh=True).centres[0] == pytest.approx(295)
+
+
+def test_reached_stop_scores_the_shown_eta_and_keeps_its_shift(route, now):
+    a = stops_of(route)[0]
+    EtaRecord.objects.create(
+        stop=a, computed_at=now, eta=now + 10 * M, eta_low=now, eta_high=now + 20 * M,
+        horizon_s=600, shift_s=120,
+    )  # fmt: skip
+    stop_reached_record(stop=a, arrived_at=now + 13 * M)
+    sample = EtaErrorSample.objects.get(stop=a)
+    assert (sample.error_s, sample.shift_s) == (180, 120)
+    assert EtaRecord.objects.get(stop=a).error_s == 180  # the customer's error: what KPIs use
+
+
+def test_a_bias_growing_with_horizon_no_longer_widens_long_windows_both_ways():
+    """Short horizon: errors between -2 and +2 min around 0. Two hours: between +5 and +25 min,
+    median +15. Uncentred, the long window would be [-2, +25] min around the model ETA (27
+    min); centred it is ±10 min around ETA + 15 min (20 min) and still covers the same
+    quantiles."""
+    quantiles = ErrorQuantiles(
+        buckets=((-120.0, 120.0), None, None, None, (300.0, 1500.0), None),
+        centres=(0.0, None, None, None, 900.0, None),
+    )
+    assert quantiles.centre(9000) == 900
+    low, high = window_offsets(9000, quantiles, base_s=300, share=0.1)
+    assert (low, high) == (-600.0, 600.0)
+    without_centres = ErrorQuantiles(buckets=quantiles.buckets)
+    assert window_offsets(9000, without_centres, base_s=300, share=0.1) == (-120.0, 1500.0)
+
+
+# --- speed by each leg's own departure hour ---------------------------------------------------
+
+
+def test_each_leg_uses_the_provider_and_ratio_of_its_own_departure_hour():
+    """Leaving at 8:40, the first leg (30 min at 8 h, ratio 1.0) arrives 9:10; the second leaves
+    in the 9 h rush (40 min, ratio 1.5): 60 min, arriving 10:10. With 8 h for both legs it
+    would have been 9:40."""
+    provider = HourlyProvider({8: 30, 9: 40})
+    ratios = {8: 1.0, 9: 1.5}
+    first, second = etas_compute(
+        origin=(0.0, 0.0),
+        ready_at=T0,
+        stops=two_stops(),
+        provider=provider,
+        tz=dt.UTC,
+        now=T0,
+        speed_ratio=lambda hour: ratios[hour],
+    )
+    assert first.eta == dt.datetime(2026, 3, 2, 9, 10, tzinfo=dt.UTC)
+    assert second.eta == dt.datetime(2026, 3, 2, 10, 10, tzinfo=dt.UTC)
+    # One provider call per departure hour, not per leg.
+    assert sorted(provider.asked) == [8 * 3600, 9 * 3600]
+
+
+def test_a_constant_ratio_still_applies_to_every_leg():
+    first, second = etas_compute(
+        origin=(0.0, 0.0),
+        ready_at=T0,
+        stops=two_stops(),
+        provider=HourlyProvider({8: 10, 9: 10}),
+        tz=dt.UTC,
+        now=T0,
+        speed_ratio=2.0,
+    )
+    assert (first.eta - T0, second.eta - T0) == (20 * M, 40 * M)
+
+
+# --- ETAs from publication --------------------------------------------------------------------
+
+
+def test_publishing_a_plan_gives_its_stops_etas_before_the_route_starts(
+    make_route, matrix_provider, now, django_capture_on_commit_callbacks
+):
+    route = make_route(start=now + 60 * M, status="packed")
+    Plan.objects.filter(pk=route.plan_id).update(status=PlanStatus.READY, published_at=None)
+    assert all(s.eta is None for s in stops_of(route))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_publish(plan=Plan.objects.get(pk=route.plan_id))
+
+    a, b, c = stops_of(route)
+    assert (a.eta, b.eta, c.eta) == (now + 70 * M, now + 90 * M, now + 105 * M)
+    assert a.eta_low < a.eta < a.eta_high
