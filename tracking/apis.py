@@ -54,7 +54,11 @@ class PingCreateApi(APIView):
         stored = serializers.IntegerField()
         duplicates = serializers.IntegerField()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        extensions={"x-problem-responses": ["404"]},  # a vehicle that is not the caller's
+    )
     @idempotent
     def post(self, request):
         data = self.InputSerializer(data=request.data)
@@ -224,7 +228,11 @@ class KpiApi(APIView):
                 raise serializers.ValidationError({"date_to": "At most one year at a time."})
             return attrs
 
-    @extend_schema(parameters=[FilterSerializer], responses=dict)
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses=dict,
+        extensions={"x-problem-responses": ["404"]},  # an unknown warehouse code
+    )
     def get(self, request):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
