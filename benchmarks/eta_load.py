@@ -21,7 +21,12 @@ What it does (everything on loopback, nothing shared with the dev database or qu
    warm pages with keep-alive for `--page-seconds`; requests/s and p99.
 
 The client shares the machine's cores with the server (and here with other engineers' work),
-so the figures are a floor.
+so the figures are a floor. To tell our cost from the client's and the neighbours', the load
+runs in separate client processes (`--ping-clients`, `--page-clients`) whose CPU is reported,
+next to the CPU of the web server, the Celery worker and the PostgreSQL backends of the bench
+database, and how many cores everything else on the machine kept busy meanwhile.
+`page_server_rps_per_core` is what the web server would serve per core if CPU were all it
+needed.
 """
 
 from __future__ import annotations
@@ -245,33 +250,44 @@ class PingClient:
         self.port = port
 
     def post(self, session: str, csrf: str, body: bytes) -> int:
-        conn = getattr(self.local, "conn", None)
-        if conn is None:
-            conn = self.local.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {
             "Content-Type": "application/json",
             "Cookie": f"sessionid={session}; csrftoken={csrf}",
             "X-CSRFToken": csrf,
         }
-        try:
-            conn.request("POST", "/api/v1/pings/", body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            return response.status
-        except (OSError, http.client.HTTPException):
-            self.local.conn = None
-            conn.close()
-            return 0
+        # gunicorn closes keep-alive connections idle for 2 s; a request that finds its
+        # connection closed is sent again on a new one (pings are idempotent: same vehicle and
+        # time are stored once), as a phone's HTTP stack would.
+        for attempt in range(2):
+            conn = getattr(self.local, "conn", None)
+            fresh = conn is None
+            if fresh:
+                conn = self.local.conn = http.client.HTTPConnection(
+                    "127.0.0.1", self.port, timeout=30
+                )
+            try:
+                conn.request("POST", "/api/v1/pings/", body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                return response.status
+            except (OSError, http.client.HTTPException):
+                self.local.conn = None
+                conn.close()
+                if fresh or attempt:
+                    return 0
+        return 0
 
 
-def ping_phase(port: int, data: dict, args) -> dict:
+def ping_client(port: int, data: dict, indexes: list[int], args, start: float, out) -> None:
+    """One client process: its share of the vans, on its own thread pool. Puts (results,
+    CPU seconds used by this process)."""
     client = PingClient(port)
     csrf = secrets.token_hex(16)  # a 32-character secret: valid as cookie and header
     vehicles = len(data["sessions"])
-    rng = random.Random(11)
-    start = time.time() + 1
+    rng = random.Random(11 + indexes[0])
     results: list[tuple] = []
     lock = threading.Lock()
+    cpu0 = time.process_time()
 
     def send(index: int):
         route_id = data["routes"][index]
@@ -293,19 +309,99 @@ def ping_phase(port: int, data: dict, args) -> dict:
 
     schedule = sorted(
         (start + (i * args.interval / vehicles) + k * args.interval, i)
-        for i in range(vehicles)
+        for i in indexes
         for k in range(int(args.duration / args.interval))
     )
-    with ThreadPoolExecutor(max_workers=args.client_threads) as pool:
+    threads = max(1, args.client_threads // args.ping_clients)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         for at, index in schedule:
             delay = at - time.time()
             if delay > 0:
                 time.sleep(delay)
             pool.submit(send, index)
-    return {"results": results, "late_start_s": max(0.0, time.time() - schedule[-1][0])}
+    late = max(0.0, time.time() - schedule[-1][0]) if schedule else 0.0
+    out.put((results, time.process_time() - cpu0, late))
+
+
+def ping_phase(port: int, data: dict, args) -> dict:
+    vehicles = len(data["sessions"])
+    start = time.time() + 2
+    queue = multiprocessing.Queue()
+    shares = [list(range(vehicles))[k :: args.ping_clients] for k in range(args.ping_clients)]
+    procs = [
+        multiprocessing.Process(target=ping_client, args=(port, data, share, args, start, queue))
+        for share in shares
+        if share
+    ]
+    for p in procs:
+        p.start()
+    parts = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return {
+        "results": [r for part, _, _ in parts for r in part],
+        "client_cpu_s": sum(cpu for _, cpu, _ in parts),
+        "late_start_s": max(late for _, _, late in parts),
+    }
+
+
+# --- CPU accounting: what the server side used, apart from the load client -------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _procs() -> list[tuple[int, int, float, str]]:
+    """(pid, ppid, CPU seconds, command line) of every process."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        out.append((int(entry), int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK, cmd))
+    return out
+
+
+def cpu_snapshot(roots: dict[str, int], db_name: str) -> dict[str, float]:
+    """CPU seconds so far of each named process tree (root pid and descendants) and of the
+    PostgreSQL backends serving `db_name` (live ones: the server keeps its connections)."""
+    procs = _procs()
+    children: dict[int, list[int]] = {}
+    cpu = {}
+    for pid, ppid, seconds, _cmd in procs:
+        children.setdefault(ppid, []).append(pid)
+        cpu[pid] = seconds
+    totals = {}
+    for name, root in roots.items():
+        todo, total = [root], 0.0
+        while todo:
+            pid = todo.pop()
+            total += cpu.get(pid, 0.0)
+            todo.extend(children.get(pid, []))
+        totals[name] = total
+    totals["postgres"] = sum(s for _, _, s, cmd in procs if f" {db_name} " in f" {cmd} ")
+    return totals
+
+
+def machine_busy_s() -> float:
+    """CPU seconds all cores spent busy (not idle or waiting on I/O) since boot."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / TICK
+
+
+def cpu_delta(before: dict, after: dict) -> dict[str, float]:
+    return {k: round(after[k] - before.get(k, 0.0), 2) for k in after}
 
 
 def page_worker(port: int, tokens: list[str], seconds: float, out) -> None:
+    cpu0 = time.process_time()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies, errors = [], 0
     end = time.monotonic() + seconds
@@ -325,7 +421,7 @@ def page_worker(port: int, tokens: list[str], seconds: float, out) -> None:
             ok = False
         latencies.append(time.perf_counter() - t0)
         errors += not ok
-    out.put((latencies, errors))
+    out.put((latencies, errors, time.process_time() - cpu0))
 
 
 def page_phase(port: int, tokens: list[str], args) -> dict:
@@ -345,9 +441,10 @@ def page_phase(port: int, tokens: list[str], args) -> dict:
     for p in procs:
         p.join()
     elapsed = time.monotonic() - t0
-    latencies = [x for part, _ in parts for x in part]
-    errors = sum(e for _, e in parts)
+    latencies = [x for part, _, _ in parts for x in part]
+    errors = sum(e for _, e, _ in parts)
     return {
+        "page_client_cpu_s": round(sum(cpu for _, _, cpu in parts), 2),
         "page_requests": len(latencies),
         "page_errors": errors,
         "page_rps": round(len(latencies) / elapsed, 1),
@@ -373,6 +470,58 @@ def lags(results, log: list[bytes]) -> tuple[list[float], int]:
     return out, missing
 
 
+def measure_pings(args, env, data, roots) -> dict:
+    """The ping phase and its figures (ingestion, ping → ETA lag, CPU by process)."""
+    cpu0, busy0, t0 = cpu_snapshot(roots, env["_BENCH_DB"]), machine_busy_s(), time.monotonic()
+    phase = ping_phase(args.port, data, args)
+    results = phase["results"]
+    time.sleep(args.interval + 5)  # trailing recomputes and the queue drain
+    ping_cpu = cpu_delta(cpu0, cpu_snapshot(roots, env["_BENCH_DB"]))
+    ping_busy, ping_wall = machine_busy_s() - busy0, time.monotonic() - t0
+    from django.core.cache import cache
+    from django.db import connection
+
+    client = cache._cache.get_client(write=True)
+    log = client.lrange(data["log_key"], 0, -1)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM tracking_positionping")
+        stored = cur.fetchone()[0]
+    ok = [r for r in results if r[4] == 201]
+    lag, missing = lags(results, log)
+    ingest = [r[3] for r in ok]
+    figures = {
+        "interval_s": args.interval,
+        "duration_s": args.duration,
+        "pings_sent": len(results),
+        "pings_201": len(ok),
+        "pings_stored": stored,
+        "pings_lost": len(results) - stored,
+        "ping_rps": round(len(results) / args.duration, 1),
+        "ingest_p50_ms": round(pct(ingest, 50) * 1000, 1) if ingest else None,
+        "ingest_p99_ms": round(pct(ingest, 99) * 1000, 1) if ingest else None,
+        "eta_recomputes": len(log),
+        "eta_lag_p50_s": round(pct(lag, 50), 2) if lag else None,
+        "eta_lag_p99_s": round(pct(lag, 99), 2) if lag else None,
+        "eta_lag_max_s": round(max(lag), 2) if lag else None,
+        "pings_without_eta": missing,
+        "client_late_start_s": round(phase["late_start_s"], 2),
+    }
+    sent = max(1, len(results))
+    ours = sum(ping_cpu.values()) + phase["client_cpu_s"]
+    figures.update(
+        {
+            "ping_client_cpu_s": round(phase["client_cpu_s"], 2),
+            "ping_server_cpu_s": ping_cpu,
+            "ping_server_cpu_ms_per_ping": {
+                k: round(1000 * v / sent, 2) for k, v in ping_cpu.items()
+            },
+            "ping_phase_machine_busy_cores": round(ping_busy / ping_wall, 2),
+            "ping_phase_others_cores": round(max(0.0, ping_busy - ours) / ping_wall, 2),
+        }
+    )
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--vehicles", type=int, default=500)
@@ -381,11 +530,14 @@ def main() -> None:
     parser.add_argument("--stops", type=int, default=10)
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--web-threads", type=int, default=2)
     parser.add_argument("--client-threads", type=int, default=24)
+    parser.add_argument("--ping-clients", type=int, default=2, help="client processes")
     parser.add_argument("--page-clients", type=int, default=3)
     parser.add_argument("--page-seconds", type=float, default=10)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--page-only", action="store_true", help="skip the ping phase")
     parser.add_argument(
         "--no-warm-up",
         action="store_true",
@@ -401,7 +553,7 @@ def main() -> None:
     logs.mkdir(exist_ok=True)
     web = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{args.port}",
-         "-w", str(args.web_workers), "--threads", "2", "--log-level", "warning"],
+         "-w", str(args.web_workers), "--threads", str(args.web_threads), "--log-level", "warning"],
         cwd=ROOT, env=server_env, stdout=open(logs / "web.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
     )  # fmt: skip
     worker = subprocess.Popen(
@@ -413,39 +565,32 @@ def main() -> None:
     try:
         wait_for(args.port)
         time.sleep(3)  # let the worker connect
-        phase = ping_phase(args.port, data, args)
-        results = phase["results"]
-        time.sleep(args.interval + 5)  # trailing recomputes and the queue drain
-        from django.core.cache import cache
-        from django.db import connection
-
-        client = cache._cache.get_client(write=True)
-        log = client.lrange(data["log_key"], 0, -1)
-        with connection.cursor() as cur:
-            cur.execute("SELECT count(*) FROM tracking_positionping")
-            stored = cur.fetchone()[0]
-        ok = [r for r in results if r[4] == 201]
-        lag, missing = lags(results, log)
-        ingest = [r[3] for r in ok]
-        figures = {
-            "vehicles": args.vehicles,
-            "interval_s": args.interval,
-            "duration_s": args.duration,
-            "pings_sent": len(results),
-            "pings_201": len(ok),
-            "pings_stored": stored,
-            "pings_lost": len(results) - stored,
-            "ping_rps": round(len(results) / args.duration, 1),
-            "ingest_p50_ms": round(pct(ingest, 50) * 1000, 1) if ingest else None,
-            "ingest_p99_ms": round(pct(ingest, 99) * 1000, 1) if ingest else None,
-            "eta_recomputes": len(log),
-            "eta_lag_p50_s": round(pct(lag, 50), 2) if lag else None,
-            "eta_lag_p99_s": round(pct(lag, 99), 2) if lag else None,
-            "eta_lag_max_s": round(max(lag), 2) if lag else None,
-            "pings_without_eta": missing,
-            "client_late_start_s": round(phase["late_start_s"], 2),
-        }
-        figures.update(page_phase(args.port, data["tokens"], args))
+        roots = {"web": web.pid, "worker": worker.pid}
+        figures = {"vehicles": args.vehicles}
+        if not args.page_only:
+            figures.update(measure_pings(args, env, data, roots))
+        cpu0, busy0, t0 = cpu_snapshot(roots, env["_BENCH_DB"]), machine_busy_s(), time.monotonic()
+        page = page_phase(args.port, data["tokens"], args)
+        page_cpu = cpu_delta(cpu0, cpu_snapshot(roots, env["_BENCH_DB"]))
+        page_busy, page_wall = machine_busy_s() - busy0, time.monotonic() - t0
+        served = max(1, page["page_requests"])
+        figures.update(page)
+        figures.update(
+            {
+                "page_server_cpu_ms_per_request": round(1000 * page_cpu["web"] / served, 3),
+                "page_client_cpu_ms_per_request": round(
+                    1000 * page["page_client_cpu_s"] / served, 3
+                ),
+                # What the server alone could serve per core (CPU-bound, no client, no others).
+                "page_server_rps_per_core": round(served / max(page_cpu["web"], 1e-9)),
+                "page_phase_machine_busy_cores": round(page_busy / page_wall, 2),
+                "page_phase_others_cores": round(
+                    max(0.0, page_busy - page_cpu["web"] - page_cpu["worker"]
+                        - page_cpu["postgres"] - page["page_client_cpu_s"]) / page_wall,
+                    2,
+                ),
+            }
+        )  # fmt: skip
         figures["load_average_1m"] = os.getloadavg()[0]
     finally:
         for proc in (web, worker):

@@ -37,7 +37,17 @@ STOPS = [(52.500, 13.400), (52.510, 13.450), (52.530, 13.420)]
 
 
 @pytest.fixture
-def eta_worker(transactional_db, settings, tmp_path):
+def _restore_role_groups(django_db_blocker):
+    """The flush after a transactional test drops the role groups a migration created (set up
+    before the database fixture, so this runs after its flush)."""
+    yield
+    with django_db_blocker.unblock():
+        for role in Role.values:
+            Group.objects.get_or_create(name=role)
+
+
+@pytest.fixture
+def eta_worker(_restore_role_groups, transactional_db, settings, tmp_path):
     """A Celery worker on a queue of its own, sharing this test's cache key prefix."""
     queue = f"tracking-it-{uuid.uuid4().hex[:8]}"
     prefix = settings.CACHES["default"]["KEY_PREFIX"]

@@ -125,15 +125,22 @@ def eta_request(*, route_id: int, force: bool = False) -> str:
     if force:
         _enqueue(route_id)
         return "now"
+    # Raw Redis commands (one or two round trips per ping); the values are integers, which
+    # Django's cache reads back as such.
     debounce = conf.get("TRACKING_ETA_DEBOUNCE_S")
-    until = time.time() + debounce
-    if cache.add(LOCK_KEY.format(route_id), until, debounce):
+    client, lock = _redis(), cache.make_key(LOCK_KEY.format(route_id))
+    until_ms = int((time.time() + debounce) * 1000)
+    if client.set(lock, until_ms, nx=True, ex=debounce):
         _enqueue(route_id)
         return "now"
-    cache.set(DIRTY_KEY.format(route_id), 1, debounce * 3)
-    if cache.add(TRAIL_KEY.format(route_id), 1, debounce * 2):
-        locked_until = cache.get(LOCK_KEY.format(route_id)) or time.time()
-        _enqueue(route_id, trailing=True, countdown=max(0.0, float(locked_until) - time.time()))
+    pipe = client.pipeline(transaction=False)
+    pipe.set(cache.make_key(DIRTY_KEY.format(route_id)), 1, ex=debounce * 3)
+    pipe.set(cache.make_key(TRAIL_KEY.format(route_id)), 1, nx=True, ex=debounce * 2)
+    pipe.get(lock)
+    _dirty, trail, locked_until_ms = pipe.execute()
+    if trail:
+        locked_until = int(locked_until_ms) / 1000 if locked_until_ms else time.time()
+        _enqueue(route_id, trailing=True, countdown=max(0.0, locked_until - time.time()))
         return "trailing"
     return "coalesced"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zoneinfo
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -14,6 +15,7 @@ from core.exceptions import NotFound, ValidationFailed
 from routing.models import PlanStatus, Route, RouteStatus, Vehicle
 from tracking import clock, conf
 from tracking.models import PositionPing
+from tracking.services.cache_client import redis_client
 
 _RANGES = {
     "latitude": (-90.0, 90.0),
@@ -37,23 +39,33 @@ class PingBatchResult:
         return self.received - self.stored
 
 
-def driver_route_today(*, user, now: dt.datetime | None = None) -> Route | None:
-    """The published route the driver drives today (the depot's local date): the one not yet
-    completed first, else the last completed one. None when there is none."""
-    now = now or clock.now()
+def _driver_route_today_row(*, user, now: dt.datetime) -> tuple | None:
+    """(route id, status, vehicle id, vehicle code) of the driver's route today (see
+    `driver_route_today`), from one narrow query."""
     utc_day = now.date()
-    routes = (
+    rows = (
         Route.objects.filter(
             driver__user=user,
             plan__status=PlanStatus.PUBLISHED,
             plan__date__range=(utc_day - dt.timedelta(days=1), utc_day + dt.timedelta(days=1)),
         )
-        .select_related("plan", "vehicle__depot", "shift", "driver")
-        .order_by("start_at")
+        .order_by("start_at", "pk")
+        .values_list(
+            "pk", "status", "vehicle_id", "vehicle__code", "plan__date", "vehicle__depot__timezone"
+        )
     )
-    today = [r for r in routes if r.plan.date == now.astimezone(r.vehicle.depot.tzinfo).date()]
-    active = [r for r in today if r.status != RouteStatus.COMPLETED]
+    today = [row[:4] for row in rows if row[4] == now.astimezone(zoneinfo.ZoneInfo(row[5])).date()]
+    active = [row for row in today if row[1] != RouteStatus.COMPLETED]
     return (active or today)[0] if today else None
+
+
+def driver_route_today(*, user, now: dt.datetime | None = None) -> Route | None:
+    """The published route the driver drives today (the depot's local date): the one not yet
+    completed first, else the last completed one. None when there is none."""
+    row = _driver_route_today_row(user=user, now=now or clock.now())
+    if row is None:
+        return None
+    return Route.objects.select_related("plan", "vehicle__depot", "shift", "driver").get(pk=row[0])
 
 
 def pings_clean(*, pings, now: dt.datetime) -> list[dict]:
@@ -165,18 +177,20 @@ def _driver_route_for_pings(*, user, now: dt.datetime) -> Route | None:
     """`driver_route_today` for the pings API, cached DRIVER_ROUTE_TTL_S per driver (only a
     found route: a driver without one keeps asking the database). A plan re-published or a
     route completed meanwhile shows after at most that long; pings are stored by vehicle
-    either way, and the ETA engine re-reads the route's status before recomputing."""
-    key = DRIVER_ROUTE_KEY.format(user.pk)
-    cached = cache.get(key)
+    either way, and the ETA engine re-reads the route's status before recomputing. Returns
+    an unsaved Route and Vehicle carrying only the ids, status and code the pings need."""
+    client, key = redis_client(), cache.make_key(DRIVER_ROUTE_KEY.format(user.pk))
+    cached = client.get(key)
     if cached is not None:
-        route_id, status, vehicle_id, vehicle_code = cached
-        vehicle = Vehicle(pk=vehicle_id, code=vehicle_code)
-        return Route(pk=route_id, status=status, vehicle=vehicle)
-    route = driver_route_today(user=user, now=now)
-    if route is not None:
-        value = (route.pk, route.status, route.vehicle_id, route.vehicle.code)
-        cache.set(key, value, DRIVER_ROUTE_TTL_S)
-    return route
+        route_id, status, vehicle_id, vehicle_code = cached.decode().split("|", 3)
+        row = (int(route_id), status, int(vehicle_id), vehicle_code)
+    else:
+        row = _driver_route_today_row(user=user, now=now)
+        if row is None:
+            return None
+        client.set(key, "|".join(str(v) for v in row), ex=DRIVER_ROUTE_TTL_S)
+    route_id, status, vehicle_id, vehicle_code = row
+    return Route(pk=route_id, status=status, vehicle=Vehicle(pk=vehicle_id, code=vehicle_code))
 
 
 def driver_pings_record(*, user, pings, vehicle_code: str | None = None) -> PingBatchResult:
