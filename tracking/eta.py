@@ -118,7 +118,10 @@ def window_offsets(
 
 
 def breaks_pending(
-    breaks: Sequence[dict | EtaBreak], *, departures: Sequence[dt.datetime]
+    breaks: Sequence[dict | EtaBreak],
+    *,
+    departures: Sequence[dt.datetime],
+    leaving_at: dt.datetime | None = None,
 ) -> tuple[list[EtaBreak], dt.datetime | None]:
     """Split a route's planned breaks (`Route.breaks` rows: {"start": iso, "duration_s": n})
     by what the driver did so far, given the departure times of the stops completed.
@@ -126,7 +129,8 @@ def breaks_pending(
     Returns (breaks not taken yet, when the break in progress ends or None). A break falls
     due after the first stop left at or after its start, so one whose start is after the
     last departure is still to come; one that fell due at the last departure was taken
-    there and runs until that departure plus its duration.
+    there and runs until that departure plus its duration. `leaving_at`: the vehicle is at a
+    stop whose service ends then, so breaks due by then are taken there, before driving on.
     """
     parsed = sorted(
         (
@@ -143,16 +147,24 @@ def breaks_pending(
         key=lambda b: b.start,
     )
     done = sorted(d for d in departures if d is not None)
+    resume = None
     if not done:
-        return [b for b in parsed if b.duration_s > 0], None
-    last = done[-1]
-    before_last = done[-2] if len(done) > 1 else None
-    untaken = [b for b in parsed if b.start > last and b.duration_s > 0]
-    taken_at_last = [
-        b for b in parsed if b.start <= last and (before_last is None or b.start > before_last)
-    ]
-    resume = last + dt.timedelta(seconds=sum(b.duration_s for b in taken_at_last))
-    return untaken, (resume if taken_at_last else None)
+        untaken = [b for b in parsed if b.duration_s > 0]
+    else:
+        last = done[-1]
+        before_last = done[-2] if len(done) > 1 else None
+        untaken = [b for b in parsed if b.start > last and b.duration_s > 0]
+        taken_at_last = [
+            b for b in parsed if b.start <= last and (before_last is None or b.start > before_last)
+        ]
+        if taken_at_last:
+            resume = last + dt.timedelta(seconds=sum(b.duration_s for b in taken_at_last))
+    if leaving_at is not None:
+        due = [b for b in untaken if b.start <= leaving_at]
+        if due:
+            untaken = untaken[len(due) :]
+            resume = leaving_at + dt.timedelta(seconds=sum(b.duration_s for b in due))
+    return untaken, resume
 
 
 def seconds_of_day(at: dt.datetime, tz: zoneinfo.ZoneInfo) -> int:

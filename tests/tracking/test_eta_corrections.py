@@ -94,6 +94,22 @@ def test_driver_on_the_break_taken_at_the_last_stop_leaves_when_it_ends(route, n
     assert (b.eta, c.eta) == (now + 60 * M, now + 75 * M)
 
 
+def test_driver_at_a_stop_takes_the_break_due_by_the_end_of_its_service(route, now):
+    """At A since +10 (service until +15) with the break due at +12: the break comes before
+    the drive to B (+15 + 30 + 15 = +60), not after B."""
+    route.breaks = [{"start": (now + 12 * M).isoformat(), "duration_s": 1800}]
+    route.status = "in_progress"
+    route.save(update_fields=["breaks", "status"])
+    a = stops_of(route)[0]
+    a.status, a.arrived_at = StopStatus.ARRIVED, now + 10 * M
+    a.save(update_fields=["status", "arrived_at"])
+
+    route_etas_refresh(route_id=route.pk, now=now + 11 * M)
+
+    _a, b, c = stops_of(route)
+    assert (b.eta, c.eta) == (now + 60 * M, now + 75 * M)
+
+
 def test_breaks_already_taken_are_not_scheduled_again():
     nine = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     rows = [

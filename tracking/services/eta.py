@@ -290,9 +290,13 @@ def _eta_stop(stop: Stop) -> EtaStop:
 
 def _route_breaks(*, route: Route, stops: list[Stop], ready_at: dt.datetime):
     """(the route's breaks not taken yet, when the vehicle can drive on): a driver on a break
-    taken at the last stop leaves when it ends."""
+    taken at the last stop leaves when it ends; one at a stop takes a break due by the end of
+    its service before driving on."""
+    at_stop = any(s.status == StopStatus.ARRIVED for s in stops)
     breaks, resume_at = breaks_pending(
-        route.breaks or [], departures=[s.departed_at for s in stops if s.departed_at]
+        route.breaks or [],
+        departures=[s.departed_at for s in stops if s.departed_at],
+        leaving_at=ready_at if at_stop else None,
     )
     return breaks, max(ready_at, resume_at) if resume_at else ready_at
 
@@ -308,6 +312,27 @@ def _ratio_by_hour(ratio_at):
         return known[hour]
 
     return at
+
+
+def _hours_ahead(*, route: Route, ready_at: dt.datetime) -> list[int]:
+    """Local hours in which the route's remaining legs should depart: from `ready_at` to an
+    hour past its planned end (the priors read from the cache in one round trip)."""
+    tz = route.vehicle.depot.tzinfo
+    end = max(ready_at, route.end_at or ready_at) + dt.timedelta(hours=1)
+    first = ready_at.astimezone(tz).hour
+    count = min(24, int((end - ready_at).total_seconds() // 3600) + 1)
+    return [(first + k) % 24 for k in range(count)]
+
+
+def _hour_prior(*, route: Route, hour: int, now: dt.datetime, known: dict) -> float:
+    """`_prior_ratio` for a leg departing in `hour`; an hour not prefetched into `known` is
+    read from the cache before it is computed."""
+    key = RATIO_KEY.format(route.driver_id or 0, hour)
+    if key not in known:
+        cached = cache.get(key)
+        if cached is not None:
+            known[key] = cached
+    return _prior_ratio(route=route, hour=hour, now=now, known=known)
 
 
 def route_signature(stops: list[Stop]) -> str:
@@ -432,7 +457,11 @@ def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[in
             pk: origins[pk][1].astimezone(routes[pk].vehicle.depot.tzinfo).hour for pk in active
         }
         priors = cache.get_many(
-            {RATIO_KEY.format(routes[pk].driver_id or 0, hours[pk]) for pk in active}
+            {
+                RATIO_KEY.format(routes[pk].driver_id or 0, hour)
+                for pk in active
+                for hour in _hours_ahead(route=routes[pk], ready_at=origins[pk][1])
+            }
         )
         results: dict[int, list[EtaResult]] = {}
         for pk in active:
@@ -460,7 +489,7 @@ def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[in
                         route_actual_s=legs[0],
                         route_predicted_s=legs[1],
                         route_legs=legs[2],
-                        prior=_prior_ratio(route=route, hour=hour, now=now, known=priors),
+                        prior=_hour_prior(route=route, hour=hour, now=now, known=priors),
                     )
                 ),
                 breaks=breaks,
