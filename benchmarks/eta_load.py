@@ -9,14 +9,19 @@ What it does (everything on loopback, nothing shared with the dev database or qu
 1. creates a fresh database `<dev db>_bench_eta` on the same PostgreSQL, migrates it, and seeds
    one depot, `--vehicles` drivers with vans, a published plan for today with one route of
    `--stops` stops per van, and a logged-in session per driver;
-2. starts gunicorn (`--web-workers` processes) and a Celery worker (`--worker-concurrency`)
-   on that database and on Redis database 5;
+   then computes every route's first ETAs, as the drivers' "start" does (`--no-warm-up` leaves
+   that to the first pings: 500 "arriving" timeline entries and emails at once);
+2. starts gunicorn (`--web-workers` processes x `--web-threads`; one process per core cost the
+   least CPU per request here) and a Celery worker (`--worker-concurrency`) on that database
+   and Redis database 5;
 3. every van POSTs a ping to /api/v1/pings/ every `--interval` seconds (starts spread evenly)
-   for `--duration` seconds, from a thread pool; reports ingestion latency p50/p99 and checks
-   that every ping answered 201 and is in the database ("lost" = sent - stored);
-4. ping → ETA lag: the ETA engine appends (route, newest ping used, finished at) to a Redis list
-   for every recompute; for each ping, the lag is the first recompute of its route that used it
-   (or a newer one) minus the moment the ping was sent; p50/p99 and how many never got one;
+   for `--duration` seconds, from `--ping-clients` processes; reports ingestion latency
+   p50/p99 and checks that every ping answered 201 and is in the database ("lost" = sent -
+   stored);
+4. ping → ETA lag: the ETA engine (one `eta_tick` task recomputes every route with new pings)
+   appends (route, newest ping used, finished at) to a Redis list for every route recomputed;
+   for each ping, the lag is the first recompute of its route that used it (or a newer one)
+   minus the moment the ping was sent; p50/p99 and how many never got one;
 5. the tracking page from cache: after the ping phase, `--page-clients` processes request 100
    warm pages with keep-alive for `--page-seconds`; requests/s and p99.
 
@@ -528,9 +533,9 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=10)
     parser.add_argument("--duration", type=float, default=120)
     parser.add_argument("--stops", type=int, default=10)
-    parser.add_argument("--web-workers", type=int, default=3)
+    parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--worker-concurrency", type=int, default=2)
-    parser.add_argument("--web-threads", type=int, default=2)
+    parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--client-threads", type=int, default=24)
     parser.add_argument("--ping-clients", type=int, default=2, help="client processes")
     parser.add_argument("--page-clients", type=int, default=3)

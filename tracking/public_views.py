@@ -90,18 +90,33 @@ def _too_many(period: int) -> HttpResponse:
     return _with_headers(response)
 
 
+# Count the request in its rate-limit window and read the cached page: one command, one reply.
+_COUNT_AND_GET = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('GET', KEYS[2])}
+"""
+_scripts: dict[int, object] = {}
+
+
+def _count_and_get(client):
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_COUNT_AND_GET)
+    return script
+
+
 def _count_and_cached(request, token: str):
     """The hot path in one Redis round trip: count this request against the client's rate
     limit and fetch the cached page. Returns (429 response or None, cached page or None);
-    None for both pieces if Redis failed (the caller then takes the ordinary path)."""
+    if Redis failed, no limit (it fails open) and the page read the ordinary way."""
     limit, period = parse_rate(conf.get("TRACKING_PAGE_RATE_LIMIT"))
     key = cache.make_key(f"tracking:rl:{client_ip(request)}:{int(time.time() // period)}")
     try:
-        pipe = redis_client().pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, period + 1)
-        pipe.get(cache.make_key(page_key(token)))
-        count, _expiry, raw = pipe.execute()
+        client = redis_client()
+        count, raw = _count_and_get(client)(
+            keys=[key, cache.make_key(page_key(token))], args=[period + 1], client=client
+        )
         cached = redis_serializer().loads(raw) if raw is not None else None
     except Exception:  # (the rate limit fails open; the page is then read the ordinary way)
         return None, page_cached(token=token)

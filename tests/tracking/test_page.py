@@ -128,3 +128,41 @@ def test_the_page_is_rate_limited_per_address(route, settings):
     a = stops_of(route)[0]
     codes = [client.get(url(a.order)).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+
+
+def test_the_cached_page_and_its_rate_limit_take_one_redis_round_trip(
+    route, settings, monkeypatch, django_assert_max_num_queries
+):
+    """The hot path: no query, one Redis command; the 404 of an unknown token is cached too
+    and answered the same way."""
+    from tracking import public_views
+
+    settings.TRACKING_PAGE_RATE_LIMIT = "5/min"
+    client = Client(REMOTE_ADDR=f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.8")
+    a = stops_of(route)[0]
+    first = client.get(url(a.order))
+    assert client.get("/t/not-a-token/").status_code == 404
+    calls = []
+    real = public_views._count_and_get
+    monkeypatch.setattr(public_views, "_count_and_get", lambda c: calls.append(1) or real(c))
+    with django_assert_max_num_queries(0):
+        again = client.get(url(a.order))
+        assert client.get("/t/not-a-token/").status_code == 404
+    assert again.content == first.content and again["Referrer-Policy"] == "no-referrer"
+    assert len(calls) == 2
+    codes = [client.get(url(a.order)).status_code for _ in range(2)]
+    assert codes == [200, 429]  # the fifth request of the minute passed, the sixth did not
+
+
+def test_the_page_is_served_when_redis_commands_fail(route, monkeypatch):
+    from tracking import public_views
+
+    a = stops_of(route)[0]
+    Client().get(url(a.order))
+
+    def down():
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(public_views, "redis_client", down)
+    response = Client().get(url(a.order))
+    assert response.status_code == 200 and "Scheduled for delivery" in response.content.decode()
