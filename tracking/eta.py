@@ -122,6 +122,7 @@ def breaks_pending(
     *,
     departures: Sequence[dt.datetime],
     leaving_at: dt.datetime | None = None,
+    route_start: dt.datetime | None = None,
 ) -> tuple[list[EtaBreak], dt.datetime | None]:
     """Split a route's planned breaks (`Route.breaks` rows: {"start": iso, "duration_s": n})
     by what the driver did so far, given the departure times of the stops completed.
@@ -131,6 +132,8 @@ def breaks_pending(
     last departure is still to come; one that fell due at the last departure was taken
     there and runs until that departure plus its duration. `leaving_at`: the vehicle is at a
     stop whose service ends then, so breaks due by then are taken there, before driving on.
+    A break planned before `route_start` (the optimiser may place it while the van waits at
+    the depot) is not on the road: it is ignored.
     """
     parsed = sorted(
         (
@@ -146,6 +149,8 @@ def breaks_pending(
         ),
         key=lambda b: b.start,
     )
+    if route_start is not None:
+        parsed = [b for b in parsed if b.start >= route_start]
     done = sorted(d for d in departures if d is not None)
     resume = None
     if not done:

@@ -110,6 +110,17 @@ def test_driver_at_a_stop_takes_the_break_due_by_the_end_of_its_service(route, n
     assert (b.eta, c.eta) == (now + 60 * M, now + 75 * M)
 
 
+def test_a_break_planned_before_the_route_starts_is_not_on_the_road(route, now):
+    """The optimiser may place the break while the van still waits at the depot: it delays
+    nothing (C at +45, as without a break)."""
+    route.breaks = [{"start": (now - 20 * M).isoformat(), "duration_s": 1800}]
+    route.save(update_fields=["breaks"])
+
+    route_etas_refresh(route_id=route.pk, now=now)
+
+    assert [s.eta for s in stops_of(route)] == [now + 10 * M, now + 30 * M, now + 45 * M]
+
+
 def test_breaks_already_taken_are_not_scheduled_again():
     nine = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     rows = [

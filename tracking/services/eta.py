@@ -297,6 +297,7 @@ def _route_breaks(*, route: Route, stops: list[Stop], ready_at: dt.datetime):
         route.breaks or [],
         departures=[s.departed_at for s in stops if s.departed_at],
         leaving_at=ready_at if at_stop else None,
+        route_start=route.start_at,
     )
     return breaks, max(ready_at, resume_at) if resume_at else ready_at
 
