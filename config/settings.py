@@ -246,11 +246,19 @@ API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
 API_TRUSTED_PROXY_COUNT = env.int("API_TRUSTED_PROXY_COUNT", default=0)
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "core.schema.AutoSchema"  # unique component names
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["core.throttling.ApiKeyRateThrottle"]
+# django-filter held to the documented parameter types (`?is_active=null` → 400).
+REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["core.filtering.ApiFilterBackend"]
 MIDDLEWARE.append("core.throttling.RateLimitHeadersMiddleware")
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "core.schema.add_common_responses",
 ]
+# Choice sets shared by several fields get one component name each (no enum-naming warnings).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "StockConditionEnum": "inventory.models.StockCondition",
+    "FailureReasonEnum": "orders.models.FailureReason",
+    "ReturnReasonEnum": "orders.models.ReturnLine.Reason",
+}
 
 # --- Purchasing (issue 6) -----------------------------------------------------------------------
 from decimal import Decimal  # noqa: E402
@@ -260,7 +268,7 @@ from celery.schedules import crontab  # noqa: E402
 # Orders whose total is above this amount (in the PO's currency) need an approver's decision;
 # at or below it, submitting approves automatically (recorded as an automatic approval).
 PURCHASE_APPROVAL_THRESHOLD = Decimal(env.str("PURCHASE_APPROVAL_THRESHOLD", default="1000.00"))
-# Over-receipt allowed per PO line, in percent of the ordered quantity (0 = never more than ordered).
+# Over-receipt allowed per PO line, in percent of the ordered quantity (0 = never above it).
 PURCHASE_RECEIPT_TOLERANCE_PCT = Decimal(env.str("PURCHASE_RECEIPT_TOLERANCE_PCT", default="0"))
 # Daily reorder-suggestion digest to the purchasing role (hour in TIME_ZONE).
 PURCHASE_REORDER_DIGEST_HOUR = env.int("PURCHASE_REORDER_DIGEST_HOUR", default=6)

@@ -2,6 +2,7 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
+from rest_framework import serializers
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -99,6 +100,9 @@ def add_common_responses(result, generator, request, public):
                 codes.append("404")
             if method != "get":
                 codes += ["409", "422"]
+            # An operation may name more, e.g. a 404 for an id given in the body:
+            # @extend_schema(extensions={"x-problem-responses": ["404"]}).
+            codes += operation.pop("x-problem-responses", [])
             for code in codes:
                 responses.setdefault(code, _problem_response(code))
     return result
@@ -118,3 +122,24 @@ class AutoSchema(_SpectacularAutoSchema):
             outer = qualname.rsplit(".", 1)[0].replace(".", "")
             return name[: -len(base)] + outer + base
         return name
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """Nested `many=True` serializers state their length limits (`allow_empty=False`,
+        `min_length`, `max_length`) like a ListField does."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
+            least = field.min_length or (0 if field.allow_empty else 1)
+            if least:
+                schema.setdefault("minItems", least)
+            if field.max_length is not None:
+                schema.setdefault("maxItems", field.max_length)
+        return schema
+
+    def _map_basic_serializer(self, serializer, direction):
+        """A serializer may declare `exactly_one_of = ("a", "b")` for fields of which a request
+        must give exactly one; the schema states it as `oneOf` required alternatives."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        alternatives = getattr(serializer, "exactly_one_of", ())
+        if alternatives:
+            schema["oneOf"] = [{"required": [name]} for name in alternatives]
+        return schema

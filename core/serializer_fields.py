@@ -5,6 +5,7 @@ DRF's fields coerce: `CharField` takes 12 as "12", `BooleanField` takes "yes" an
 type gets a 400 naming the field instead (schemathesis' negative-data checks rely on it).
 """
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 
@@ -37,3 +38,15 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class NonBlankCharField(serializers.CharField):
+    """A required text that must hold more than whitespace: what `CharField` enforces after
+    trimming, stated in the schema (`minLength: 1`, `pattern: \\S`) so clients and the contract
+    test know that "  " or a lone control character is not a value."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_length", 1)
+        kwargs.setdefault("allow_blank", False)
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(r"\S", message="This field may not be blank."))

@@ -290,7 +290,7 @@ class EndpointRotateSecretApi(_EndpointLookup):
 # --- deliveries ---------------------------------------------------------------------------------
 
 
-class AttemptOutput(serializers.Serializer):
+class DeliveryAttemptOutput(serializers.Serializer):
     number = serializers.IntegerField()
     url = serializers.CharField()
     started_at = serializers.DateTimeField()
@@ -324,9 +324,9 @@ class DeliveryDetailOutput(DeliveryOutput):
     def get_payload(self, delivery) -> dict:
         return json.loads(event_body(delivery.event))
 
-    @extend_schema_field(AttemptOutput(many=True))
+    @extend_schema_field(DeliveryAttemptOutput(many=True))
     def get_attempts(self, delivery) -> list[dict]:
-        return AttemptOutput(selectors.delivery_attempts(delivery=delivery), many=True).data
+        return DeliveryAttemptOutput(selectors.delivery_attempts(delivery=delivery), many=True).data
 
 
 class DeliveryFilter(django_filters.FilterSet):
