@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from inventory.models import Location, Product, Stock, StockCondition, StockMove, Warehouse
 
@@ -25,6 +27,12 @@ class _Search(django_filters.CharFilter):
         return queryset.filter(query)
 
 
+class _IdFilter(django_filters.NumberFilter):
+    """An integer id: "1.5" is refused rather than truncated to 1."""
+
+    field_class = forms.IntegerField
+
+
 class StockFilter(django_filters.FilterSet):
     """Filters for stock rows and every report built on them."""
 
@@ -38,7 +46,7 @@ class StockFilter(django_filters.FilterSet):
         queryset=Warehouse.objects.all(),
         empty_label="All warehouses",
     )
-    location = django_filters.NumberFilter(field_name="location_id", label="Location id")
+    location = _IdFilter(field_name="location_id", label="Location id")
     location_code = django_filters.CharFilter(
         field_name="location__code", lookup_expr="istartswith", label="Location"
     )
@@ -87,13 +95,18 @@ class StockMoveFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(
         choices=StockMove.Kind.choices, widget=forms.SelectMultiple(attrs={"size": 1})
     )
-    warehouse = django_filters.ModelChoiceFilter(
-        to_field_name="code",
-        queryset=Warehouse.objects.all(),
-        method="_in_warehouse",
-        empty_label="All warehouses",
+    warehouse = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelChoiceFilter(
+            to_field_name="code",
+            queryset=Warehouse.objects.all(),
+            method="_in_warehouse",
+            empty_label="All warehouses",
+            help_text="Warehouse code",
+        )
     )
-    location = django_filters.NumberFilter(method="_at_location", label="Location id")
+    location = extend_schema_field(OpenApiTypes.INT)(
+        _IdFilter(method="_at_location", label="Location id")
+    )
     reference = django_filters.CharFilter(lookup_expr="icontains")
     user = django_filters.CharFilter(field_name="user__username", lookup_expr="iexact")
     date_from = django_filters.DateFilter(

@@ -1,7 +1,6 @@
 """Report endpoints: /api/v1/inventory/reports/<slug>/ with the report's filters as query
 parameters, page-number pagination (`page`, `page_size`) and the report's extras (totals)."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import pagination, serializers
 from rest_framework.response import Response
@@ -26,10 +25,28 @@ def _json(value):
     return value
 
 
-class ReportListApi(InventoryAccess, APIView):
+class ReportColumnOutput(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class _ReportAccess(InventoryAccess):
+    # Staff only: reports show costs, on-order quantities and the ledger (other partners'
+    # order references); partners read stock levels through /api/v1/stock/.
+    partner_may_read = False
+    partner_may_write = False
+
+
+class ReportListApi(_ReportAccess, APIView):
     """The available reports and their columns."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="inventory_reports_list")
+    class OutputSerializer(serializers.Serializer):
+        slug = serializers.SlugField()
+        title = serializers.CharField()
+        description = serializers.CharField()
+        url = serializers.URLField()
+
+    @extend_schema(responses=OutputSerializer(many=True), operation_id="inventory_reports_list")
     def get(self, request):
         return Response(
             [
@@ -44,15 +61,25 @@ class ReportListApi(InventoryAccess, APIView):
         )
 
 
-class ReportApi(InventoryAccess, APIView):
+class ReportApi(_ReportAccess, APIView):
     """One report. Bad filter values answer 400 naming the parameter."""
+
+    class OutputSerializer(serializers.Serializer):
+        """A page of rows (one object per row, keyed by the columns' keys), the columns, and the
+        report's extras (e.g. totals) as further members."""
+
+        count = serializers.IntegerField()
+        next = serializers.URLField(allow_null=True)
+        previous = serializers.URLField(allow_null=True)
+        results = serializers.ListField(child=serializers.DictField())
+        columns = ReportColumnOutput(many=True)
 
     @extend_schema(
         parameters=[
             OpenApiParameter("page", int, description="Page number (1-based)."),
             OpenApiParameter("page_size", int, description="Rows per page, at most 1000."),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=OutputSerializer,
         operation_id="inventory_report_retrieve",
     )
     def get(self, request, slug: str):

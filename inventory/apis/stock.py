@@ -8,10 +8,12 @@ from django.db import transaction
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.idempotency import idempotent
+from core.serializer_fields import NonBlankCharField
 from inventory.apis.access import InventoryAccess
 from inventory.filters import StockFilter, StockMoveFilter
 from inventory.lookups import location_lookup, product_lookup, stock_row_resolve
@@ -104,17 +106,24 @@ class StockMoveListApi(InventoryAccess, generics.ListAPIView):
 
     serializer_class = MoveOutputSerializer
     filterset_class = StockMoveFilter
+    partner_may_read = False  # staff only: rows name other partners' orders and staff users
+    partner_may_write = False
 
     def get_queryset(self):
         return StockMove.objects.select_related("product", "lot", "user")
 
 
 class _StockKey(serializers.Serializer):
-    product = serializers.CharField(max_length=64, help_text="SKU")
+    product = NonBlankCharField(max_length=64, help_text="SKU")
     location = serializers.IntegerField(min_value=1, help_text="Location id")
     lot = serializers.CharField(max_length=64, required=False, allow_blank=True)
     condition = serializers.ChoiceField(choices=StockCondition.choices, default="good")
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class _StockOperationApi(InventoryAccess, APIView):
+    # JSON only, as the schema says: form encodings turn an empty field into a missing one.
+    parser_classes = [JSONParser]
 
 
 def _stock_data(stock: Stock) -> dict:
@@ -132,11 +141,11 @@ def _last_move(stock: Stock) -> dict | None:
     return MoveOutputSerializer(move).data if move else None
 
 
-class StockReceiveApi(InventoryAccess, APIView):
+class StockReceiveApi(_StockOperationApi):
     """Receive units into a location (lot and expiry optional; a perishable gets a lot)."""
 
     class InputSerializer(serializers.Serializer):
-        product = serializers.CharField(max_length=64, help_text="SKU")
+        product = NonBlankCharField(max_length=64, help_text="SKU")
         location = serializers.IntegerField(min_value=1)
         quantity = serializers.IntegerField(min_value=1)
         condition = serializers.ChoiceField(choices=StockCondition.choices, default="good")
@@ -176,7 +185,7 @@ class StockReceiveApi(InventoryAccess, APIView):
         return serializer.validated_data
 
 
-class StockTransferApi(InventoryAccess, APIView):
+class StockTransferApi(_StockOperationApi):
     """Move unreserved units to another location (another warehouse only when
     `between_warehouses` is true)."""
 
@@ -209,13 +218,19 @@ class StockTransferApi(InventoryAccess, APIView):
         )
 
 
-class StockAdjustApi(InventoryAccess, APIView):
+class StockAdjustApi(_StockOperationApi):
     """Adjust by `delta` (with a reason) or book a cycle count with `counted`; exactly one."""
 
     class InputSerializer(_StockKey):
-        delta = serializers.IntegerField(required=False)
-        counted = serializers.IntegerField(required=False, min_value=0)
+        delta = serializers.IntegerField(
+            required=False, help_text="Units to add (negative: remove). Not with `counted`."
+        )
+        counted = serializers.IntegerField(
+            required=False, min_value=0, help_text="Units counted. Not with `delta`."
+        )
         reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+        exactly_one_of = ("delta", "counted")  # documented as oneOf by core.schema.AutoSchema
 
         def validate(self, attrs):
             if ("delta" in attrs) == ("counted" in attrs):
@@ -254,14 +269,14 @@ class StockAdjustApi(InventoryAccess, APIView):
         )
 
 
-class StockConditionChangeApi(InventoryAccess, APIView):
+class StockConditionChangeApi(_StockOperationApi):
     """Re-grade unreserved units (e.g. good → quarantined), optionally into another location."""
 
     class InputSerializer(_StockKey):
         to_condition = serializers.ChoiceField(choices=StockCondition.choices)
         to_location = serializers.IntegerField(min_value=1, required=False, allow_null=True)
         quantity = serializers.IntegerField(min_value=1)
-        reason = serializers.CharField(max_length=300)
+        reason = NonBlankCharField(max_length=300)
 
     @extend_schema(request=InputSerializer, responses={201: StockOutputSerializer})
     @idempotent
@@ -287,12 +302,12 @@ class StockConditionChangeApi(InventoryAccess, APIView):
         )
 
 
-class StockScrapApi(InventoryAccess, APIView):
+class StockScrapApi(_StockOperationApi):
     """Write off unreserved units with a reason."""
 
     class InputSerializer(_StockKey):
         quantity = serializers.IntegerField(min_value=1)
-        reason = serializers.CharField(max_length=300)
+        reason = NonBlankCharField(max_length=300)
 
     @extend_schema(request=InputSerializer, responses={201: StockOutputSerializer})
     @idempotent
