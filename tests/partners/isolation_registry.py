@@ -103,6 +103,44 @@ ROUTES: dict[str, object] = {
 
 # --- inventory ----------------------------------------------------------------------------------
 
+# Warehouse stock and the catalog belong to no partner: a key reads them with `stock:read` and
+# changes stock with `stock:write` (scopes staff grant per partner; tests/inventory/test_api.py
+# proves both). The ledger and the reports name other partners' orders, staff users and costs,
+# so they are staff-only, like the CSV imports (inventory/apis/access.py).
+_CATALOG = "shared reference data: partner keys read it with stock:read, never write it (403)"
+_STOCK_WRITE = "changes shared warehouse stock with stock:write; no partner-owned id in the call"
+ROUTES.update(
+    {
+        **dict.fromkeys(
+            [
+                "api/v1/^warehouses/$",
+                "api/v1/^warehouses/(?P<code>[^/.]+)/$",
+                "api/v1/^locations/$",
+                "api/v1/^locations/(?P<pk>[^/.]+)/$",
+                "api/v1/^products/$",
+                "api/v1/^products/(?P<sku>[A-Za-z0-9][A-Za-z0-9._/-]*)/$",
+            ],
+            NotTenantData(_CATALOG),
+        ),
+        "api/v1/stock/": NotTenantData("warehouse stock levels, read with stock:read"),
+        **dict.fromkeys(
+            [
+                "api/v1/stock/receive/",
+                "api/v1/stock/transfer/",
+                "api/v1/stock/adjust/",
+                "api/v1/stock/condition-change/",
+                "api/v1/stock/scrap/",
+            ],
+            NotTenantData(_STOCK_WRITE),
+        ),
+        "api/v1/stock-moves/": StaffOnly("the ledger names other partners' orders and staff"),
+        "api/v1/inventory/reports/": StaffOnly("stock reports with costs and the ledger"),
+        "api/v1/inventory/reports/<slug:slug>/": StaffOnly("stock reports with costs and ledger"),
+        "api/v1/products/import/": StaffOnly("catalog import by warehouse/purchasing staff"),
+        "api/v1/stock/import/": StaffOnly("opening stock import by warehouse staff"),
+    }
+)
+
 # --- orders -------------------------------------------------------------------------------------
 
 
@@ -162,6 +200,33 @@ ROUTES.update(
     }
 )
 
+# --- orders: purchasing -------------------------------------------------------------------------
+
+# Suppliers, purchase orders and reorder suggestions are the company's own buying: no API key
+# scope reaches them (orders/apis/purchasing.py), so partner keys get 403 whatever their scopes.
+ROUTES.update(
+    dict.fromkeys(
+        [
+            "api/v1/suppliers/",
+            "api/v1/suppliers/<str:code>/",
+            "api/v1/suppliers/<str:code>/performance/",
+            "api/v1/suppliers/<str:code>/products/",
+            "api/v1/purchase-orders/",
+            "api/v1/purchase-orders/<str:reference>/",
+            *(
+                f"api/v1/purchase-orders/<str:reference>/{action}/"
+                for action in (
+                    "amend", "approve", "cancel", "close", "confirm", "receive", "reject", "send",
+                    "submit",
+                )
+            ),
+            "api/v1/reorder-suggestions/",
+            "api/v1/reorder-suggestions/create-orders/",
+        ],
+        StaffOnly("purchasing is staff work; no partner scope reaches it"),
+    )
+)  # fmt: skip
+
 # --- routing ------------------------------------------------------------------------------------
 
 # Routes mix many partners' orders, so no routing endpoint is partner data: partner keys get 403
@@ -187,6 +252,39 @@ ROUTES.update(
 )
 
 # --- tracking -----------------------------------------------------------------------------------
+
+
+def make_vehicle(partner):
+    """A fleet vehicle. Partners own no vehicles in Waybill, so a key with `pings:write` gets
+    404 for every vehicle (tracking/apis.py): A's as much as anyone's, and no ping is stored."""
+    from tests.factories import VehicleFactory
+
+    return VehicleFactory()
+
+
+def _ping_body(vehicle):
+    from django.utils import timezone
+
+    now = timezone.now().isoformat()
+    return {"vehicle": vehicle.code, "pings": [{"time": now, "latitude": 52.5, "longitude": 13.4}]}
+
+
+ROUTES.update(
+    {
+        "api/v1/pings/": Item(make_vehicle, kwargs=lambda v: {}, body=_ping_body),
+        **dict.fromkeys(
+            [
+                "api/v1/driver/routes/<int:pk>/start/",
+                "api/v1/driver/stops/<int:pk>/arrive/",
+                "api/v1/driver/stops/<int:pk>/deliver/",
+                "api/v1/driver/stops/<int:pk>/fail/",
+                "api/v1/driver/stops/<int:pk>/skip/",
+            ],
+            StaffOnly("the driver app's actions: driver sessions only"),
+        ),
+        "api/v1/kpis/": StaffOnly("delivery KPIs across all partners, for dispatchers"),
+    }
+)
 
 # --- orders: demand forecasting (issue 13) ------------------------------------------------------
 
