@@ -101,7 +101,7 @@ def po_response(reference: str, *, code=status.HTTP_200_OK) -> Response:
 # --- output -------------------------------------------------------------------------------------
 
 
-class LineOutput(serializers.Serializer):
+class PurchaseLineOutput(serializers.Serializer):
     id = serializers.IntegerField()
     product = serializers.CharField(source="product.sku")
     product_name = serializers.CharField(source="product.name")
@@ -141,7 +141,7 @@ class PurchaseOrderOutput(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     cancelled_at = serializers.DateTimeField(allow_null=True)
     cancel_reason = serializers.CharField()
-    lines = LineOutput(many=True)
+    lines = PurchaseLineOutput(many=True)
 
     def get_allowed_states(self, po) -> list[str]:
         return sorted(TRANSITIONS.get(po.status, set()))
@@ -511,7 +511,18 @@ class _ActionApi(PurchasingAccess, APIView):
 
 
 def _action(name, *, roles, input_fields=None, act, doc):
-    input_cls = type("InputSerializer", (serializers.Serializer,), dict(input_fields or {}))
+    api_name = f"PurchaseOrder{name.title()}Api"
+    # Named as if nested in its view, so core.schema.AutoSchema gives each action its own
+    # component (`PurchaseOrderApproveApiInput`) instead of eight colliding "Input" ones.
+    input_cls = type(
+        "InputSerializer",
+        (serializers.Serializer,),
+        {
+            "__module__": __name__,
+            "__qualname__": f"{api_name}.InputSerializer",
+            **(input_fields or {}),
+        },
+    )
 
     @extend_schema(
         request=input_cls,
@@ -522,7 +533,7 @@ def _action(name, *, roles, input_fields=None, act, doc):
         return _ActionApi.post(self, request, reference)
 
     return type(
-        f"PurchaseOrder{name.title()}Api",
+        api_name,
         (_ActionApi,),
         {
             "__doc__": doc,
