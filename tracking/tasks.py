@@ -45,10 +45,12 @@ def pings_prune() -> int:
 
 @shared_task(ignore_result=True)
 def eta_sweep() -> int:
-    """Recompute routes that changed without telling tracking (a re-plan, a moved stop)."""
+    """Recompute routes that changed without telling tracking (a re-plan, a moved stop), and
+    resume the ETA ticks if requests wait without one scheduled."""
     from tracking.selectors import routes_needing_eta
 
     route_ids = routes_needing_eta()
     for route_id in route_ids:
         services.eta_request(route_id=route_id, force=True)
+    services.eta_ticks_resume()
     return len(route_ids)

@@ -185,3 +185,20 @@ def test_the_tick_reschedules_itself_while_requests_are_pending(routes, now, tic
     ticks.clear()
     eta_services.eta_tick_run(now=now)
     assert len(ticks) == 1 and 3 < ticks[0] <= 5
+
+
+def test_the_sweep_resumes_ticks_when_a_tick_task_was_lost(routes, now, ticks):
+    from django.core.cache import cache
+
+    from tracking.tasks import eta_sweep
+
+    eta_services.eta_request(route_id=routes[0].pk)
+    assert len(ticks) == 1
+    cache.delete(eta_services.TICK_KEY)  # the scheduled tick never ran and its marker expired
+    assert eta_services.eta_ticks_resume() is True
+    assert eta_services.eta_ticks_resume() is False  # one is scheduled now
+    cache.delete(eta_services.TICK_KEY)
+    eta_sweep()
+    assert len(ticks) == 3
+    eta_services.eta_tick_run(now=now)
+    assert eta_services.eta_ticks_resume() is False  # nothing pending

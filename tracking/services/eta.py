@@ -118,6 +118,15 @@ def _tick_send(countdown: float) -> None:
     eta_tick.apply_async(countdown=countdown or None, queue=conf.get("TRACKING_QUEUE"))
 
 
+def eta_ticks_resume() -> bool:
+    """Schedule a tick when requests are pending and none is scheduled (its task was lost and
+    no request came since); the beat's ETA sweep calls this. True if one was scheduled."""
+    next_due = _pending_next_due()
+    if next_due is None:
+        return False
+    return _tick_schedule(countdown=max(0.0, next_due - time.time()))
+
+
 def eta_request(*, route_id: int, force: bool = False) -> str:
     """Ask for a recompute of `route_id` (call after commit). Returns what was done:
     "now" (due at the next tick), "trailing" (due when the debounce lock ends) or
