@@ -1,8 +1,10 @@
 """The ETA engine's arithmetic, free of the database: given where the vehicle is and when it can
 leave, the remaining stops in order, a travel-time provider (the optimiser's: haversine by
-default, OSRM when configured) and a learned speed ratio, compute each stop's arrival, service
-start (after waiting for its window) and departure; then cut a window around each arrival
-from the measured distribution of past errors at that horizon.
+default, OSRM when configured) asked at each leg's own departure hour, a learned speed ratio
+(by hour of day when the caller has one) and the route's breaks not taken yet, compute each
+stop's arrival, service start (after waiting for its window) and departure; then cut a window
+around each arrival from the measured distribution of past errors at that horizon, after
+shifting the arrival by the median of those errors when TRACKING_ETA_RECENTRE is on.
 
 `tracking.services.eta` loads the route, calls these and stores the result.
 """

@@ -161,10 +161,13 @@ def _samples(stop, *, errors, shift_s=0, horizon_s=600):
     )
 
 
-def test_point_eta_moves_to_the_median_error_and_the_window_stays_on_the_quantiles(route, now):
+def test_point_eta_moves_to_the_median_error_and_the_window_stays_on_the_quantiles(
+    route, now, settings
+):
     """40 past arrivals 10 min ahead were 100, 110, ..., 490 s later than predicted: the median
     is 295 s, the 10 % and 90 % quantiles 139 and 451 s. A (model arrival +10 min) is shown at
     +10 min + 295 s, between +10 min + 139 s and +10 min + 451 s."""
+    settings.TRACKING_ETA_RECENTRE = True
     _samples(stops_of(route)[2], errors=range(100, 500, 10))
     quantiles = error_quantiles(refresh=True)
     assert quantiles.centres[0] == pytest.approx(295)
@@ -183,11 +186,23 @@ def test_point_eta_moves_to_the_median_error_and_the_window_stays_on_the_quantil
     assert record.shift_s == 295
 
 
-def test_learning_uses_the_model_error_so_the_centre_does_not_drift_back(route, now):
+def test_learning_uses_the_model_error_so_the_centre_does_not_drift_back(route, settings):
     """Errors of re-centred ETAs (shown ETA already 295 s later) are stored with their shift:
     the learned centre stays at 295 s instead of collapsing towards 0."""
+    settings.TRACKING_ETA_RECENTRE = True
     _samples(stops_of(route)[2], errors=range(100, 500, 10), shift_s=295)
     assert error_quantiles(refresh=True).centres[0] == pytest.approx(295)
+
+
+def test_recentring_is_off_by_default_the_window_still_follows_the_quantiles(route, now):
+    _samples(stops_of(route)[2], errors=range(100, 500, 10))
+    assert error_quantiles(refresh=True).centres[0] is None
+
+    route_etas_refresh(route_id=route.pk, now=now)
+
+    a = stops_of(route)[0]
+    assert a.eta == now + 10 * M
+    assert a.eta_high == now + 10 * M + dt.timedelta(seconds=451)
 
 
 def test_reached_stop_scores_the_shown_eta_and_keeps_its_shift(route, now):
