@@ -202,7 +202,6 @@ class ShiftFactory(factory.django.DjangoModelFactory):
     end_time = factory.LazyFunction(lambda: _clock(19))
 
 
-
 # --- partners (issue 10) ----------------------------------------------------------------------
 
 
