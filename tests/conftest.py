@@ -27,8 +27,17 @@ def _isolated_cache(settings, request):
     """Each test gets its own cache key prefix so Redis-cached pages never leak between tests."""
     settings.CACHES = {
         **settings.CACHES,
-        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{request.node.nodeid}"},
+        "default": {
+            **settings.CACHES["default"],
+            "KEY_PREFIX": f"test-{_digest(request.node.nodeid)}",
+        },
     }
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def make_user(role: str | None, **kwargs):

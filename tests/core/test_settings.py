@@ -65,7 +65,11 @@ def test_check_deploy_passes_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={**os.environ, **PROD_ENV},
+        # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for themselves; a deployment never does.
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+            **PROD_ENV,
+        },
         capture_output=True,
         text=True,
     )
