@@ -286,3 +286,29 @@ def test_publishing_a_plan_gives_its_stops_etas_before_the_route_starts(
     a, b, c = stops_of(route)
     assert (a.eta, b.eta, c.eta) == (now + 70 * M, now + 90 * M, now + 105 * M)
     assert a.eta_low < a.eta < a.eta_high
+
+
+def test_speed_priors_of_every_hour_are_learned_at_once(
+    make_route, matrix_provider, now, driver, django_assert_num_queries
+):
+    """Three legs of another route by the same driver took twice the model's time at 9 h.
+    The prior for 9 h blends hour and driver with 1.0 weighted 10: (10 + 3x2 + 3x2) / 16; any
+    other hour has only the driver's: (10 + 3x2) / 13. Asking for one hour caches all 24, so
+    a leg that later departs in another hour costs no query."""
+    from tests.factories import DriverFactory
+    from tracking.models import LegSample
+    from tracking.services.eta import _hour_prior
+
+    route, other = make_route(), make_route(code="VAN2", route_driver=DriverFactory())
+    LegSample.objects.bulk_create(
+        [
+            LegSample(
+                route=other, driver=driver, stop=stop, hour=9, predicted_s=600, actual_s=1200,
+                at=now,
+            )
+            for stop in stops_of(other)
+        ]
+    )  # fmt: skip
+    assert _hour_prior(route=route, hour=9, now=now, known={}) == pytest.approx(22 / 16)
+    with django_assert_num_queries(0):
+        assert _hour_prior(route=route, hour=14, now=now, known={}) == pytest.approx(16 / 13)

@@ -335,14 +335,38 @@ def _hours_ahead(*, route: Route, ready_at: dt.datetime) -> list[int]:
 
 
 def _hour_prior(*, route: Route, hour: int, now: dt.datetime, known: dict) -> float:
-    """`_prior_ratio` for a leg departing in `hour`; an hour not prefetched into `known` is
-    read from the cache before it is computed."""
+    """`_prior_ratio` for a leg departing in `hour`. An hour not prefetched into `known` is
+    read from the cache; when the cache has none, the driver's priors for all 24 hours are
+    computed together (two queries) and cached, so a leg crossing into a new hour later costs
+    no query."""
     key = RATIO_KEY.format(route.driver_id or 0, hour)
     if key not in known:
         cached = cache.get(key)
         if cached is not None:
             known[key] = cached
-    return _prior_ratio(route=route, hour=hour, now=now, known=known)
+        else:
+            priors = _priors_by_hour(route=route, now=now)
+            cache.set_many(priors, 600)
+            known.update(priors)
+    return known[key]
+
+
+def _priors_by_hour(*, route: Route, now: dt.datetime) -> dict[str, float]:
+    """`_prior_ratio` for every hour of the route's driver, by cache key (same figures)."""
+    recent = LegSample.objects.filter(at__gte=now - dt.timedelta(days=30)).exclude(route=route)
+    by_hour = {
+        row["hour"]: (row["a"] / row["p"], row["n"]) if row["n"] and row["p"] else (1.0, 0)
+        for row in recent.values("hour").annotate(
+            a=Sum("actual_s"), p=Sum("predicted_s"), n=Count("id")
+        )
+    }
+    driver = [_ratio_of(recent.filter(driver_id=route.driver_id))] if route.driver_id else []
+    return {
+        RATIO_KEY.format(route.driver_id or 0, hour): prior_ratio(
+            [by_hour.get(hour, (1.0, 0)), *driver]
+        )
+        for hour in range(24)
+    }
 
 
 def route_signature(stops: list[Stop]) -> str:
