@@ -131,12 +131,12 @@ def eta_request(*, route_id: int, force: bool = False) -> str:
     """Ask for a recompute of `route_id` (call after commit). Returns what was done:
     "now" (due at the next tick), "trailing" (due when the debounce lock ends) or
     "coalesced"."""
-    if force:
+    debounce = conf.get("TRACKING_ETA_DEBOUNCE_S")
+    if force or debounce <= 0:  # no debounce configured: every request recomputes
         _enqueue(route_id)
         return "now"
     # Raw Redis commands (one or two round trips per ping); the values are integers, which
     # Django's cache reads back as such.
-    debounce = conf.get("TRACKING_ETA_DEBOUNCE_S")
     client, lock = _redis(), cache.make_key(LOCK_KEY.format(route_id))
     until_ms = int((time.time() + debounce) * 1000)
     if client.set(lock, until_ms, nx=True, ex=debounce):
