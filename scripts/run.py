@@ -30,21 +30,13 @@ def manage(env: dict, *args: str) -> None:
 
 
 def main() -> int:
-    env = dict(os.environ)
-    started_services = False
-    if not (env.get("DATABASE_URL") and env.get("REDIS_URL")):
+    if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
         log("DATABASE_URL/REDIS_URL unset: starting embedded PostgreSQL and Redis under var/")
-        var = services.DEFAULT_VAR
-        # Services that were already up (e.g. `make services`) are left running on exit.
-        was_running = services.running(var)
-        try:
-            urls = services.start(var)
-        except services.ServiceError as exc:
-            print(f"services: {exc}", file=sys.stderr)
-            return 1
-        started_services = not was_running
-        for key, value in urls.items():
-            env.setdefault(key, value)
+    try:
+        env, started_services = services.environment()
+    except services.ServiceError as exc:
+        print(f"services: {exc}", file=sys.stderr)
+        return 1
     log(f"database {env['DATABASE_URL']}  redis {env['REDIS_URL']}")
 
     children: list[subprocess.Popen] = []

@@ -271,6 +271,19 @@ def start(var: Path) -> dict[str, str]:
     return urls
 
 
+def environment(var: Path = DEFAULT_VAR) -> tuple[dict[str, str], bool]:
+    """The caller's environment with DATABASE_URL/REDIS_URL filled in from the embedded
+    services when unset, and whether this call started them (so the caller stops them again;
+    services that were already up, e.g. from `make services`, are left running)."""
+    env = dict(os.environ)
+    if env.get("DATABASE_URL") and env.get("REDIS_URL"):
+        return env, False
+    was_running = running(var)
+    for key, value in start(var).items():
+        env.setdefault(key, value)
+    return env, not was_running
+
+
 def stop(var: Path) -> list[str]:
     stopped = []
     if pg_stop(var):

@@ -8,7 +8,6 @@ already running (e.g. from `make services` or a running `make run`) are left alo
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,22 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import services
 
 
-def embedded_env() -> tuple[dict[str, str], bool]:
-    """Environment for child processes and whether we started anything ourselves."""
-    env = dict(os.environ)
-    if env.get("DATABASE_URL") and env.get("REDIS_URL"):
-        return env, False
-    var = services.DEFAULT_VAR
-    was_running = services.running(var)
-    urls = services.start(var)
-    for key, value in urls.items():
-        env.setdefault(key, value)
-    return env, not was_running
-
-
 def main() -> int:
     try:
-        env, started = embedded_env()
+        env, started = services.environment()
     except services.ServiceError as exc:
         print(f"services: {exc}", file=sys.stderr)
         return 1

@@ -44,3 +44,22 @@ def test_a_taken_port_is_replaced_by_a_free_one():
         taken = s.getsockname()[1]
         assert not services.port_is_free(taken)
         assert services.free_port(taken) != taken
+
+
+def test_environment_starts_only_what_is_missing_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    try:
+        env, started = services.environment(tmp_path)
+        assert started is True
+        assert env["DATABASE_URL"].startswith("postgres://postgres@127.0.0.1:")
+        again, started_again = services.environment(tmp_path)
+        assert started_again is False  # already running: the caller must not stop it
+        assert again["DATABASE_URL"] == env["DATABASE_URL"]
+    finally:
+        services.stop(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", "postgres://elsewhere/db")
+    monkeypatch.setenv("REDIS_URL", "redis://elsewhere:6379/0")
+    env, started = services.environment(tmp_path)
+    assert (env["DATABASE_URL"], started) == ("postgres://elsewhere/db", False)
+    assert not services.running(tmp_path)
