@@ -46,7 +46,7 @@ migrate: venv
 	$(PY) scripts/with_services.py $(PY) manage.py migrate
 
 bench: venv
-	$(PY) -m routing.solver.bench ../shared/benchmarks/solomon/*.vrp --time-limit 2
+	$(PY) -m routing.solver.bench benchmarks/instances/solomon/*.vrp --time-limit 2
 
 # Board, route and tracking page screenshots for the README (docs/screenshots/).
 screenshots: venv browser

@@ -9,11 +9,9 @@ from routing.solver import check, solve
 from routing.solver.bench import main as bench_main
 from routing.solver.vrplib_io import read_instance, write_solution
 
-BENCH = Path("/work/shared/benchmarks")
-needs_data = pytest.mark.skipif(not BENCH.exists(), reason="benchmark instances not present")
+BENCH = Path(__file__).resolve().parents[3] / "benchmarks" / "instances"
 
 
-@needs_data
 def test_solomon_instance_uses_dimacs_integers_scaled_by_ten():
     inst = read_instance(BENCH / "solomon" / "C101.vrp")
     p = inst.problem
@@ -24,7 +22,6 @@ def test_solomon_instance_uses_dimacs_integers_scaled_by_ten():
     assert m.distance_m[0, 1] == 186 and m.duration_s[0, 1] == 186
 
 
-@needs_data
 def test_bks_routes_score_exactly_the_bks_distance_under_our_checker():
     import vrplib
 
@@ -43,7 +40,6 @@ def test_bks_routes_score_exactly_the_bks_distance_under_our_checker():
     assert sol.distance_m / 10 == pytest.approx(bks["cost"])
 
 
-@needs_data
 def test_bench_prints_rows_and_writes_vrplib_solutions(tmp_path, capsys):
     no_bks = tmp_path / "MYC101.vrp"
     shutil.copy(BENCH / "solomon" / "C101.vrp", no_bks)
@@ -67,7 +63,6 @@ def test_bench_prints_rows_and_writes_vrplib_solutions(tmp_path, capsys):
     assert sorted(customers) == list(range(1, 101))
 
 
-@needs_data
 def test_cvrp_instance_is_solved_feasibly():
     inst = read_instance(BENCH / "cvrplib" / "X" / "X-n101-k25.vrp")
     sol = solve(inst.problem, 1.0, provider=inst.provider)
