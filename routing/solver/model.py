@@ -90,11 +90,14 @@ class Vehicle:
 class Stop:
     """A place to visit. `demand` is delivered from the depot, except for the pickup of a
     pickup-delivery pair, where it is loaded at the pickup and unloaded at the delivery (the
-    delivery stop's own demand must then be empty). No windows means "any time"."""
+    delivery stop's own demand must then be empty). `pickup` is loaded at the stop and carried
+    to the vehicle's end depot (a customer return); a stop may both deliver and pick up, and
+    the load must fit the vehicle at every point of the route. No windows means "any time"."""
 
     id: str
     location: Point | None
     demand: dict[str, int] = field(default_factory=dict)
+    pickup: dict[str, int] = field(default_factory=dict)
     windows: tuple[TimeWindow, ...] = ()
     service_s: int = 0
     skills: frozenset[str] = frozenset()
