@@ -33,8 +33,8 @@ from .spec import DEFAULT_PROFILE, Fleet, Place, Task, VroomProblem
 
 TOP_KEYS = frozenset({"vehicles", "jobs", "shipments", "matrices", "matrix"})
 MATRIX_KEYS = frozenset({"durations", "distances", "costs"})
-# Internal capacity dimension counting tasks: every task picks up one unit carried to the end,
-# so the load at the end of a route is its task count (VROOM's max_tasks).
+# Internal capacity dimension counting tasks: every job delivers one unit loaded at the start,
+# so the load leaving the depot is the route's task count (VROOM's max_tasks).
 TASKS_DIMENSION = "tasks"
 
 
@@ -67,6 +67,10 @@ def parse_input(data, provider: TravelTimeProvider | None = None) -> VroomProble
             r.error(join(f.path, "profile"), "all vehicles must share one profile")
         if f.speed_factor != fleet[0].speed_factor:
             r.error(join(f.path, "speed_factor"), "all vehicles must share one speed_factor")
+    if any(t.kind != "job" for t in tasks):
+        for f in fleet:
+            if f.max_tasks is not None:
+                r.error(join(f.path, "max_tasks"), "cannot be combined with shipments")
     r.raise_if_any()
     durations, distances, custom = _location_matrices(r, matrices, fleet, tasks, provider)
     r.raise_if_any()
@@ -158,8 +162,10 @@ def _location_matrices(r: Reader, matrices, fleet: list[Fleet], tasks: list[Task
         latlon = [(lat, lon) for lon, lat in keys]
         m = (provider or HaversineProvider()).matrices(latlon, depart)
         durations, distances = m.duration_s, m.distance_m
+    # VROOM scales by round(100 / speed_factor) hundredths and truncates each arrival; rounding
+    # every leg up instead keeps our plans feasible for VROOM (at most a second late per leg).
     factor = round(100 / fleet[0].speed_factor)
-    durations = (np.asarray(durations, dtype=np.int64) * factor) // 100
+    durations = -((np.asarray(durations, dtype=np.int64) * -factor) // 100)
     return (
         _pad(durations),
         None if distances is None else _pad(distances),
@@ -222,14 +228,15 @@ def _build(fleet, tasks, durations, distances, model: CostModel, size: int) -> V
     stops = []
     for t in tasks:
         pickup = {d: q for d, q in zip(dims, t.pickup, strict=True) if q and t.kind == "job"}
-        if count_tasks:
-            pickup[TASKS_DIMENSION] = 1
         demand = t.pickup if t.kind == "pickup" else t.delivery if t.kind == "job" else []
+        demand = {d: q for d, q in zip(dims, demand, strict=False) if q}
+        if count_tasks:
+            demand[TASKS_DIMENSION] = 1
         stops.append(
             Stop(
                 id=t.stop_id,
                 location=None if t.place.location is None else t.place.location[::-1],
-                demand={d: q for d, q in zip(dims, demand, strict=False) if q},
+                demand=demand,
                 pickup=pickup,
                 windows=tuple(TimeWindow(a, b) for a, b in t.windows),
                 service_s=t.setup + t.service,
