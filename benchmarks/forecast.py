@@ -8,14 +8,14 @@ Synthetic history (seeded): `--products` products x 730 days; 60 % smooth (level
 weekly season, promotions of 3-7 days lifting demand 1.5-3x, negative-binomial noise), 40 %
 intermittent (a demand on 5-45 % of days, sizes 1 + Poisson). From `--origins` forecast origins
 28 days apart (the last one 28 days before the end) the engine forecasts 28 days exactly as the
-nightly job does (orders.forecasting.engine.forecast_series, one process, no Django), then:
+nightly job does (forecasting.engine.forecast.forecast_series, one process, no Django), then:
 
 * MASE: mean absolute error of the 28-day forecast divided by the in-sample seasonal-naive
   error, averaged over series and origins; the same for the seasonal naive forecast itself.
 * bias: (Σ forecast - Σ actual) / Σ actual over everything.
 * service level replay: each product gets a lead time (3, 5, 7, 10 or 14 days); the reorder
   point is ceil(expected lead-time demand + safety stock) for the target service level
-  (orders.forecasting.safety, the policy the reorder suggestions use); achieved = share of
+  (forecasting.engine.safety, the policy the reorder suggestions use); achieved = share of
   (product, origin) pairs whose actual lead-time demand did not exceed it (no stockout in the
   cycle).
 * speed: wall-clock seconds to forecast every (series, origin), per 1,000 series; the nightly
@@ -40,8 +40,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from orders.forecasting.engine import HORIZON, SEASON, forecast_series, mase_scale
-from orders.forecasting.safety import lead_time_demand
+from forecasting.engine.forecast import HORIZON, SEASON, forecast_series, mase_scale
+from forecasting.engine.safety import lead_time_demand
 
 LEAD_TIMES = (3, 5, 7, 10, 14)
 

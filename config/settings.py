@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "core",
     "inventory",
     "orders",
+    "forecasting",
     "routing",
     "tracking",
     "simulator",

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("core.api_urls")),
     path("", include("inventory.api_urls")),
     path("", include("orders.api_urls")),
+    path("", include("forecasting.api_urls")),
     path("", include("routing.api_urls")),
     path("", include("tracking.api_urls")),
 ]
@@ -17,6 +18,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("core.urls")),
     path("inventory/", include("inventory.urls")),
+    path("orders/forecasts/", include("forecasting.urls")),
     path("orders/", include("orders.urls")),
     path("routing/", include("routing.urls")),
     path("tracking/", include("tracking.urls")),

@@ -3,5 +3,4 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("orders.customer_api_urls")),
     path("", include("orders.purchasing_api_urls")),
-    path("forecasts/", include("orders.forecasting_api_urls")),
 ]

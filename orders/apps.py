@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from orders import customer_app, forecasting_app, purchasing_app
+from orders import customer_app, purchasing_app
 
 
 class OrdersConfig(AppConfig):
@@ -11,7 +11,6 @@ class OrdersConfig(AppConfig):
     nav_items = [
         *customer_app.NAV_ITEMS,
         *purchasing_app.NAV_ITEMS,
-        *forecasting_app.NAV_ITEMS,
     ]
 
     def ready(self):
@@ -24,5 +23,3 @@ class OrdersConfig(AppConfig):
         # Purchasing first: customer demo orders then reserve from what is in stock.
         purchasing_app.seed_demo(stdout=stdout)
         customer_app.seed_demo(stdout=stdout)
-        # Forecasts last: they learn from the demo history written above.
-        forecasting_app.seed_demo(stdout=stdout)

@@ -6,5 +6,4 @@ app_name = "orders"
 urlpatterns = [
     path("", include("orders.customer_urls")),
     path("purchasing/", include("orders.purchasing_urls")),
-    path("forecasts/", include("orders.forecasting_urls")),
 ]

@@ -1,6 +1,6 @@
 """Capacity planning: forecast order volume per depot and day against the shifts booked.
 
-Reads orders' volume forecast (`orders.selectors.forecasting.volume_forecast`: expected stops
+Reads the volume forecast (`forecasting.selectors.volume_forecast`: expected stops
 and parcels per local day, never below the orders already booked) and the shifts of the day at
 the depot. Capacity in stops = Σ shift working hours (minus break) x
 `settings.FORECAST_STOPS_PER_DRIVER_HOUR`; in parcels = Σ the vehicles' unit capacity. A day is
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from forecasting.selectors import volume_forecast
 from inventory.models import Warehouse
 from inventory.selectors.stock import warehouse_today
-from orders.selectors.forecasting import volume_forecast
 from routing.models import Shift
 
 DEFAULT_STOPS_PER_DRIVER_HOUR = 4.0
@@ -106,7 +106,7 @@ def capacity_dashboard_cards(user) -> list:
     if not user_has_role(user, Role.DISPATCHER):
         return []
     try:
-        url = reverse("orders:forecast-list")
+        url = reverse("forecasting:forecast-list")
     except NoReverseMatch:
         url = ""
     cards = []

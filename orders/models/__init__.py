@@ -1,5 +1,4 @@
 """Orders models: customer orders and returns (customer.py), purchasing (purchasing.py)."""
 
 from orders.models.customer import *  # noqa: F403
-from orders.models.forecasting import *  # noqa: F403
 from orders.models.purchasing import *  # noqa: F403

@@ -308,10 +308,17 @@ def product_supplier_options(
 ) -> list[SupplierOption]:
     """Every active supplier of `product`, cheapest first, with the earliest delivery date
     (today + lead time) and whether it meets `needed_by`."""
-    return _options_by_product([product.pk], needed_by=needed_by, today=today).get(product.pk, [])
+    options = supplier_options_by_product(
+        product_ids=[product.pk], needed_by=needed_by, today=today
+    )
+    return options.get(product.pk, [])
 
 
-def _options_by_product(product_ids, *, needed_by=None, today=None):
+def supplier_options_by_product(
+    *, product_ids, needed_by: date | None = None, today: date | None = None
+) -> dict[int, list[SupplierOption]]:
+    """Active suppliers of each product (by product id), cheapest first, with the earliest
+    delivery date and whether it meets `needed_by` (`product_supplier_options` for many)."""
     today = today or timezone.localdate()
     rows = (
         SupplierProduct.objects.filter(
@@ -349,7 +356,9 @@ def purchase_order_cost_advice(*, po: PurchaseOrder) -> list[LineCostAdvice]:
     the order's) expected date: that supplier and the difference per unit and in total."""
     lines = list(po.lines.all())
     today = timezone.localdate()
-    options = _options_by_product([line.product_id for line in lines], today=today)
+    options = supplier_options_by_product(
+        product_ids=[line.product_id for line in lines], today=today
+    )
     advice = []
     for line in lines:
         needed_by = line.expected_date or po.expected_date
@@ -411,7 +420,9 @@ def reorder_quantity(
     return -(-quantity // pack_size) * pack_size
 
 
-def _supplier_choice(product: Product, options: list[SupplierOption]) -> SupplierProduct | None:
+def supplier_product_choice(
+    *, product: Product, options: list[SupplierOption]
+) -> SupplierProduct | None:
     """Preferred supplier row, else the product's preferred_supplier_code, else the cheapest."""
     if not options:
         return None
@@ -462,7 +473,7 @@ def reorder_suggestions(*, warehouse: Warehouse | None = None) -> list[ReorderSu
     on_order = purchase_on_order_quantities(
         product_ids=product_ids, warehouse_ids=list(warehouse_by_pk), include_pending=True
     )
-    options = _options_by_product(product_ids)
+    options = supplier_options_by_product(product_ids=product_ids)
     suggestions = []
     for product in products:
         targets = homes.get(product.pk) or (
@@ -475,7 +486,7 @@ def reorder_suggestions(*, warehouse: Warehouse | None = None) -> list[ReorderSu
             position = available + incoming
             if position >= product.reorder_point:
                 continue
-            choice = _supplier_choice(product, options.get(product.pk, []))
+            choice = supplier_product_choice(product=product, options=options.get(product.pk, []))
             shortfall = product.reorder_point - position
             quantity = reorder_quantity(
                 shortfall=shortfall,

@@ -1,8 +1,11 @@
-"""`/orders/forecasts/…` pages (included from orders/urls.py, namespace `orders`)."""
+"""Forecasting pages under `/orders/forecasts/` (the path they always had), namespace
+`forecasting`."""
 
 from django.urls import path
 
-from orders import views_forecasting as v
+from forecasting import views as v
+
+app_name = "forecasting"
 
 urlpatterns = [
     path("", v.ForecastListView.as_view(), name="forecast-list"),

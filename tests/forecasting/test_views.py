@@ -4,8 +4,9 @@ the list with CSV export, recompute, and the forecast reorder page."""
 import pytest
 
 from core.roles import Role
-from orders.models import Forecast, PurchaseOrder
-from orders.services.forecasting import forecast_warehouse_refresh
+from forecasting.models import Forecast
+from forecasting.services import forecast_warehouse_refresh
+from orders.models import PurchaseOrder
 from tests.conftest import make_user
 from tests.factories import ProductFactory, SupplierFactory, SupplierProductFactory
 

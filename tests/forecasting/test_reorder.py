@@ -5,14 +5,15 @@ from datetime import timedelta
 import pytest
 
 from core.exceptions import ValidationFailed
-from inventory.services import stock_receive
-from orders.forecasting.engine import Z95
-from orders.models import Forecast, PurchaseOrder
-from orders.selectors.forecasting import (
+from forecasting.engine.forecast import Z95
+from forecasting.models import Forecast
+from forecasting.selectors import (
     forecast_reorder_numbers,
     reorder_suggestions_for_policy,
     reorder_suggestions_forecast,
 )
+from inventory.services import stock_receive
+from orders.models import PurchaseOrder
 from orders.services.purchasing import reorder_purchase_orders_create
 from tests.conftest import make_user
 from tests.factories import LocationFactory, SupplierFactory, SupplierProductFactory

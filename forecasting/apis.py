@@ -22,16 +22,16 @@ from core.idempotency import idempotent
 from core.pagination import CursorPagination
 from core.permissions import HasScope
 from core.roles import Role
-from inventory.models import Product, Warehouse
-from orders.models import Forecast, ForecastMetric
-from orders.selectors.forecasting import (
+from forecasting.models import Forecast, ForecastMetric
+from forecasting.selectors import (
     forecast_days,
     forecast_get,
     forecast_list,
     reorder_suggestions_for_policy,
     volume_forecast,
 )
-from orders.services.forecasting import forecast_product_refresh
+from forecasting.services import forecast_product_refresh
+from inventory.models import Product, Warehouse
 
 READ_ROLES = [Role.PURCHASING, Role.WAREHOUSE, Role.DISPATCHER, Role.APPROVER]
 WRITE_ROLES = [Role.PURCHASING, Role.WAREHOUSE]

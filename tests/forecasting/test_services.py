@@ -6,12 +6,12 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
+from forecasting.models import Forecast
+from forecasting.selectors.history import demand_series, history_end
+from forecasting.services import forecast_product_refresh, forecast_warehouse_refresh
 from inventory.models import StockMove
 from inventory.selectors.stock import warehouse_today
 from inventory.services import stock_receive, stock_return
-from orders.forecasting.series import demand_series, history_end
-from orders.models import Forecast
-from orders.services.forecasting import forecast_product_refresh, forecast_warehouse_refresh
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory
 
 WEEK = [5, 8, 10, 12, 9, 3, 1]

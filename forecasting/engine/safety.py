@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from orders.forecasting.engine import SEASON, Z95
+from forecasting.engine.forecast import SEASON, Z95
 
 METHOD_ERROR = "measured forecast error"
 METHOD_INTERVAL = "forecast interval"

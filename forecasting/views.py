@@ -19,10 +19,9 @@ from django.views.decorators.cache import cache_control
 from core.exceptions import DomainError
 from core.permissions import RoleRequiredMixin
 from core.roles import Role, user_has_role
-from inventory.models import Product, Stock, Warehouse
-from orders.apis.forecasting import forecasts_csv_response
-from orders.models import Forecast, ForecastMetric
-from orders.selectors.forecasting import (
+from forecasting.apis import forecasts_csv_response
+from forecasting.models import Forecast, ForecastMetric
+from forecasting.selectors import (
     forecast_chart_data,
     forecast_days,
     forecast_list,
@@ -30,7 +29,8 @@ from orders.selectors.forecasting import (
     reorder_suggestions_forecast,
     volume_forecast,
 )
-from orders.services.forecasting import forecast_product_refresh
+from forecasting.services import forecast_product_refresh
+from inventory.models import Product, Stock, Warehouse
 
 READ_ROLES = [Role.PURCHASING, Role.WAREHOUSE, Role.DISPATCHER, Role.APPROVER]
 WRITE_ROLES = (Role.PURCHASING, Role.WAREHOUSE)
@@ -74,7 +74,7 @@ class ForecastListView(RoleRequiredMixin, View):
         ]
         return render(
             request,
-            "orders/forecasting/list.html",
+            "forecasting/list.html",
             {
                 "rows": rows,
                 "page": page,
@@ -174,7 +174,7 @@ class ProductForecastView(RoleRequiredMixin, View):
             ).lead_time
         return render(
             request,
-            "orders/forecasting/product.html",
+            "forecasting/product.html",
             {
                 "product": product,
                 "warehouse": warehouse,
@@ -197,7 +197,7 @@ class ProductForecastRecomputeView(RoleRequiredMixin, View):
         warehouse = Warehouse.objects.filter(code=request.POST.get("warehouse", "")).first()
         if warehouse is None:
             messages.error(request, "Choose a warehouse to forecast for.")
-            return redirect("orders:forecast-product", sku=sku)
+            return redirect("forecasting:forecast-product", sku=sku)
         try:
             forecast = forecast_product_refresh(product=product, warehouse=warehouse)
         except DomainError as exc:
@@ -208,7 +208,7 @@ class ProductForecastRecomputeView(RoleRequiredMixin, View):
                 f"Forecast recomputed: {forecast.get_model_name_display()}, "
                 f"{sum(forecast.point[:7]):.0f} units expected in the next 7 days.",
             )
-        url = reverse("orders:forecast-product", kwargs={"sku": sku})
+        url = reverse("forecasting:forecast-product", kwargs={"sku": sku})
         return redirect(f"{url}?warehouse={warehouse.code}")
 
 
@@ -229,7 +229,7 @@ class ForecastReorderView(RoleRequiredMixin, View):
         suggestions = reorder_suggestions_forecast(service_level=service_level)
         return render(
             request,
-            "orders/forecasting/reorder.html",
+            "forecasting/reorder.html",
             {
                 "suggestions": suggestions,
                 "service_level": service_level,
@@ -256,4 +256,4 @@ class ForecastReorderView(RoleRequiredMixin, View):
             )
         else:
             messages.info(request, "Nothing selected to order.")
-        return redirect(f"{reverse('orders:forecast-reorder')}?service_level={service_level}")
+        return redirect(f"{reverse('forecasting:forecast-reorder')}?service_level={service_level}")

@@ -2,8 +2,8 @@
 
 from django.conf import settings
 
-from orders.models import Forecast
-from orders.tasks import forecast_warehouse_task, forecasts_nightly
+from forecasting.models import Forecast
+from forecasting.tasks import forecast_warehouse_task, forecasts_nightly
 from tests.factories import WarehouseFactory
 
 WEEK = [5, 8, 10, 12, 9, 3, 1]
@@ -37,12 +37,13 @@ def test_warehouse_task_is_safe_to_run_twice_and_skips_unknown_ids(fc_warehouse,
 def test_demo_seeding_forecasts_each_warehouse_and_is_idempotent(fc_warehouse, widget, history):
     import io
 
-    from orders import forecasting_app
+    from django.apps import apps
 
+    config = apps.get_app_config("forecasting")
     history(widget, WEEK * 4)
     out = io.StringIO()
-    forecasting_app.seed_demo(stdout=out)
-    forecasting_app.seed_demo(stdout=out)
+    config.seed_demo(stdout=out)
+    config.seed_demo(stdout=out)
     assert Forecast.objects.filter(warehouse=fc_warehouse).count() == 3
     assert "forecasts: FCW 3 series" in out.getvalue()
-    assert forecasting_app.NAV_ITEMS[0].url_name == "orders:forecast-list"
+    assert config.nav_items[0].url_name == "forecasting:forecast-list"

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from orders.forecasting.engine import Z95
-from orders.forecasting.safety import lead_time_demand, z_value
+from forecasting.engine.forecast import Z95
+from forecasting.engine.safety import lead_time_demand, z_value
 
 
 def test_z_for_common_service_levels():

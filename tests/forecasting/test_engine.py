@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orders.forecasting.engine import (
+from forecasting.engine.forecast import (
     CV_HORIZON,
     CV_STEP,
     CV_WINDOWS,

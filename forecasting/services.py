@@ -17,17 +17,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import ValidationFailed
-from inventory.models import Product, Warehouse
-from inventory.selectors.stock import warehouse_today
-from orders.forecasting.engine import HORIZON, SeriesForecast, forecast_series
-from orders.forecasting.series import (
+from forecasting.engine.forecast import HORIZON, SeriesForecast, forecast_series
+from forecasting.models import Forecast, ForecastMetric
+from forecasting.selectors.history import (
     HISTORY_DAYS,
     DailySeries,
     demand_series,
     stocked_product_ids,
     volume_series,
 )
-from orders.models import Forecast, ForecastMetric
+from inventory.models import Product, Warehouse
+from inventory.selectors.stock import warehouse_today
 
 
 @dataclass

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from core.roles import Role
+from forecasting.services import forecast_warehouse_refresh
 from inventory.selectors.stock import warehouse_today
-from orders.services.forecasting import forecast_warehouse_refresh
 from routing.capacity import capacity_dashboard_cards, depot_capacity_outlook
 from tests.conftest import make_user
 from tests.factories import ShiftFactory, VehicleFactory

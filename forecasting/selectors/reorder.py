@@ -1,29 +1,26 @@
-"""Forecast reads: stored forecasts, chart data, order volume per depot and day (capacity
-planning) and the forecast-driven reorder policy for purchasing's suggestions."""
+"""The forecast-driven reorder policy behind purchasing's suggestions: lead-time demand and
+safety stock from stored forecasts, and purchasing's `ReorderSuggestion` rows built from them."""
 
 from __future__ import annotations
 
 import math
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncDate
-
-from core.exceptions import NotFound, ValidationFailed
-from inventory.models import Product, Warehouse
+from core.exceptions import ValidationFailed
+from forecasting.engine.safety import LeadTimeDemand, lead_time_demand
+from forecasting.models import Forecast, ForecastMetric
+from inventory.models import Warehouse
 from inventory.selectors.stock import stock_available, warehouse_today
-from orders.forecasting.safety import LeadTimeDemand, lead_time_demand
-from orders.forecasting.series import HISTORY_DAYS, daily_fill, demand_points, history_end
-from orders.models import CustomerOrder, Forecast, ForecastMetric, OrderStatus
+from orders.models import Supplier
 from orders.selectors.purchasing import (
     ReorderSuggestion,
-    _options_by_product,
-    _supplier_choice,
     purchase_on_order_quantities,
     reorder_quantity,
     reorder_suggestions,
+    supplier_options_by_product,
+    supplier_product_choice,
     suppliers_performance,
 )
 
@@ -34,169 +31,11 @@ REVIEW_PERIOD_DAYS = 7
 DEFAULT_LEAD_TIME_DAYS = 7
 MIN_LEAD_TIME_SAMPLES = 3
 
-# --- stored forecasts ---------------------------------------------------------------------------
-
-
-def forecast_list(
-    *,
-    warehouse: Warehouse | None = None,
-    product: Product | None = None,
-    metric: str = ForecastMetric.DEMAND,
-    search: str = "",
-) -> QuerySet[Forecast]:
-    qs = Forecast.objects.select_related("warehouse", "product").filter(metric=metric)
-    if warehouse is not None:
-        qs = qs.filter(warehouse=warehouse)
-    if product is not None:
-        qs = qs.filter(product=product)
-    if search:
-        qs = qs.filter(product__sku__icontains=search)
-    return qs.order_by("warehouse__code", "product__sku", "id")
-
-
-def forecast_get(*, product: Product, warehouse: Warehouse) -> Forecast | None:
-    return (
-        Forecast.objects.select_related("warehouse", "product")
-        .filter(product=product, warehouse=warehouse, metric=ForecastMetric.DEMAND)
-        .first()
-    )
-
-
-def forecast_days(forecast: Forecast) -> list[dict]:
-    """One dict per forecast day (date, point and interval bounds), for tables, CSV and API."""
-    return [
-        {
-            "date": day,
-            "point": forecast.point[i],
-            "lo80": forecast.lo80[i],
-            "hi80": forecast.hi80[i],
-            "lo95": forecast.lo95[i],
-            "hi95": forecast.hi95[i],
-        }
-        for i, day in enumerate(forecast.dates)
-    ]
-
-
-@dataclass
-class ChartData:
-    history_dates: list[str]
-    history: list[float]
-    dates: list[str]
-    point: list[float]
-    lo80: list[float]
-    hi80: list[float]
-    lo95: list[float]
-    hi95: list[float]
-
-
-def forecast_chart_data(
-    *, product: Product, warehouse: Warehouse, forecast: Forecast | None, history_days: int = 182
-) -> ChartData:
-    """Recent daily net demand (zero days filled) and the stored forecast, as plain lists."""
-    end = history_end(warehouse)
-    points = demand_points(
-        warehouse=warehouse, end=end, product_ids=[product.pk], days=history_days
-    ).get(product.pk, {})
-    series = daily_fill(points, end=end, start=end - timedelta(days=history_days - 1))
-    history = [max(v, 0.0) for v in series.values.tolist()]
-    if forecast is None:
-        return ChartData([d.isoformat() for d in series.dates], history, [], [], [], [], [], [])
-    return ChartData(
-        history_dates=[d.isoformat() for d in series.dates],
-        history=history,
-        dates=[d.isoformat() for d in forecast.dates],
-        point=list(forecast.point),
-        lo80=list(forecast.lo80),
-        hi80=list(forecast.hi80),
-        lo95=list(forecast.lo95),
-        hi95=list(forecast.hi95),
-    )
-
-
-# --- order volume (capacity planning) ---------------------------------------------------------
-
-
-@dataclass
-class VolumeDay:
-    date: date
-    stops: float  # expected stops: max(forecast, orders already booked for that day)
-    stops_hi80: float
-    parcels: float
-    parcels_hi80: float
-    booked_stops: int
-    has_forecast: bool
-
-
-def volume_forecast(
-    *, warehouse: Warehouse, start: date | None = None, days: int = 7
-) -> list[VolumeDay]:
-    """Expected stops and parcels per local day at a depot from `start` (default tomorrow) for
-    `days` days: the stored volume forecast, never below the orders already booked for the day.
-
-    `volume_forecast(*, warehouse, start=None, days=7) -> list[VolumeDay]`; routing compares it
-    with the shifts planned (routing.capacity). Days beyond the stored horizon, or a depot never
-    forecast, count the booked orders only (`has_forecast` False).
-    """
-    if start is None:
-        start = warehouse_today(warehouse) + timedelta(days=1)
-    rows = {
-        f.metric: f
-        for f in Forecast.objects.filter(
-            warehouse=warehouse, metric__in=[ForecastMetric.STOPS, ForecastMetric.PARCELS]
-        )
-    }
-    tz = warehouse.tzinfo
-    since = datetime.combine(start, time.min, tzinfo=tz)
-    until = datetime.combine(start + timedelta(days=days), time.min, tzinfo=tz)
-    booked = {
-        row["day"]: row["n"]
-        for row in CustomerOrder.objects.filter(
-            warehouse=warehouse, window_start__gte=since, window_start__lt=until
-        )
-        .exclude(status=OrderStatus.CANCELLED)
-        .annotate(day=TruncDate("window_start", tzinfo=tz))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
-
-    def value(metric, day, attr):
-        f = rows.get(metric)
-        if f is None:
-            return None
-        i = (day - f.start_date).days
-        if 0 <= i < len(f.point):
-            return getattr(f, attr)[i]
-        return None
-
-    out = []
-    for i in range(days):
-        day = start + timedelta(days=i)
-        stops = value(ForecastMetric.STOPS, day, "point")
-        booked_n = booked.get(day, 0)
-        out.append(
-            VolumeDay(
-                date=day,
-                stops=max(stops or 0.0, booked_n),
-                stops_hi80=max(value(ForecastMetric.STOPS, day, "hi80") or 0.0, booked_n),
-                parcels=value(ForecastMetric.PARCELS, day, "point") or 0.0,
-                parcels_hi80=value(ForecastMetric.PARCELS, day, "hi80") or 0.0,
-                booked_stops=booked_n,
-                has_forecast=stops is not None,
-            )
-        )
-    return out
-
-
-# --- reorder policy ---------------------------------------------------------------------------
-
 
 def supplier_lead_time_std_days(*, supplier_ids) -> dict[int, float]:
     """Standard deviation of each supplier's measured lead times (days from sending an order to
     the delivery completing it, purchasing's supplier performance) when at least
     `MIN_LEAD_TIME_SAMPLES` deliveries were measured."""
-    from orders.models import Supplier
-
     suppliers = list(Supplier.objects.filter(pk__in=list(supplier_ids)))
     if not suppliers:
         return {}
@@ -287,9 +126,12 @@ def reorder_suggestions_forecast(
         warehouse_ids={f.warehouse_id for f in forecasts},
         include_pending=True,
     )
-    options = _options_by_product(list(product_ids))
+    options = supplier_options_by_product(product_ids=list(product_ids))
     choices = {
-        f.product_id: _supplier_choice(f.product, options.get(f.product_id, [])) for f in forecasts
+        f.product_id: supplier_product_choice(
+            product=f.product, options=options.get(f.product_id, [])
+        )
+        for f in forecasts
     }
     lead_std = supplier_lead_time_std_days(
         supplier_ids={c.supplier_id for c in choices.values() if c is not None}
@@ -383,7 +225,7 @@ def reorder_suggestions_for_policy(
     service_level: float = 0.95,
 ) -> list[ReorderSuggestion]:
     """Purchasing's suggestions under a policy: "fixed" (the product's reorder point,
-    `orders.selectors.purchasing.reorder_suggestions`) or "forecast"
+    `purchasing.selectors.reorder_suggestions`) or "forecast"
     (`reorder_suggestions_forecast`). Both return purchasing's `ReorderSuggestion`, so
     `reorder_purchase_orders_create(user=…, suggestions=…)` turns either into draft orders."""
     if reorder_policy == "fixed":
@@ -395,26 +237,3 @@ def reorder_suggestions_for_policy(
         field="reorder_policy",
         code="invalid_choice",
     )
-
-
-def product_or_404(*, sku: str) -> Product:
-    product = Product.objects.filter(sku=sku).first()
-    if product is None:
-        raise NotFound(f"No product {sku}.", field="sku")
-    return product
-
-
-__all__ = [
-    "HISTORY_DAYS",
-    "REORDER_POLICIES",
-    "forecast_chart_data",
-    "forecast_days",
-    "forecast_get",
-    "forecast_lead_time_demand",
-    "forecast_list",
-    "forecast_reorder_numbers",
-    "reorder_suggestions_for_policy",
-    "reorder_suggestions_forecast",
-    "supplier_lead_time_std_days",
-    "volume_forecast",
-]

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from orders.models import Forecast
-from orders.services.forecasting import forecast_product_refresh, forecast_warehouse_refresh
+from forecasting.models import Forecast
+from forecasting.services import forecast_product_refresh, forecast_warehouse_refresh
 
 WEEK = [5, 8, 10, 12, 9, 3, 1]
 

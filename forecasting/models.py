@@ -83,6 +83,8 @@ class Forecast(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
+        # The table keeps the name it had when forecasts lived in the orders app.
+        db_table = "orders_forecast"
         ordering = ["warehouse_id", "metric", "product_id"]
         constraints = [
             models.UniqueConstraint(
