@@ -51,9 +51,10 @@ def seed() -> tuple[str, str]:
     import django
 
     django.setup()
-    from core.api_keys import api_key_create
     from core.models import ApiKey, Partner
-    from core.webhooks import webhook_endpoint_create, webhook_endpoint_send_test
+    from partners.services.api_keys import api_key_create
+    from partners.services.webhooks.delivery import webhook_endpoint_send_test
+    from partners.services.webhooks.endpoints import webhook_endpoint_create
 
     partner, _ = Partner.objects.get_or_create(code="bench", defaults={"name": "Bench"})
     _key, raw = api_key_create(partner=partner, name="bench", scopes=list(ApiKey.Scope.values))

@@ -80,7 +80,7 @@ def setup(args):
     import logging
 
     # Celery's per-task lines would drown the output.
-    for name in ("core.throttling", "celery", "tracking.services.eta"):
+    for name in ("partners.throttling", "celery", "tracking.services.eta"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     from urllib.parse import urlsplit, urlunsplit
 

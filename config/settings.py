@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "core",
+    "partners",
     "inventory",
     "orders",
     "forecasting",
@@ -156,7 +157,7 @@ if not DEBUG:
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.api_keys.ApiKeyAuthentication",
+        "partners.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -236,7 +237,7 @@ WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=5)
 WEBHOOKS_SECRET_OVERLAP_HOURS = env.int("WEBHOOKS_SECRET_OVERLAP_HOURS", default=24)
 WEBHOOKS_QUEUE = env.str("WEBHOOKS_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
-    "task": "core.tasks.webhooks_sweep",
+    "task": "partners.tasks.webhooks_sweep",
     "schedule": WEBHOOKS_SWEEP_INTERVAL_S,
     "options": {"queue": WEBHOOKS_QUEUE, "expires": WEBHOOKS_SWEEP_INTERVAL_S * 3},
 }
@@ -246,7 +247,7 @@ API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
 # How many reverse proxies in front of the app append to X-Forwarded-For; 0 = use REMOTE_ADDR.
 API_TRUSTED_PROXY_COUNT = env.int("API_TRUSTED_PROXY_COUNT", default=0)
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "core.schema.AutoSchema"  # unique component names
-REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["core.throttling.ApiKeyRateThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["partners.throttling.ApiKeyRateThrottle"]
 # django-filter held to the documented parameter types (`?is_active=null` → 400).
 REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["core.filtering.ApiFilterBackend"]
 MIDDLEWARE.append("core.throttling.RateLimitHeadersMiddleware")

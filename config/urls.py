@@ -8,6 +8,7 @@ handler500 = "core.problems.handler500"
 # Each app's urls.py holds its pages; `api_urls.py` (when present) its /api/v1/ routes.
 api_v1 = [
     path("", include("core.api_urls")),
+    path("", include("partners.api_urls")),
     path("", include("inventory.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("forecasting.api_urls")),
@@ -17,6 +18,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("core.urls")),
+    path("", include("partners.urls")),
     path("inventory/", include("inventory.urls")),
     path("orders/forecasts/", include("forecasting.urls")),
     path("orders/", include("orders.urls")),

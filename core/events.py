@@ -1,31 +1,37 @@
 """Domain events: `publish()` writes an outbox row in the caller's transaction.
 
-Delivery (webhooks) reads the outbox after commit, so an event exists if and only if the change
-that caused it was committed. After commit the event is handed to Celery for fan-out to the
-partner's webhook endpoints (core.webhooks); if that hand-off is lost, the beat sweep finds the
-undispatched row.
+An event exists if and only if the change that caused it was committed. Consumers live in the
+apps above core and `subscribe()` from their AppConfig.ready(): each subscriber is called with
+the new `OutboxEvent` inside the publishing transaction and must only defer work (for example
+`transaction.on_commit(...)` to enqueue a task), never do I/O. Webhook delivery to partners is
+such a subscriber (partners.services.webhooks.delivery); its beat sweep also reads the outbox,
+so an event whose hand-off was lost is still delivered.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 
-from core.models import OutboxEvent, Partner
+from core.models import OutboxEvent
+
+Subscriber = Callable[[OutboxEvent], None]
+_subscribers: list[Subscriber] = []
 
 
-def publish(type: str, payload: dict, *, partner: Partner | None = None) -> OutboxEvent:
+def subscribe(subscriber: Subscriber) -> Subscriber:
+    """Call `subscriber(event)` for every published event (registering twice is a no-op)."""
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+    return subscriber
+
+
+def publish(type: str, payload: dict, *, partner=None) -> OutboxEvent:
+    """Write the event; `partner` (a partners.Partner) addresses it to that partner's webhooks."""
     clean = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     event = OutboxEvent.objects.create(type=type, payload=clean, partner=partner)
-    if partner is not None:
-        transaction.on_commit(lambda: _enqueue_fan_out(event.pk), robust=True)
+    for subscriber in _subscribers:
+        subscriber(event)
     return event
-
-
-def _enqueue_fan_out(event_id: int) -> None:
-    from core.tasks import webhooks_fan_out
-
-    webhooks_fan_out.apply_async((event_id,), queue=settings.WEBHOOKS_QUEUE)

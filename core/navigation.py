@@ -1,7 +1,9 @@
-"""Navigation and dashboard cards contributed by each app without core importing them.
+"""Navigation, dashboard cards and home pages contributed by each app without core importing them.
 
-An app's AppConfig may define `nav_items` (list of `NavItem`) and
-`dashboard_cards(user) -> list[DashboardCard]`; core collects them in INSTALLED_APPS order.
+An app's AppConfig may define `nav_items` and `trailing_nav_items` (lists of `NavItem`),
+`dashboard_cards(user) -> list[DashboardCard]` and `home_url(user) -> str | None` (where "/"
+sends a user who has a home of their own); core collects them in INSTALLED_APPS order. The
+site-wide links (API docs, admin) close the menu.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 
-from core.roles import user_has_role
+from core.roles import Role, user_has_role
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,12 @@ class DashboardCard:
     roles: tuple[str, ...] = field(default_factory=tuple)
 
 
+SITE_NAV_ITEMS = [
+    NavItem("API docs", "api-docs", roles=(Role.ADMIN, Role.DISPATCHER)),
+    NavItem("Admin", "admin:index", roles=(Role.ADMIN,)),
+]
+
+
 def navigation_for(user) -> list[dict]:
     if not getattr(user, "is_authenticated", False):
         return []
@@ -38,6 +46,7 @@ def navigation_for(user) -> list[dict]:
     configs = list(apps.get_app_configs())
     declared = [i for c in configs for i in getattr(c, "nav_items", [])]
     declared += [i for c in configs for i in getattr(c, "trailing_nav_items", [])]
+    declared += SITE_NAV_ITEMS
     for item in declared:
         if item.roles and not user_has_role(user, *item.roles):
             continue
@@ -59,3 +68,13 @@ def dashboard_cards_for(user) -> list[DashboardCard]:
                 continue
             cards.append(card)
     return cards
+
+
+def home_url_for(user) -> str | None:
+    """The first app-declared home for this user, or None for the dashboard."""
+    for config in apps.get_app_configs():
+        provider = getattr(config, "home_url", None)
+        url = provider(user) if provider is not None else None
+        if url:
+            return url
+    return None

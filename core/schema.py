@@ -1,21 +1,7 @@
-"""OpenAPI description of our authentication (loaded by CoreConfig.ready)."""
+"""OpenAPI conventions: per-view component names, problem responses and rate-limit headers."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
 from rest_framework import serializers
-
-
-class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "core.api_keys.ApiKeyAuthentication"
-    name = "apiKey"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "Partner API key: `Authorization: Bearer wb_<prefix>_<secret>`.",
-        }
-
 
 # --- Common responses on every operation (postprocessing hook, see SPECTACULAR_SETTINGS) --------
 # Every API answer may be a problem document (401/403/429, 404 on detail routes, 400/409/422 on

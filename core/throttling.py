@@ -1,31 +1,18 @@
-"""Per-API-key rate limiting, counted atomically in Redis, and the RateLimit-* headers.
+"""Rate-limit plumbing shared by the API throttle (partners.throttling) and public pages.
 
-A fixed window (`API_RATE_LIMIT`, e.g. "600/min") per identity: the API key for partners, the
-user for staff sessions, the client address for anonymous calls. The counter is one Redis
-`INCR` + `EXPIRE` in a pipeline, so concurrent requests cannot undercount (DRF's default
-throttles read-modify-write a list in the cache and can). The same round trip counts the key's
-daily usage shown in the partner portal.
-
-The client address is REMOTE_ADDR; `X-Forwarded-For` is consulted only for the number of
-trusted proxies in `API_TRUSTED_PROXY_COUNT` (taken from the right), so a spoofed header cannot
-mint fresh identities. If Redis is unreachable the API stays up (fail open) and logs it.
+`parse_rate()` reads settings such as "600/min"; `client_ip()` is the caller's address:
+REMOTE_ADDR, with `X-Forwarded-For` consulted only for the number of trusted proxies in
+`API_TRUSTED_PROXY_COUNT` (taken from the right), so a spoofed header cannot mint fresh
+identities. `RateLimitHeadersMiddleware` copies a counted window's state onto the response.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from rest_framework.throttling import BaseThrottle
 
-logger = logging.getLogger(__name__)
-
-USAGE_RETENTION = timedelta(days=40)
 _PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600}
 _PERIODS |= {"hour": 3600, "d": 86400, "day": 86400}
 
@@ -60,76 +47,9 @@ def client_ip(request) -> str:
     return hops[-min(proxies, len(hops))] if hops else remote
 
 
-def _redis():
-    # Django's RedisCache keeps its client behind a private attribute; we need pipelines.
+def redis_client():
+    """The cache's Redis client (Django's RedisCache keeps it private; pipelines need it)."""
     return cache._cache.get_client(write=True)
-
-
-def _usage_key(api_key_id: int, day: date) -> str:
-    return cache.make_key(f"usage:key:{api_key_id}:{day.isoformat()}")
-
-
-def usage_by_day(api_key_ids: list[int], days: list[date]) -> dict[tuple[int, date], int]:
-    """Requests counted per (key id, day), read from Redis; missing days are 0."""
-    pairs = [(k, d) for k in api_key_ids for d in days]
-    if not pairs:
-        return {}
-    try:
-        values = _redis().mget([_usage_key(k, d) for k, d in pairs])
-    except Exception:  # (usage is informative; never break the page)
-        logger.exception("could not read API usage counters")
-        values = [None] * len(pairs)
-    return {pair: int(v or 0) for pair, v in zip(pairs, values, strict=True)}
-
-
-def ident_for(request) -> tuple[str, int | None]:
-    principal = request.user
-    api_key = getattr(principal, "api_key", None)
-    if api_key is not None:
-        return f"key:{api_key.pk}", api_key.pk
-    if getattr(principal, "is_authenticated", False):
-        return f"user:{principal.pk}", None
-    return f"ip:{client_ip(request)}", None
-
-
-def rate_limit_hit(request, *, rate: str | None = None, now: float | None = None):
-    """Count one request; returns the window state, or None when Redis is unavailable."""
-    limit, period = parse_rate(rate or settings.API_RATE_LIMIT)
-    now = time.time() if now is None else now
-    window = int(now // period)
-    reset_s = max(1, math.ceil((window + 1) * period - now))
-    ident, api_key_id = ident_for(request)
-    key = cache.make_key(f"throttle:{ident}:{period}:{window}")
-    try:
-        pipe = _redis().pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, period + 1)
-        if api_key_id is not None:
-            usage = _usage_key(api_key_id, datetime.fromtimestamp(now, tz=UTC).date())
-            pipe.incr(usage)
-            pipe.expire(usage, int(USAGE_RETENTION.total_seconds()))
-        count = pipe.execute()[0]
-    except Exception:  # (fail open: rate limiting must not take the API down)
-        logger.exception("rate limiter unavailable; request allowed")
-        return None
-    return RateLimitState(limit=limit, remaining=max(0, limit - count), reset_s=reset_s), count
-
-
-class ApiKeyRateThrottle(BaseThrottle):
-    """DRF throttle: `API_RATE_LIMIT` per key/user/IP; 429 with Retry-After when exceeded."""
-
-    def allow_request(self, request, view):
-        hit = rate_limit_hit(request)
-        if hit is None:
-            return True
-        state, count = hit
-        # The middleware copies these onto the response, 429s included.
-        request._request.rate_limit = state
-        self._wait = state.reset_s
-        return count <= state.limit
-
-    def wait(self):
-        return self._wait
 
 
 class RateLimitHeadersMiddleware:

@@ -121,8 +121,8 @@ def partner_api(db):
 
     from rest_framework.test import APIClient
 
-    from core.api_keys import api_key_create
     from core.models import ApiKey
+    from partners.services.api_keys import api_key_create
     from tests.factories import PartnerFactory
 
     def _client(partner=None, scopes=None):

@@ -6,9 +6,9 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from core.api_keys import api_key_create
 from core.idempotency import idempotency_purge
 from core.models import ApiKey, IdempotencyRecord, OutboxEvent
+from partners.services.api_keys import api_key_create
 from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.urls("tests.core.urls")

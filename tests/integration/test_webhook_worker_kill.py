@@ -21,8 +21,9 @@ from standardwebhooks.webhooks import Webhook
 
 from core import events
 from core.models import WebhookAttempt, WebhookDelivery
-from core.tasks import webhooks_sweep
-from core.webhooks import IN_FLIGHT, webhook_endpoint_create
+from partners.services.webhooks.delivery import IN_FLIGHT
+from partners.services.webhooks.endpoints import webhook_endpoint_create
+from partners.tasks import webhooks_sweep
 from tests.factories import PartnerFactory
 from tests.partners.receiver import start_receiver
 

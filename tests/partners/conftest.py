@@ -1,7 +1,7 @@
 import pytest
 
 from core.models import ApiKey
-from core.portal.services import partner_scopes_set
+from partners.services.accounts import partner_scopes_set
 from tests.partners.receiver import start_receiver
 
 

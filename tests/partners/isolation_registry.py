@@ -54,14 +54,14 @@ class NotTenantData:
 
 
 def make_api_key(partner):
-    from core.api_keys import api_key_create
+    from partners.services.api_keys import api_key_create
 
     key, _raw = api_key_create(partner=partner, name="isolation", scopes=["orders:read"])
     return key
 
 
 def make_webhook_endpoint(partner):
-    from core.webhooks import webhook_endpoint_create
+    from partners.services.webhooks.endpoints import webhook_endpoint_create
 
     endpoint, _secret = webhook_endpoint_create(
         partner=partner, url=f"https://hooks.example.com/{partner.code}"
@@ -70,7 +70,7 @@ def make_webhook_endpoint(partner):
 
 
 def make_webhook_delivery(partner):
-    from core.webhooks import webhook_endpoint_send_test
+    from partners.services.webhooks.delivery import webhook_endpoint_send_test
 
     return webhook_endpoint_send_test(endpoint=make_webhook_endpoint(partner))
 

@@ -4,7 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from core.models import ApiKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from core.webhooks import webhook_endpoint_create, webhook_endpoint_send_test
+from partners.services.webhooks.delivery import webhook_endpoint_send_test
+from partners.services.webhooks.endpoints import webhook_endpoint_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
 
@@ -37,7 +38,7 @@ def test_a_created_key_is_shown_once_and_works(client):
 def test_a_key_cannot_grant_more_than_the_partner_was_given_or_the_caller_holds(
     partner_api, partner
 ):
-    from core.portal.services import partner_scopes_set
+    from partners.services.accounts import partner_scopes_set
 
     partner_scopes_set(partner=partner, allowed_scopes=["orders:read", "webhooks:manage"])
     client = partner_api(partner, scopes=["webhooks:manage"])

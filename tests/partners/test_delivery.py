@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core import events
 from core.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from core.webhooks import (
+from partners.services.webhooks.delivery import (
     IN_FLIGHT,
     JITTER,
     MAX_ATTEMPTS,
@@ -18,9 +18,9 @@ from core.webhooks import (
     outbox_event_fan_out,
     webhook_delivery_replay,
     webhook_delivery_send,
-    webhook_endpoint_create,
     webhooks_sweep,
 )
+from partners.services.webhooks.endpoints import webhook_endpoint_create
 from tests.factories import PartnerFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]

@@ -40,7 +40,8 @@ def test_creating_a_key_ignores_partner_and_status(client):
 
 
 def test_replaying_cannot_retarget_a_delivery(client, receiver, django_capture_on_commit_callbacks):
-    from core.webhooks import webhook_endpoint_create, webhook_endpoint_send_test
+    from partners.services.webhooks.delivery import webhook_endpoint_send_test
+    from partners.services.webhooks.endpoints import webhook_endpoint_create
 
     endpoint, _ = webhook_endpoint_create(partner=client.partner, url=receiver.url)
     delivery = webhook_endpoint_send_test(endpoint=endpoint)

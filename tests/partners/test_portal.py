@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 
 from core.models import ApiKey, PartnerMembership, WebhookAttempt, WebhookEndpoint
-from core.portal.services import partner_scopes_set
-from core.webhooks import webhook_endpoint_create, webhook_endpoint_send_test
+from partners.services.accounts import partner_scopes_set
+from partners.services.webhooks.delivery import webhook_endpoint_send_test
+from partners.services.webhooks.endpoints import webhook_endpoint_create
 from tests.factories import PartnerFactory, PartnerMembershipFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
@@ -185,7 +186,7 @@ def test_staff_create_a_partner_grant_scopes_and_add_a_portal_user(staff):
 
 
 def test_narrowing_a_grant_strips_scopes_from_keys_and_key_scopes_stay_within_it(staff, partner):
-    from core.api_keys import api_key_create
+    from partners.services.api_keys import api_key_create
 
     partner_scopes_set(partner=partner, allowed_scopes=["orders:read", "stock:read"])
     key, _ = api_key_create(partner=partner, name="k", scopes=["orders:read", "stock:read"])

@@ -9,14 +9,12 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from core import events
 from core.models import WebhookDelivery, WebhookEndpoint
-from core.webhooks import (
-    outbox_event_fan_out,
-    secret_generate,
-    sign,
-    webhook_delivery_send,
+from partners.services.webhooks.delivery import outbox_event_fan_out, webhook_delivery_send
+from partners.services.webhooks.endpoints import (
     webhook_endpoint_create,
     webhook_endpoint_rotate_secret,
 )
+from partners.services.webhooks.signing import secret_generate, sign
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
 

@@ -5,10 +5,14 @@ import socket
 import pytest
 from django.utils import timezone
 
-from core import events, ssrf
+from core import events
 from core.exceptions import ValidationFailed
 from core.models import WebhookDelivery, WebhookEndpoint
-from core.webhooks import outbox_event_fan_out, webhook_delivery_send, webhook_endpoint_create
+from partners import ssrf
+from partners.services.webhooks import delivery as delivery_service
+from partners.services.webhooks import endpoints as endpoint_service
+from partners.services.webhooks.delivery import outbox_event_fan_out, webhook_delivery_send
+from partners.services.webhooks.endpoints import webhook_endpoint_create
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +101,8 @@ def test_the_connected_peer_is_checked_even_if_the_pre_check_is_fooled(
     """Rebinding between our check and the connect: the socket's real peer is refused."""
     port = receiver.server.server_address[1]
     monkeypatch.setattr(ssrf, "check_url", lambda url, field="url": None)
-    monkeypatch.setattr("core.webhooks.check_url", lambda url, field="url": None)
+    monkeypatch.setattr(endpoint_service, "check_url", lambda url, field="url": None)
+    monkeypatch.setattr(delivery_service, "check_url", lambda url, field="url": None)
     webhook_endpoint_create(partner=partner, url=f"http://127.0.0.1:{port}/")
     event = events.publish("order.created", {}, partner=partner)
     (delivery_id,) = outbox_event_fan_out(event_id=event.pk)

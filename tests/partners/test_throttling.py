@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 from django.test import RequestFactory
 
-from core.throttling import client_ip, parse_rate, rate_limit_hit
+from core.throttling import client_ip, parse_rate
+from partners.throttling import rate_limit_hit
 
 pytestmark = pytest.mark.django_db
 

@@ -1,12 +1,13 @@
 """Standard Webhooks delivery on top of the outbox (core.events).
 
-Flow: `core.events.publish()` writes an `OutboxEvent` in the caller's transaction and, after
-commit, asks Celery to fan it out. `outbox_event_fan_out()` creates one `WebhookDelivery` per
-matching active endpoint of the event's partner (events without a partner are internal) and
-enqueues a send for each. `webhook_delivery_send()` claims a due delivery, POSTs it, logs a
-`WebhookAttempt` and schedules the next try. The beat task `webhooks_sweep()` re-drives anything
-whose enqueue was lost (broker down, worker killed): the database's `next_attempt_at` is the
-source of truth, never a long Celery countdown.
+Flow: `core.events.publish()` writes an `OutboxEvent` in the caller's transaction and calls its
+subscribers there; `outbox_event_published()` (subscribed in PartnersConfig.ready) asks Celery,
+after commit, to fan a partner's event out. `outbox_event_fan_out()` creates one
+`WebhookDelivery` per matching active endpoint of the event's partner (events without a partner
+are internal) and enqueues a send for each. `webhook_delivery_send()` claims a due delivery,
+POSTs it, logs a `WebhookAttempt` and schedules the next try. The beat task `webhooks_sweep()`
+re-drives anything whose enqueue was lost (broker down, worker killed): the database's
+`dispatched_at` and `next_attempt_at` are the source of truth, never a long Celery countdown.
 
 Retry schedule (published in docs/api.md): after a failed attempt the next one follows after
 RETRY_DELAYS[n] (±10 % jitter): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — 8 attempts over
@@ -17,10 +18,6 @@ single success for WEBHOOKS_DISABLE_AFTER_DAYS days is disabled and its partner 
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import logging
 import random
 import re
@@ -32,21 +29,17 @@ from email.utils import parsedate_to_datetime
 
 import requests
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import send_mail
-from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import Conflict, ValidationFailed
-from core.models import OutboxEvent, Partner, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from core.ssrf import UnsafeTarget, check_url, guarded_session
+from core.exceptions import Conflict
+from core.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from partners.services.webhooks.endpoints import webhook_endpoint_disable
+from partners.services.webhooks.signing import event_body, request_headers
+from partners.ssrf import UnsafeTarget, check_url, guarded_session
 
 logger = logging.getLogger(__name__)
 
-SECRET_PREFIX = "whsec_"  # noqa: S105 (the format prefix, not a secret)
-SECRET_BYTES = 32
 RETRY_DELAYS = [
     timedelta(seconds=5),
     timedelta(minutes=5),
@@ -63,199 +56,8 @@ RETRY_AFTER_CAP = timedelta(hours=24)
 # visibility timeout); later ones wait for the sweep.
 COUNTDOWN_MAX = timedelta(seconds=60)
 RESPONSE_BODY_LIMIT = 4096
-USER_AGENT = "Waybill-Webhooks/1.0"
 TEST_EVENT_TYPE = "webhook.test"
 IN_FLIGHT = "No response recorded yet (request in flight, or the worker stopped mid-request)."
-_EVENT_TYPE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
-
-
-# --- signing ------------------------------------------------------------------------------------
-
-
-def secret_generate() -> str:
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
-
-
-def sign(*, secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    """`v1,<base64 HMAC-SHA256>` over `{msg_id}.{timestamp}.{body}` with the decoded secret."""
-    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-    content = f"{msg_id}.{timestamp}.".encode() + body
-    digest = hmac.new(key, content, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
-
-
-def signing_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> list[str]:
-    """The current secret, plus the previous one while its rotation overlap lasts."""
-    found = [endpoint.secret]
-    if (
-        endpoint.previous_secret
-        and endpoint.previous_secret_expires_at
-        and endpoint.previous_secret_expires_at > now
-    ):
-        found.append(endpoint.previous_secret)
-    return found
-
-
-def event_body(event: OutboxEvent) -> bytes:
-    """The JSON body `{type, timestamp, data}`; identical bytes on every retry."""
-    payload = {"type": event.type, "timestamp": event.created_at.isoformat(), "data": event.payload}
-    return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
-
-
-def request_headers(
-    *, endpoint: WebhookEndpoint, msg_id: str, body: bytes, now: datetime
-) -> dict[str, str]:
-    timestamp = int(now.timestamp())
-    signatures = " ".join(
-        sign(secret=s, msg_id=msg_id, timestamp=timestamp, body=body)
-        for s in signing_secrets(endpoint, now=now)
-    )
-    return {
-        "content-type": "application/json",
-        "user-agent": USER_AGENT,
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": signatures,
-    }
-
-
-# --- endpoints ----------------------------------------------------------------------------------
-
-
-def _clean_event_types(event_types) -> list[str]:
-    cleaned = sorted({str(t).strip() for t in event_types or [] if str(t).strip()})
-    bad = [t for t in cleaned if len(t) > 100 or not _EVENT_TYPE_RE.match(t)]
-    if bad:
-        raise ValidationFailed(
-            f"Invalid event types: {', '.join(bad)} (use dotted lower-case names such as "
-            "'order.created').",
-            field="event_types",
-        )
-    return cleaned
-
-
-def _clean_url(url: str) -> str:
-    url = (url or "").strip()
-    if not url:
-        raise ValidationFailed("A URL is required.", field="url")
-    if len(url) > 2000:
-        raise ValidationFailed("The URL is longer than 2000 characters.", field="url")
-    try:
-        URLValidator(schemes=["http", "https"])(url)
-    except DjangoValidationError as exc:
-        raise ValidationFailed("Enter a valid http(s) URL.", field="url") from exc
-    check_url(url)
-    return url
-
-
-@transaction.atomic
-def webhook_endpoint_create(
-    *,
-    partner: Partner,
-    url: str,
-    event_types=(),
-    description: str = "",
-    created_by=None,
-) -> tuple[WebhookEndpoint, str]:
-    """Register an endpoint; returns it with its `whsec_` secret, shown to the partner once.
-
-    The URL must be http(s) and resolve only to public addresses (core.ssrf).
-    """
-    endpoint = WebhookEndpoint.objects.create(
-        public_id="ep_" + secrets.token_hex(10),
-        partner=partner,
-        url=_clean_url(url),
-        event_types=_clean_event_types(event_types),
-        description=(description or "")[:200],
-        secret=secret_generate(),
-        created_by=created_by,
-    )
-    return endpoint, endpoint.secret
-
-
-@transaction.atomic
-def webhook_endpoint_update(
-    *,
-    endpoint: WebhookEndpoint,
-    url: str | None = None,
-    event_types=None,
-    description: str | None = None,
-    is_active: bool | None = None,
-) -> WebhookEndpoint:
-    """Change an endpoint; re-enabling clears the failure streak and the disabled reason."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-    if url is not None:
-        endpoint.url = _clean_url(url)
-    if event_types is not None:
-        endpoint.event_types = _clean_event_types(event_types)
-    if description is not None:
-        endpoint.description = description[:200]
-    if is_active is True and not endpoint.is_active:
-        endpoint.is_active = True
-        endpoint.disabled_reason = ""
-        endpoint.disabled_at = None
-        endpoint.failing_since = None
-        endpoint.consecutive_failures = 0
-    elif is_active is False and endpoint.is_active:
-        endpoint.is_active = False
-        endpoint.disabled_reason = "Disabled by the partner."
-        endpoint.disabled_at = timezone.now()
-    endpoint.save()
-    return endpoint
-
-
-def webhook_endpoint_disable(
-    *, endpoint: WebhookEndpoint, reason: str, notify: bool = False
-) -> WebhookEndpoint:
-    """Disable an endpoint (pending deliveries then fail); optionally email the partner."""
-    with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-        if not endpoint.is_active:
-            return endpoint
-        endpoint.is_active = False
-        endpoint.disabled_reason = reason[:300]
-        endpoint.disabled_at = timezone.now()
-        endpoint.save(update_fields=["is_active", "disabled_reason", "disabled_at", "updated_at"])
-        if notify:
-            transaction.on_commit(lambda: _notify_disabled(endpoint), robust=True)
-    logger.warning("webhook endpoint %s disabled: %s", endpoint.public_id, reason)
-    return endpoint
-
-
-def _notify_disabled(endpoint: WebhookEndpoint) -> None:
-    contact = endpoint.partner.contact_email
-    if not contact:
-        logger.warning("partner %s has no contact email to notify", endpoint.partner.code)
-        return
-    send_mail(
-        subject=f"Waybill disabled your webhook endpoint {endpoint.url}",
-        message=(
-            f"Hello {endpoint.partner.name},\n\n"
-            f"Waybill stopped sending webhooks to {endpoint.url} ({endpoint.public_id}).\n"
-            f"Reason: {endpoint.disabled_reason}\n\n"
-            "Fix the receiver, re-enable the endpoint in the partner portal, and replay the "
-            "failed deliveries from its delivery log.\n"
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[contact],
-    )
-
-
-@transaction.atomic
-def webhook_endpoint_rotate_secret(
-    *, endpoint: WebhookEndpoint, overlap: timedelta | None = None
-) -> tuple[WebhookEndpoint, str]:
-    """New secret now; the old one keeps signing too (two signatures) for `overlap`."""
-    if overlap is None:
-        overlap = timedelta(hours=settings.WEBHOOKS_SECRET_OVERLAP_HOURS)
-    if overlap < timedelta(0) or overlap > timedelta(days=7):
-        raise ValidationFailed("The overlap must be between 0 and 7 days.", field="overlap_hours")
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-    endpoint.previous_secret = endpoint.secret
-    endpoint.previous_secret_expires_at = timezone.now() + overlap
-    endpoint.secret = secret_generate()
-    endpoint.save()
-    return endpoint, endpoint.secret
 
 
 @transaction.atomic
@@ -275,11 +77,20 @@ def webhook_endpoint_send_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     return delivery
 
 
-def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
-    endpoint.delete()
-
-
 # --- fan-out and sending ------------------------------------------------------------------------
+
+
+def outbox_event_published(event: OutboxEvent) -> None:
+    """core.events subscriber, run inside the publishing transaction: once it commits, a
+    partner's event is fanned out by Celery (internal events, without a partner, stay put)."""
+    if event.partner_id is not None:
+        transaction.on_commit(lambda: _enqueue_fan_out(event.pk), robust=True)
+
+
+def _enqueue_fan_out(event_id: int) -> None:
+    from partners.tasks import webhooks_fan_out
+
+    webhooks_fan_out.apply_async((event_id,), queue=settings.WEBHOOKS_QUEUE)
 
 
 def _delivery_create(*, endpoint, event, now) -> WebhookDelivery:
@@ -289,7 +100,7 @@ def _delivery_create(*, endpoint, event, now) -> WebhookDelivery:
 
 
 def _enqueue_send_on_commit(delivery_id: int, *, manual: bool = False, countdown: float = 0):
-    from core.tasks import webhook_delivery_send_task
+    from partners.tasks import webhook_delivery_send_task
 
     def enqueue():
         webhook_delivery_send_task.apply_async(
@@ -545,7 +356,7 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
 
 def webhooks_sweep(*, now: datetime | None = None, limit: int = 500) -> dict:
     """Beat task body: fan out events whose after-commit enqueue was lost, resend due deliveries."""
-    from core.tasks import webhook_delivery_send_task
+    from partners.tasks import webhook_delivery_send_task
 
     now = now or timezone.now()
     stale_events = list(

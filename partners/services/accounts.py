@@ -1,20 +1,12 @@
-"""Writes behind the partner portal and the staff partner pages."""
+"""Partner accounts (staff only): create a partner, grant it API scopes, add portal users."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from core.api_keys import api_key_create
 from core.exceptions import ValidationFailed
 from core.models import ApiKey, Partner, PartnerAccess, PartnerMembership
-
-
-def partner_allowed_scopes(*, partner: Partner) -> list[str]:
-    access = PartnerAccess.objects.filter(partner=partner).first()
-    return sorted(access.allowed_scopes) if access else []
 
 
 @transaction.atomic
@@ -45,47 +37,6 @@ def partner_scopes_set(*, partner: Partner, allowed_scopes: list[str]) -> Partne
             key.scopes = kept
             key.save(update_fields=["scopes", "updated_at"])
     return access
-
-
-@transaction.atomic
-def api_key_scopes_set(*, api_key: ApiKey, scopes: list[str]) -> ApiKey:
-    """Staff set a key's scopes; they must lie within the partner's grant."""
-    granted = set(partner_allowed_scopes(partner=api_key.partner))
-    outside = sorted(set(scopes) - granted)
-    if outside:
-        raise ValidationFailed(
-            f"Not granted to {api_key.partner.name}: {', '.join(outside)}. Grant them first.",
-            field="scopes",
-        )
-    api_key.scopes = sorted(set(scopes))
-    api_key.save(update_fields=["scopes", "updated_at"])
-    return api_key
-
-
-def partner_api_key_create(
-    *,
-    partner: Partner,
-    name: str,
-    scopes: list[str],
-    expires_at: datetime | None = None,
-    created_by=None,
-    caller_scopes: list[str] | None = None,
-) -> tuple[ApiKey, str]:
-    """A partner creates its own key: scopes within its grant (and within the calling key's)."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed("A name is required.", field="name")
-    limit = set(partner_allowed_scopes(partner=partner))
-    if caller_scopes is not None:
-        limit &= set(caller_scopes)
-    outside = sorted(set(scopes) - limit)
-    if outside:
-        raise ValidationFailed(
-            f"These scopes are not available to you: {', '.join(outside)}.", field="scopes"
-        )
-    return api_key_create(
-        partner=partner, name=name, scopes=scopes, expires_at=expires_at, created_by=created_by
-    )
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """Partner portal pages (/portal/): a partner's users manage keys, webhooks, see usage.
 
-Every page reads through `core.portal.selectors` scoped to the signed-in user's partner, so an
+Every page reads through `partners.selectors` scoped to the signed-in user's partner, so an
 id from another partner is a 404. Viewers may look; only admins may change anything.
 """
 
@@ -18,26 +18,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from core.api_keys import api_key_revoke
 from core.exceptions import DomainError
 from core.models import PartnerMembership, WebhookDelivery
-from core.portal import selectors
-from core.portal.forms import (
-    ApiKeyCreateForm,
-    DeliveryFilterForm,
-    EndpointForm,
-    apply_domain_error,
-)
-from core.portal.services import partner_allowed_scopes, partner_api_key_create
-from core.webhooks import (
-    event_body,
-    webhook_delivery_replay,
+from partners import selectors
+from partners.forms import ApiKeyCreateForm, DeliveryFilterForm, EndpointForm, apply_domain_error
+from partners.selectors import partner_allowed_scopes
+from partners.services.api_keys import api_key_revoke, partner_api_key_create
+from partners.services.webhooks.delivery import webhook_delivery_replay, webhook_endpoint_send_test
+from partners.services.webhooks.endpoints import (
     webhook_endpoint_create,
     webhook_endpoint_delete,
     webhook_endpoint_rotate_secret,
-    webhook_endpoint_send_test,
     webhook_endpoint_update,
 )
+from partners.services.webhooks.signing import event_body
 
 
 class PortalMixin(AccessMixin):
@@ -79,7 +73,7 @@ class PortalHomeView(PortalMixin, View):
         )
         usage = selectors.partner_usage(partner=self.partner, days=1)
         return self.render(
-            "core/portal/home.html",
+            "partners/portal/home.html",
             {
                 "live_keys": selectors.partner_api_keys(partner=self.partner)
                 .filter(revoked_at__isnull=True)
@@ -99,7 +93,7 @@ class PortalKeysView(PortalMixin, View):
 
     def get(self, request, form=None, new_key=None, status=200):
         return self.render(
-            "core/portal/keys.html",
+            "partners/portal/keys.html",
             {
                 "keys": selectors.partner_api_keys(partner=self.partner),
                 "form": form or self._form(),
@@ -137,7 +131,7 @@ class PortalEndpointsView(PortalMixin, View):
 
     def get(self, request, form=None, created=None, secret=None, status=200):
         return self.render(
-            "core/portal/endpoints.html",
+            "partners/portal/endpoints.html",
             {
                 "endpoints": selectors.partner_webhook_endpoints(partner=self.partner),
                 "form": form or EndpointForm(),
@@ -182,7 +176,7 @@ class PortalEndpointDetailView(PortalMixin, View):
             endpoint=endpoint
         )[:20]
         return self.render(
-            "core/portal/endpoint.html",
+            "partners/portal/endpoint.html",
             {
                 "endpoint": endpoint,
                 "form": form or EndpointForm(initial=initial),
@@ -243,7 +237,7 @@ class PortalDeliveriesView(PortalMixin, View):
             if form.cleaned_data["endpoint"]:
                 deliveries = deliveries.filter(endpoint__public_id=form.cleaned_data["endpoint"])
         page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
-        return self.render("core/portal/deliveries.html", {"form": form, "page": page})
+        return self.render("partners/portal/deliveries.html", {"form": form, "page": page})
 
 
 class PortalDeliveryDetailView(PortalMixin, View):
@@ -257,7 +251,7 @@ class PortalDeliveryDetailView(PortalMixin, View):
     def get(self, request, msg_id):
         delivery = self._get(msg_id)
         return self.render(
-            "core/portal/delivery.html",
+            "partners/portal/delivery.html",
             {
                 "delivery": delivery,
                 "attempts": selectors.delivery_attempts(delivery=delivery),
@@ -280,4 +274,4 @@ class PortalUsageView(PortalMixin, View):
     def get(self, request):
         usage = selectors.partner_usage(partner=self.partner, days=14)
         peak = max([c for row in usage["rows"] for c in row["counts"]] or [0]) or 1
-        return self.render("core/portal/usage.html", {"usage": usage, "peak": peak})
+        return self.render("partners/portal/usage.html", {"usage": usage, "peak": peak})

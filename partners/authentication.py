@@ -1,30 +1,18 @@
-"""Partner API keys: random, shown once, stored as SHA-256, with a visible prefix and scopes.
-
-A key looks like `wb_<prefix>_<secret>`; clients send `Authorization: Bearer <key>` (or
-`X-API-Key: <key>`). Keys have 256 bits of entropy, so a plain SHA-256 is a safe hash.
-"""
+"""DRF authentication for partner API keys: `request.user` becomes a `PartnerPrincipal`."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from core.exceptions import ValidationFailed
 from core.models import ApiKey, Partner
+from partners.services.api_keys import KEY_PREFIX, hash_key
 
-KEY_PREFIX = "wb_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def hash_key(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
 @dataclass
@@ -50,42 +38,6 @@ class PartnerPrincipal:
 
     def __str__(self) -> str:
         return f"partner {self.partner.code}"
-
-
-@transaction.atomic
-def api_key_create(
-    *,
-    partner: Partner,
-    name: str,
-    scopes: list[str],
-    expires_at: datetime | None = None,
-    created_by=None,
-) -> tuple[ApiKey, str]:
-    """Create a key and return it with the raw secret, which is never stored or shown again."""
-    unknown = sorted(set(scopes) - set(ApiKey.Scope.values))
-    if unknown:
-        raise ValidationFailed(f"Unknown scopes: {', '.join(unknown)}.", field="scopes")
-    if expires_at and expires_at <= timezone.now():
-        raise ValidationFailed("The expiry must be in the future.", field="expires_at")
-    prefix = secrets.token_hex(4)
-    raw = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey.objects.create(
-        partner=partner,
-        name=name,
-        prefix=prefix,
-        key_hash=hash_key(raw),
-        scopes=sorted(set(scopes)),
-        expires_at=expires_at,
-        created_by=created_by,
-    )
-    return key, raw
-
-
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
-    if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at", "updated_at"])
-    return api_key
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

@@ -1,29 +1,70 @@
-"""Staff pages for partners: create a partner, grant scopes, add portal users, set key scopes."""
+"""Staff pages for partners (admin role): list partners and their keys, create a partner, grant
+scopes, add portal users, create, revoke and re-scope keys."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import View
 
 from core.exceptions import DomainError
 from core.models import ApiKey, Partner
 from core.permissions import RoleRequiredMixin
-from core.portal.forms import (
+from core.roles import Role
+from partners.forms import (
+    ApiKeyForm,
     ApiKeyScopesForm,
     MemberCreateForm,
     PartnerCreateForm,
     PartnerScopesForm,
     apply_domain_error,
 )
-from core.portal.services import (
-    api_key_scopes_set,
-    partner_allowed_scopes,
-    partner_create,
-    partner_member_add,
-    partner_scopes_set,
-)
-from core.roles import Role
+from partners.selectors import partner_allowed_scopes
+from partners.services.accounts import partner_create, partner_member_add, partner_scopes_set
+from partners.services.api_keys import api_key_create, api_key_revoke, api_key_scopes_set
+
+
+class PartnerListView(RoleRequiredMixin, View):
+    """Partners and their API keys; an admin creates (shown once) and revokes keys here."""
+
+    allowed_roles = [Role.ADMIN]
+
+    def get(self, request, form=None, new_key=None):
+        partners = Partner.objects.prefetch_related("api_keys").order_by("name")
+        return render(
+            request,
+            "partners/staff/list.html",
+            {
+                "partners": partners,
+                "form": form or ApiKeyForm(),
+                "new_key": new_key,
+                "now": timezone.now(),
+            },
+        )
+
+    def post(self, request):
+        form = ApiKeyForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, form=form)
+        key, raw = api_key_create(
+            partner=form.cleaned_data["partner"],
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            expires_at=form.cleaned_data["expires_at"],
+            created_by=request.user,
+        )
+        messages.success(request, f"Key {key.prefix}… created. Copy it now: it is shown once.")
+        return self.get(request, new_key=raw)
+
+
+class ApiKeyRevokeView(RoleRequiredMixin, View):
+    allowed_roles = [Role.ADMIN]
+
+    def post(self, request, pk):
+        key = api_key_revoke(api_key=get_object_or_404(ApiKey, pk=pk))
+        messages.success(request, f"Key {key.prefix}… revoked.")
+        return redirect("partners")
 
 
 class PartnerCreateView(RoleRequiredMixin, View):
@@ -31,7 +72,7 @@ class PartnerCreateView(RoleRequiredMixin, View):
 
     def get(self, request, form=None, status=200):
         return render(
-            request, "core/portal/staff_partner_new.html", {"form": form or PartnerCreateForm()},
+            request, "partners/staff/new.html", {"form": form or PartnerCreateForm()},
             status=status,
         )  # fmt: skip
 
@@ -60,7 +101,7 @@ class PartnerManageView(RoleRequiredMixin, View):
         scopes_form = scopes_form or PartnerScopesForm(initial={"allowed_scopes": granted})
         return render(
             request,
-            "core/portal/staff_partner.html",
+            "partners/staff/manage.html",
             {
                 "partner": partner,
                 "scopes_form": scopes_form,

@@ -1,9 +1,4 @@
-"""Partner-facing API for API keys, webhook endpoints and the delivery log (/api/v1/).
-
-Partner keys only (staff manage partners from /partners/), with the `webhooks:manage` scope.
-Every object is looked up inside the caller's partner, so another partner's id answers 404.
-Inputs are explicit serializers: fields such as `partner`, `status` or `secret` are never read.
-"""
+"""Partner-facing API for webhook endpoints and the delivery log (/api/v1/, `webhooks:manage`)."""
 
 from __future__ import annotations
 
@@ -12,149 +7,32 @@ from datetime import timedelta
 
 import django_filters
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
-from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser
+from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from core.api_keys import api_key_revoke
 from core.idempotency import idempotent
-from core.models import ApiKey, WebhookDelivery, WebhookEndpoint
-from core.permissions import HasScope
-from core.portal import selectors, services
+from core.models import WebhookDelivery, WebhookEndpoint
 from core.serializer_fields import (
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
     StrictRegexField,
 )
-from core.webhooks import (
-    event_body,
-    webhook_delivery_replay,
+from partners import selectors
+from partners.apis.base import PartnerApi, PartnerListApi
+from partners.services.webhooks.delivery import webhook_delivery_replay, webhook_endpoint_send_test
+from partners.services.webhooks.endpoints import (
     webhook_endpoint_create,
     webhook_endpoint_delete,
     webhook_endpoint_rotate_secret,
-    webhook_endpoint_send_test,
     webhook_endpoint_update,
 )
+from partners.services.webhooks.signing import event_body
 
-MANAGE = "webhooks:manage"
 EVENT_TYPE_PATTERN = r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"
 URL_PATTERN = r"^https?://\S+$"
 URL_HELP = "An http(s) URL whose host resolves only to public addresses (else 422)."
-
-
-class PartnerKeyScope(HasScope):
-    """Only partner API keys, and only with the scope the view names (staff get 403)."""
-
-    def has_permission(self, request, view):
-        if getattr(request.user, "partner", None) is None:
-            self.message = "This endpoint is for partner API keys."
-            return False
-        return super().has_permission(request, view)
-
-
-class PartnerApi(APIView):
-    permission_classes = [PartnerKeyScope]
-    parser_classes = [JSONParser]
-    required_scopes = dict.fromkeys(("GET", "POST", "PATCH", "DELETE"), MANAGE)
-
-    @property
-    def partner(self):
-        return self.request.user.partner
-
-
-class PartnerListApi(generics.ListAPIView, PartnerApi):
-    pass
-
-
-# --- API keys -----------------------------------------------------------------------------------
-
-
-class ApiKeyOutput(serializers.Serializer):
-    id = serializers.CharField(source="prefix", help_text="The key's public id (its prefix).")
-    name = serializers.CharField()
-    scopes = serializers.ListField(child=serializers.CharField())
-    status = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField(allow_null=True)
-    revoked_at = serializers.DateTimeField(allow_null=True)
-    last_used_at = serializers.DateTimeField(allow_null=True)
-
-    def get_status(self, key) -> str:
-        if key.revoked_at:
-            return "revoked"
-        if key.expires_at and key.expires_at <= timezone.now():
-            return "expired"
-        return "active"
-
-
-class ApiKeyCreatedOutput(ApiKeyOutput):
-    key = serializers.CharField(help_text="The secret key. Shown once: store it now.")
-
-
-class ApiKeyCollectionApi(PartnerListApi):
-    """List the partner's API keys, or create one (the secret is in this response only)."""
-
-    serializer_class = ApiKeyOutput
-    queryset = ApiKey.objects.none()  # for the schema; requests use get_queryset()
-
-    class InputSerializer(serializers.Serializer):
-        name = StrictCharField(max_length=100)
-        scopes = serializers.ListField(
-            child=serializers.ChoiceField(choices=ApiKey.Scope.choices), allow_empty=True
-        )
-        expires_at = serializers.DateTimeField(required=False, allow_null=True)
-
-    def get_queryset(self):
-        return selectors.partner_api_keys(partner=self.partner)
-
-    @extend_schema(
-        operation_id="api_keys_create",
-        request=InputSerializer,
-        responses={201: ApiKeyCreatedOutput},
-        examples=[
-            OpenApiExample(
-                "Read-only key",
-                value={"name": "Reporting", "scopes": ["orders:read"]},
-                request_only=True,
-            )
-        ],
-    )
-    @idempotent
-    def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        key, raw = services.partner_api_key_create(
-            partner=self.partner,
-            caller_scopes=request.user.api_key.scopes,
-            **data.validated_data,
-        )
-        key.key = raw
-        return Response(ApiKeyCreatedOutput(key).data, status=status.HTTP_201_CREATED)
-
-
-class _ApiKeyLookup(PartnerApi):
-    def _get(self, key_id):
-        return get_object_or_404(selectors.partner_api_keys(partner=self.partner), prefix=key_id)
-
-
-class ApiKeyDetailApi(_ApiKeyLookup):
-    @extend_schema(operation_id="api_keys_retrieve", responses=ApiKeyOutput)
-    def get(self, request, key_id):
-        return Response(ApiKeyOutput(self._get(key_id)).data)
-
-
-class ApiKeyRevokeApi(_ApiKeyLookup):
-    @extend_schema(operation_id="api_keys_revoke", request=None, responses=ApiKeyOutput)
-    def post(self, request, key_id):
-        """Revoke a key at once (idempotent: revoking twice keeps the first time)."""
-        return Response(ApiKeyOutput(api_key_revoke(api_key=self._get(key_id))).data)
-
-
-# --- webhook endpoints --------------------------------------------------------------------------
 
 
 class EndpointOutput(serializers.Serializer):

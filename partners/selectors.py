@@ -7,8 +7,20 @@ from datetime import date, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.models import ApiKey, Partner, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from core.throttling import usage_by_day
+from core.models import (
+    ApiKey,
+    Partner,
+    PartnerAccess,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from partners.throttling import usage_by_day
+
+
+def partner_allowed_scopes(*, partner: Partner) -> list[str]:
+    access = PartnerAccess.objects.filter(partner=partner).first()
+    return sorted(access.allowed_scopes) if access else []
 
 
 def partner_api_keys(*, partner: Partner) -> QuerySet[ApiKey]:
@@ -32,7 +44,7 @@ def delivery_attempts(*, delivery: WebhookDelivery) -> QuerySet[WebhookAttempt]:
 
 
 def partner_usage(*, partner: Partner, days: int = 14, today: date | None = None) -> dict:
-    """Requests per UTC day per key for the last `days` days (counted by core.throttling)."""
+    """Requests per UTC day per key for the last `days` days (counted by partners.throttling)."""
     today = today or timezone.now().date()
     span = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
     keys = list(partner_api_keys(partner=partner))

@@ -1,0 +1,1 @@
+"""Partner-facing API: `api_keys`, `webhooks` (endpoints and the delivery log)."""

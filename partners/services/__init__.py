@@ -1,0 +1,1 @@
+"""Writes for partners: accounts and scope grants, API keys, webhooks."""

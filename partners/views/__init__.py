@@ -1,0 +1,1 @@
+"""Pages: `portal` (a partner's own users) and `staff` (partner management by admins)."""
