@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Prefetch
 
+from core import timefmt
 from inventory.models import Warehouse
 from orders.models import CustomerOrder, OrderEvent, OrderStatus
 from routing.models import (
@@ -203,7 +204,7 @@ class Board:
 
 
 def _hm(moment: dt.datetime | None, tz) -> str:
-    return moment.astimezone(tz).strftime("%H:%M") if moment else ""
+    return timefmt.hm(moment, tz)
 
 
 def board_day_default(*, now: dt.datetime | None = None) -> dt.date:

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 from django.views import View
 
+from core import timefmt
 from core.exceptions import DomainError
 from core.permissions import RoleRequiredMixin
 from core.roles import Role
@@ -94,6 +95,7 @@ def _panel_context(request, filters, now, stamp, positions, open_routes) -> dict
     query = urlencode(filters.as_query())
     return {
         "board": board,
+        "zones_differ": timefmt.zones_differ(board.depots),
         "open_routes": open_routes,
         "filters": filters,
         "query": query,

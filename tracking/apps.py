@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.urls import reverse
 
 from core.navigation import NavItem
-from core.roles import Role
+from core.roles import STAFF_ROLES, Role, user_roles
 
 
 class TrackingConfig(AppConfig):
@@ -9,10 +10,17 @@ class TrackingConfig(AppConfig):
     verbose_name = "Tracking"
 
     nav_items = [
-        NavItem("Live", "tracking:live", roles=(Role.DISPATCHER,)),
+        NavItem("Deliveries", "tracking:live", roles=(Role.DISPATCHER,)),
         NavItem("KPIs", "tracking:kpis", roles=(Role.DISPATCHER,)),
         NavItem("Driver", "tracking_driver:home", roles=(Role.DRIVER,)),
     ]
+
+    def home_url(self, user) -> str | None:
+        """A driver (and nothing else) lands in the driver app, not on the staff dashboard."""
+        roles = user_roles(user)
+        if Role.DRIVER in roles and not roles.intersection(STAFF_ROLES):
+            return reverse("tracking_driver:home")
+        return None
 
     def ready(self):
         from tracking import receivers  # noqa: F401  (connects the signal bridges)

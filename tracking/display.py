@@ -1,10 +1,12 @@
-"""How times are shown to customers: in the warehouse's zone, windows rounded outwards to
-five minutes ("between 14:10 and 14:40")."""
+"""How times are shown to customers: in the warehouse's zone (core.timefmt, like every page),
+windows rounded outwards to five minutes ("between 14:10 and 14:40")."""
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+
+from core import timefmt
 
 ROUND_MIN = 5
 
@@ -29,7 +31,7 @@ def window_text(low: dt.datetime | None, high: dt.datetime | None, tz: zoneinfo.
     if low is None:
         return ""
     if high is None:
-        return f"{low.astimezone(tz):%H:%M}"
+        return timefmt.hm(low, tz)
     start, end = window_bounds(low, high, tz)
-    day = f" on {start:%a %d %b}"
-    return f"between {start:%H:%M} and {end:%H:%M}{day}"
+    day = f" on {timefmt.fmt(start, tz, timefmt.DAY)}"
+    return f"between {timefmt.hm(start, tz)} and {timefmt.hm(end, tz)}{day}"

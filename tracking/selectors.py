@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from core import timefmt
 from orders.models import CustomerOrder, OrderEvent, OrderStatus
 from orders.services.customer_returns import return_policy_violations
 from routing.models import PlanStatus, Route, RouteStatus, Stop, StopStatus
@@ -132,7 +133,7 @@ def tracking_page(*, order: CustomerOrder, now: dt.datetime | None = None) -> Tr
         and stop.eta_high
     ):
         low, high = window_bounds(stop.eta_low, stop.eta_high, tz)
-        page.eta_low, page.eta_high = f"{low:%H:%M}", f"{high:%H:%M}"
+        page.eta_low, page.eta_high = timefmt.hm(low, tz), timefmt.hm(high, tz)
         page.eta_text = window_text(stop.eta_low, stop.eta_high, tz)
         page.is_late_risk = bool(state and state.is_late_risk)
     if stop is not None and stop.status == StopStatus.ARRIVED:
@@ -142,21 +143,15 @@ def tracking_page(*, order: CustomerOrder, now: dt.datetime | None = None) -> Tr
     )
     if order.latitude is not None:
         page.destination = (float(order.latitude), float(order.longitude))
-    page.timeline = [
-        {
-            "label": e.get_type_display(),
-            "at": e.at.astimezone(tz),
-            "reason": (e.data or {}).get("reason", "") if e.type == OrderEvent.Type.FAILED else "",
-        }
-        for e in order.events.filter(type__in=PUBLIC_EVENTS).order_by("at", "id")
-    ]
+    page.timeline = _timeline(order.events.filter(type__in=PUBLIC_EVENTS).order_by("at", "id"))
     note = DeliveryInstruction.objects.filter(order=order).first()
     page.instructions = note.text if note else ""
     page.instructions_editable = instructions_editable(order)
     if order.status == OrderStatus.DELIVERED:
         page.pod = ProofOfDelivery.objects.filter(order=order).order_by("-delivered_at").first()
         if page.pod:
-            page.pod_time = f"{page.pod.delivered_at.astimezone(tz):%H:%M on %a %d %b}"
+            at = page.pod.delivered_at
+            page.pod_time = f"{timefmt.hm(at, tz)} on {timefmt.fmt(at, tz, timefmt.DAY)}"
         page.rating = Rating.objects.filter(order=order).first()
         page.can_rate = True
         page.can_return = order_is_returnable(order=order, now=now)
@@ -170,6 +165,33 @@ def order_is_returnable(*, order: CustomerOrder, now: dt.datetime | None = None)
     lines = [
         (line, 1, "")
         for line in order.lines.select_related("product")
+def _eta_of(event) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat((event.data or {}).get("eta") or "")
+    except (TypeError, ValueError):
+        return None
+
+
+def _timeline(events) -> list[dict]:
+    """The customer's timeline: one entry per step. A step repeated back to back (the van
+    "arriving" each time the engine saw it head over again, "planned" after a re-plan) shows
+    once, at its first time; an "arriving" repeat stays only when its ETA moved by more than
+    the shift that earns the customer an e-mail."""
+    shift = dt.timedelta(minutes=conf.get("TRACKING_ETA_NOTIFY_SHIFT_MIN"))
+    out: list[dict] = []
+    last = None
+    for e in events:
+        if last is not None and e.type == last.type and e.type != OrderEvent.Type.FAILED:
+            before, eta = _eta_of(last), _eta_of(e)
+            moved = bool(before and eta and abs(eta - before) > shift)
+            if not (e.type == OrderEvent.Type.ARRIVING and moved):
+                continue
+        last = e
+        reason = (e.data or {}).get("reason", "") if e.type == OrderEvent.Type.FAILED else ""
+        out.append({"label": e.get_type_display(), "at": e.at, "reason": reason})
+    return out
+
+
         if line.quantity_delivered > 0
     ]
     if not lines:

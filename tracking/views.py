@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.views.generic import TemplateView
 
+from core import timefmt
 from core.charts import chart_html
 from core.permissions import RoleRequiredMixin
 from core.roles import Role
@@ -22,16 +23,26 @@ from tracking.services import driver_route_today
 
 
 class LiveBoardView(RoleRequiredMixin, TemplateView):
+    """ "Deliveries": every stop of a day as a table (the dispatch board is the map to act on)."""
+
     allowed_roles = [Role.DISPATCHER]
     template_name = "tracking/live.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        now = clock.now()
+        depot = Warehouse.objects.filter(is_active=True).order_by("code").first()
         try:
             day = dt.date.fromisoformat(self.request.GET.get("date", ""))
         except ValueError:
-            day = clock.now().date()
+            day = timefmt.local(now, depot).date()  # today where the depot is, as on the board
         routes = live_routes(date=day)
+        depots = {r.vehicle.depot for r in routes} or ({depot} if depot else set())
+        ctx.update(
+            now=now,
+            zones_differ=timefmt.zones_differ(depots),
+            zone=timefmt.zone_label(next(iter(depots))) if depots else "",
+        )
         at_risk = sum(
             1
             for r in routes

@@ -62,3 +62,15 @@ def test_no_email_address_is_recorded_as_skipped(make_route, matrix_provider, no
     route = make_route(emails=False)
     services.route_start(route=route, now=now)
     assert set(Notification.objects.values_list("status", flat=True)) == {"skipped"}
+
+
+def test_the_van_turning_to_a_stop_again_adds_no_second_arriving_entry(route, now):
+    from orders.models import OrderEvent
+    from tracking.services.notifications import stop_became_next
+
+    services.route_start(route=route, now=now)  # the first stop became next: "arriving"
+    first = stops_of(route)[0]
+    stop_became_next(stop=first)
+    stop_became_next(stop=first)
+    events = OrderEvent.objects.filter(order=first.order, type=OrderEvent.Type.ARRIVING)
+    assert events.count() == 1

@@ -166,3 +166,53 @@ def test_the_page_is_served_when_redis_commands_fail(route, monkeypatch):
     monkeypatch.setattr(public_views, "redis_client", down)
     response = Client().get(url(a.order))
     assert response.status_code == 200 and "Scheduled for delivery" in response.content.decode()
+
+
+def _event(order, type_, at, **data):
+    from orders.models import OrderEvent
+
+    return OrderEvent.objects.create(order=order, type=type_, at=at, data=data)
+
+
+def test_timeline_shows_a_repeated_step_once_in_the_depots_zone(client, route, now):
+    from orders.models import OrderEvent
+
+    services.route_start(route=route, now=now)
+    b = stops_of(route)[1]  # not the next stop: no "arriving" yet
+    first = now + dt.timedelta(hours=2, minutes=5)
+    eta = (now + dt.timedelta(hours=2, minutes=20)).isoformat()
+    for minute in range(6):  # the van turned towards the stop six times, same ETA
+        _event(b.order, OrderEvent.Type.ARRIVING, first + dt.timedelta(minutes=minute), eta=eta)
+    body = client.get(url(b.order)).content.decode()
+    assert body.count("<strong>Arriving</strong>") == 1
+    assert body.count("<strong>Out for delivery</strong>") == 1
+    berlin = first.astimezone(b.order.warehouse.tzinfo)
+    assert f"{berlin:%H:%M}</time>" in body  # the first one, in Berlin time
+    assert f"{first:%H:%M}</time>" not in body
+    assert "Times in Europe/Berlin" in body
+
+
+def test_timeline_keeps_an_arriving_repeat_whose_eta_moved_by_more_than_the_notice_shift(
+    client, route, now
+):
+    from orders.models import OrderEvent
+
+    services.route_start(route=route, now=now)
+    b = stops_of(route)[1]
+    for minutes in (10, 15, 55):  # 15 is within the 15-minute notice shift of 10; 55 is not
+        eta = (now + dt.timedelta(minutes=minutes)).isoformat()
+        _event(b.order, OrderEvent.Type.ARRIVING, now + dt.timedelta(hours=1), eta=eta)
+    body = client.get(url(b.order)).content.decode()
+    assert body.count("<strong>Arriving</strong>") == 2
+
+
+def test_after_delivery_the_map_no_longer_promises_the_van(client, route, now):
+    from tracking.services.pages import pages_invalidate
+
+    a = stops_of(route)[0]
+    before = client.get(url(a.order)).content.decode()
+    assert "The van appears here" in before
+    CustomerOrder.objects.filter(pk=a.order_id).update(status="delivered", delivered_at=now)
+    pages_invalidate(tokens=[a.order.tracking_token])
+    after = client.get(url(a.order)).content.decode()
+    assert "The van appears here" not in after and "Delivered to this address" in after

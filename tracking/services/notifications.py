@@ -154,8 +154,19 @@ def eta_window_moved(*, stop, low: dt.datetime, high: dt.datetime) -> Notificati
 
 def stop_became_next(*, stop) -> None:
     """The driver is now heading to this stop: the order's timeline says "arriving" (which
-    publishes order.arriving and, through the receiver, emails the customer)."""
-    order_arriving(order=stop.order, eta=stop.eta)
+    publishes order.arriving and, through the receiver, emails the customer) — once per
+    attempt: the van turning towards the stop again adds no second entry or webhook."""
+    T = OrderEvent.Type
+    last = (
+        OrderEvent.objects.filter(
+            order_id=stop.order_id, type__in=(T.OUT_FOR_DELIVERY, T.ARRIVING, T.FAILED)
+        )
+        .order_by("-at", "-id")
+        .values_list("type", flat=True)
+        .first()
+    )
+    if last != T.ARRIVING:
+        order_arriving(order=stop.order, eta=stop.eta)
 
 
 def notification_send(*, notification_id: int) -> str:
