@@ -158,13 +158,6 @@ def tracking_page(*, order: CustomerOrder, now: dt.datetime | None = None) -> Tr
     return page
 
 
-def order_is_returnable(*, order: CustomerOrder, now: dt.datetime | None = None) -> bool:
-    """Delivered and at least one delivered line passes the return policy now."""
-    if order.status != OrderStatus.DELIVERED:
-        return False
-    lines = [
-        (line, 1, "")
-        for line in order.lines.select_related("product")
 def _eta_of(event) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat((event.data or {}).get("eta") or "")
@@ -192,6 +185,13 @@ def _timeline(events) -> list[dict]:
     return out
 
 
+def order_is_returnable(*, order: CustomerOrder, now: dt.datetime | None = None) -> bool:
+    """Delivered and at least one delivered line passes the return policy now."""
+    if order.status != OrderStatus.DELIVERED:
+        return False
+    lines = [
+        (line, 1, "")
+        for line in order.lines.select_related("product")
         if line.quantity_delivered > 0
     ]
     if not lines:
