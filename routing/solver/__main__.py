@@ -19,11 +19,16 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     cmd = commands.add_parser("solve", help="solve a problem in VROOM's JSON input format")
     cmd.add_argument("problem", help="VROOM input JSON file ('-' for standard input)")
-    cmd.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds")
+    cmd.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="S",
+        help="seconds (default: the input's options.time_limit, else 10)",
+    )
     cmd.add_argument("--output", "-o", default="-", help="VROOM output JSON file ('-': stdout)")
     cmd.add_argument("--engine", choices=ENGINES, default="auto")
     args = parser.parse_args(argv)
-    if args.time_limit <= 0:
+    if args.time_limit is not None and args.time_limit <= 0:
         parser.error("--time-limit must be positive")
     try:
         text = _read(args.problem)

@@ -29,26 +29,33 @@ class PlanInvalid(RuntimeError):
         super().__init__("the plan breaks the input's rules: " + "; ".join(violations[:5]))
 
 
+DEFAULT_TIME_LIMIT_S = 10.0
+
+
 def solve_json(
     data,
-    time_limit_s: float,
+    time_limit_s: float | None = None,
     *,
     engine: str = "auto",
     progress=None,
     cancel_event: threading.Event | None = None,
     provider: TravelTimeProvider | None = None,
+    info: dict | None = None,
 ) -> dict:
-    """Solve decoded VROOM input within `time_limit_s` and return VROOM's output (a dict).
+    """Solve decoded VROOM input within `time_limit_s` (else the input's options.time_limit,
+    else DEFAULT_TIME_LIMIT_S) and return VROOM's output (a dict).
 
     Raises VroomInputError for invalid input and PlanInvalid if the plan fails the VROOM-rules
-    check (so an invalid plan never reaches a caller)."""
+    check (so an invalid plan never reaches a caller). `info`, when given, receives the engine
+    that made the plan."""
     started = time.perf_counter()
     vp = parse_input(data, provider)
     loaded = time.perf_counter()
+    limit = time_limit_s or vp.time_limit_s or DEFAULT_TIME_LIMIT_S
     try:
         solution = solve(
             vp.problem,
-            time_limit_s,
+            limit,
             engine=engine,
             progress=progress,
             cancel_event=cancel_event,
@@ -56,6 +63,8 @@ def solve_json(
     except ProblemError as exc:
         raise VroomInputError([("", str(exc))]) from exc
     solved = time.perf_counter()
+    if info is not None:
+        info["engine"] = solution.engine
     output = to_output(
         vp,
         solution,

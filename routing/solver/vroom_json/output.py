@@ -1,25 +1,25 @@
 """A solver `Solution` as VROOM's output JSON.
 
-Each route's timeline is rebuilt from the plan's decisions (task order, service starts, break
-starts) with VROOM's step semantics: `arrival` = previous departure + travel, `waiting_time`
-up to the service start, `duration`/`distance` cumulated travel, a break taken on the road
-splits its leg (distance pro rata, like VROOM). Setup is applied on every task (VROOM skips it
-after a task at the same place), so plans are valid for VROOM but never shorter because of it.
+The plan's decisions are kept (which vehicle, task order, where breaks fall between tasks) and
+its clock times are rebuilt with VROOM's step semantics (see schedule.py): `arrival` = previous
+departure + travel, `waiting_time` up to the service start, `duration`/`distance` cumulated
+travel, a break taken on the road splits its leg (distance pro rata, as VROOM reports it).
+Setup is applied on every task (VROOM skips it after a task at the same place), so plans are
+valid for VROOM but never shorter because of it.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
-from ..model import Route, Solution, Visit
-from .spec import BreakSpec, Fleet, Place, Task, VroomProblem
+from ..model import Route, Solution
+from .schedule import Event, Leg, timeline
+from .spec import Fleet, Place, Task, VroomProblem
 
 
 def to_output(vp: VroomProblem, solution: Solution, *, loading_ms: int, solving_ms: int) -> dict:
     report_distance = vp.distances is not None
     order = {vid: k for k, vid in enumerate(vp.fleet)}
     routes = [
-        _route(vp, _shift_left(vp, r), report_distance)
+        _route(vp, r, report_distance)
         for r in sorted(solution.routes, key=lambda r: order[r.vehicle_id])
         if r.visits
     ]
@@ -67,84 +67,73 @@ def _unassigned(task: Task, reason: str) -> dict:
     return out
 
 
-def _shift_left(vp: VroomProblem, route: Route) -> Route:
-    """Move the whole timeline as early as every window allows. Engines may start a route as
-    late as its windows permit (same duration, same waiting), which with VROOM's open-ended
-    vehicle windows would put it at the far end of the horizon."""
+def _legs(vp: VroomProblem, fleet: Fleet, route: Route) -> tuple[list[Leg], int]:
+    """The route as legs (breaks on the road, then a task; the end last) and the earliest
+    departure its vehicle allows. Breaks go on the leg during which the plan takes them."""
     vehicle = next(v for v in vp.problem.vehicles if v.id == route.vehicle_id)
-    slack = [route.start_s - vehicle.shift.start_s]
-    for visit in route.visits:
-        windows = vp.tasks[visit.stop_id].windows
-        inside = [visit.start_s - a for a, b in windows if a <= visit.start_s <= b]
-        if windows:
-            slack.append(max(inside, default=0))
-    rules = sorted(vehicle.breaks, key=lambda b: b.earliest_s)
+    shift = (vehicle.shift.start_s, vehicle.shift.end_s)
     planned = sorted(route.breaks, key=lambda b: b.start_s)
-    slack += [b.start_s - rule.earliest_s for rule, b in zip(rules, planned, strict=False)]
-    delta = max(min(slack), 0)
-    if not delta:
-        return route
-    return dataclasses.replace(
-        route,
-        start_s=route.start_s - delta,
-        end_s=route.end_s - delta,
-        visits=[
-            Visit(v.stop_id, v.arrival_s - delta, v.start_s - delta, v.departure_s - delta)
-            for v in route.visits
-        ],
-        breaks=[dataclasses.replace(b, start_s=b.start_s - delta) for b in route.breaks],
-    )
-
-
-def _breaks(fleet: Fleet, route: Route) -> list[tuple[int, BreakSpec]]:
-    """(planned start, rule) pairs: rules in window order, planned breaks in time order (the
-    pairing the solver's checker validates)."""
-    planned = sorted(route.breaks, key=lambda b: b.start_s)
-    return [(b.start_s, rule) for b, rule in zip(planned, fleet.breaks, strict=False)]
+    pending = [
+        (b.start_s, Event(rule, [rule.window or shift], rule.service))
+        for b, rule in zip(planned, fleet.breaks, strict=False)
+    ]
+    anywhere = len(vp.durations) - 1
+    prev = fleet.start.loc if fleet.start else anywhere
+    legs = []
+    for visit in [*route.visits, None]:
+        task = vp.tasks[visit.stop_id] if visit else None
+        loc = task.place.loc if task else (fleet.end.loc if fleet.end else anywhere)
+        breaks = []
+        while pending and (visit is None or pending[0][0] < visit.start_s):
+            breaks.append(pending.pop(0)[1])
+        target = Event(
+            task,
+            task.windows if task else [],
+            task.setup + task.service if task else 0,
+            travel=int(vp.durations[prev, loc]),
+            distance=int(vp.distances[prev, loc]) if vp.distances is not None else 0,
+            loc=loc,
+            prev=prev,
+        )
+        legs.append(Leg(breaks, target))
+        prev = loc
+    return legs, shift[0]
 
 
 def _route(vp: VroomProblem, route: Route, report_distance: bool) -> dict:
     fleet = vp.fleet[route.vehicle_id]
     tasks = [vp.tasks[v.stop_id] for v in route.visits]
-    durations, distances = vp.durations, vp.distances
-    anywhere = len(durations) - 1
     size = vp.amount_size
+    legs, earliest = _legs(vp, fleet, route)
+    depart = timeline(legs, earliest)
     load = _sum([t.delivery for t in tasks if t.kind == "job"], size)
-    breaks = _breaks(fleet, route)
-    t = min([route.start_s] + [start for start, _ in breaks])
     start_place = fleet.start or tasks[0].place
-    steps = [_step("start", start_place, None, t, 0, 0, load, report_distance)]
+    steps = [_step("start", start_place, None, depart, 0, 0, load, report_distance)]
     totals = {"setup": 0, "service": 0, "waiting_time": 0, "priority": 0}
     travel_total = distance_total = legs_cost = 0
-    prev = fleet.start.loc if fleet.start else anywhere
-    pending = list(breaks)
-    targets: list[tuple[Task | None, Visit | None]] = list(zip(tasks, route.visits, strict=True))
-    for task, visit in [*targets, (None, None)]:
-        loc = task.place.loc if task else (fleet.end.loc if fleet.end else anywhere)
-        travel = int(durations[prev, loc])
-        dist = int(distances[prev, loc]) if distances is not None else 0
-        if vp.costs.custom is not None:
-            legs_cost += int(vp.costs.custom[prev, loc])
-        left = travel
-        while pending and (visit is None or pending[0][0] < visit.start_s):
-            b_start, rule = pending.pop(0)
-            moved = min(left, max(b_start - t, 0))
-            left -= moved
-            done = travel - left
-            part = (2 * done * dist + travel) // (2 * travel) if travel else 0
-            waiting = max(b_start - (t + moved), 0)
-            step = _step("break", None, rule, t + moved, travel_total + done, 0, load, False)
-            step |= {"service": rule.service, "waiting_time": waiting}
-            if report_distance:
-                step["distance"] = distance_total + part
+    for leg in legs:
+        target = leg.target
+        for b in leg.breaks:
+            part = _pro_rata(b.travelled, target.distance, target.travel)
+            step = _step(
+                "break",
+                None,
+                b.item,
+                b.arrival,
+                travel_total + b.travelled,
+                distance_total + part,
+                load,
+                report_distance,
+            )
+            step |= {"service": b.duration, "waiting_time": b.start - b.arrival}
             steps.append(step)
-            totals["service"] += rule.service
-            totals["waiting_time"] += waiting
-            t += moved + waiting + rule.service
-        arrival = t + left
-        travel_total += travel
-        distance_total += dist
-        prev = loc
+            totals["service"] += b.duration
+            totals["waiting_time"] += b.start - b.arrival
+        travel_total += target.travel
+        distance_total += target.distance
+        if vp.costs.custom is not None:
+            legs_cost += int(vp.costs.custom[target.prev, target.loc])
+        task = target.item
         if task is None:
             end_place = fleet.end or tasks[-1].place
             steps.append(
@@ -152,7 +141,7 @@ def _route(vp: VroomProblem, route: Route, report_distance: bool) -> dict:
                     "end",
                     end_place,
                     None,
-                    arrival,
+                    target.arrival,
                     travel_total,
                     distance_total,
                     load,
@@ -160,28 +149,24 @@ def _route(vp: VroomProblem, route: Route, report_distance: bool) -> dict:
                 )
             )
             continue
-        start = max(visit.start_s, arrival)
+        waiting = target.start - target.arrival
         load = [q + p - d for q, p, d in zip(load, task.pickup, task.delivery, strict=True)]
         step = _step(
             task.kind,
             task.place,
             task,
-            arrival,
+            target.arrival,
             travel_total,
             distance_total,
             load,
             report_distance,
         )
-        step |= {"setup": task.setup, "service": task.service, "waiting_time": start - arrival}
+        step |= {"setup": task.setup, "service": task.service, "waiting_time": waiting}
         steps.append(step)
-        for key, value in (
-            ("setup", task.setup),
-            ("service", task.service),
-            ("waiting_time", start - arrival),
-            ("priority", task.priority),
-        ):
-            totals[key] += value
-        t = start + task.setup + task.service
+        totals["setup"] += task.setup
+        totals["service"] += task.service
+        totals["waiting_time"] += waiting
+        totals["priority"] += task.priority
     cost = vp.costs.route_cost(
         fleet,
         travel_s=travel_total,
@@ -211,6 +196,11 @@ def _route(vp: VroomProblem, route: Route, report_distance: bool) -> dict:
     out["steps"] = steps
     out["violations"] = []
     return out
+
+
+def _pro_rata(done: int, distance: int, travel: int) -> int:
+    """Distance covered after `done` of `travel` seconds of a leg, rounded half up."""
+    return (2 * done * distance + travel) // (2 * travel) if travel else 0
 
 
 def _step(kind, place, item, arrival, duration, distance, load, report_distance) -> dict:

@@ -31,7 +31,10 @@ from .items import read_tasks, read_vehicle
 from .reader import Reader, VroomInputError, join
 from .spec import DEFAULT_PROFILE, Fleet, Place, Task, VroomProblem
 
-TOP_KEYS = frozenset({"vehicles", "jobs", "shipments", "matrices", "matrix"})
+TOP_KEYS = frozenset({"vehicles", "jobs", "shipments", "matrices", "matrix", "options"})
+# `options` is vroom-express's per-request object; we read our time limit from it and its
+# `g` (route geometry) only when false, since we draw no geometries.
+OPTION_KEYS = frozenset({"time_limit", "g"})
 MATRIX_KEYS = frozenset({"durations", "distances", "costs"})
 # Internal capacity dimension counting tasks: every job delivers one unit loaded at the start,
 # so the load leaving the depot is the route's task count (VROOM's max_tasks).
@@ -45,6 +48,7 @@ def parse_input(data, provider: TravelTimeProvider | None = None) -> VroomProble
     doc = r.obj(data, "", TOP_KEYS, required=("vehicles",))
     r.raise_if_any()
     vehicles = r.array(doc["vehicles"], "vehicles", non_empty=True)
+    time_limit_s = _options(r, doc.get("options"))
     r.raise_if_any()
     first = vehicles[0]
     size = (
@@ -76,7 +80,26 @@ def parse_input(data, provider: TravelTimeProvider | None = None) -> VroomProble
     r.raise_if_any()
     model = cost_model(r, fleet, durations, distances, custom)
     r.raise_if_any()
-    return _build(fleet, tasks, durations, distances, model, size)
+    vp = _build(fleet, tasks, durations, distances, model, size)
+    vp.time_limit_s = time_limit_s
+    return vp
+
+
+def _options(r: Reader, value) -> float | None:
+    if value is None:
+        return None
+    options = r.obj(value, "options", OPTION_KEYS)
+    if options is None:
+        return None
+    if options.get("g", False) is not False:
+        r.error("options.g", "route geometries are not available")
+    if "time_limit" not in options:
+        return None
+    limit = r.number(options["time_limit"], "options.time_limit")
+    if limit is not None and limit <= 0:
+        r.error("options.time_limit", f"must be a positive number of seconds, got {limit}")
+        return None
+    return limit
 
 
 def _is_list(value) -> bool:

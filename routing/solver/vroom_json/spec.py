@@ -82,3 +82,4 @@ class VroomProblem:
     distances: np.ndarray | None  # None: durations-only matrices, distances unknown
     costs: CostModel
     amount_size: int
+    time_limit_s: float | None = None  # options.time_limit, when the input gives one

@@ -233,3 +233,19 @@ def test_error_message_lists_path_and_reason():
         parse_input(data)
     assert info.value.path == "jobs[3].time_windows[0]"
     assert str(info.value) == "jobs[3].time_windows[0]: ends (10) before it starts (50)"
+
+
+@pytest.mark.parametrize(
+    ("options", "path"),
+    [
+        ({"time_limit": 0}, "options.time_limit"),
+        ({"time_limit": "fast"}, "options.time_limit"),
+        ({"g": True}, "options.g"),
+        ({"x": 5}, "options.x"),
+        ([], "options"),
+    ],
+)
+def test_options_are_checked(options, path):
+    data = base()
+    data["options"] = options
+    assert path in refused(data)
