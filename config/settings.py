@@ -45,7 +45,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Errors under /api/ as problem details even where Django answers itself (DEBUG 404s, 405s).
+    "core.problems.ProblemDetailsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,8 +134,15 @@ WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# EMAIL_URL set: mail goes out through that server. Unset (development): each message is kept
+# as a file under var/mail/ and staff read them at /mail/ (core.sentmail), not on the console.
+if env.str("EMAIL_URL", default=""):
+    EMAIL_CONFIG = env.email_url("EMAIL_URL")
+    vars().update(EMAIL_CONFIG)
+else:
+    EMAIL_BACKEND = "core.sentmail.SentMailBackend"
+EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=BASE_DIR / "var" / "mail")
+EMAIL_KEEP = env.int("EMAIL_KEEP", default=1000)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Waybill <noreply@localhost>")
 
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
@@ -216,12 +226,26 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# One console handler on the root logger. Django's own "django" console handler is dropped
+# (with DEBUG=1 it printed every request error a second time) and 4xx are logged as one line
+# without their traceback (core.logfilters).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"client_errors": {"()": "core.logfilters.ClientErrorsWithoutTraceback"}},
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
 
 # --- Partner integration: webhooks and throttling (issue 10, docs/api.md) -----------------------

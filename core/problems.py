@@ -165,3 +165,36 @@ def handler500(request):
     from django.views.defaults import server_error
 
     return server_error(request)
+
+
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+class ProblemDetailsMiddleware:
+    """Every error under /api/ leaves as problem details, in every mode. DRF's handler covers
+    its own views; this covers what Django answers itself: an unknown URL or an id the URL
+    pattern refuses (with DEBUG=1 Django's HTML debug 404, not handler404), a 405 from a plain
+    view, a CSRF failure, and the debug 500 page (the traceback is still logged)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code < 400 or not request.path.startswith("/api/"):
+            return response
+        if response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
+            return response
+        status_code = response.status_code
+        details = {
+            404: "No resource at this address.",
+            405: f"{request.method} is not allowed here.",
+            500: "An unexpected error occurred; it has been logged.",
+        }
+        problem_response = _json_problem(
+            status_code, details.get(status_code, _TITLES.get(status_code, "Error"))
+        )
+        for name in _KEPT_HEADERS:
+            if name in response:
+                problem_response[name] = response[name]
+        return problem_response

@@ -2,6 +2,11 @@
 
 Everything runs in the foreground; Ctrl-C (or SIGTERM) stops every child process and the
 embedded PostgreSQL/Redis this script started. A second run reuses the data under var/.
+
+The console stays readable: warnings and errors only (gunicorn's access log is off unless
+ACCESS_LOG=1, Celery at WARNING unless CELERY_LOG_LEVEL says otherwise), the demo loader's
+output goes to var/log/seed_demo.log, e-mails are kept under var/mail/ (read them at /mail/),
+and the short banner is printed again once the demo data is ready.
 """
 
 from __future__ import annotations
@@ -27,6 +32,72 @@ def log(message: str) -> None:
 
 def manage(env: dict, *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+DEMO_USERS = ["dispatcher", "warehouse", "purchasing", "approver", "driver", "admin"]
+# The simulator drives every demo route but these drivers' (a person drives them by hand in
+# the driver app at /driver/); SIMULATOR_HAND_DRIVEN="" lets it drive them all.
+HAND_DRIVEN = "driver"
+
+
+def quiet_env(env: dict) -> dict:
+    """Log levels for a console people read (each can be raised from the environment)."""
+    env.setdefault("LOG_LEVEL", "WARNING")
+    env.setdefault("CELERY_LOG_LEVEL", "WARNING")
+    env.setdefault("SIMULATOR_HAND_DRIVEN", HAND_DRIVEN)
+    return env
+
+
+def process_commands(env: dict, host: str, port: int) -> dict[str, list[str]]:
+    """The long-running processes `make run` starts: web, worker, beat."""
+    web = [
+        str(BIN / "gunicorn"), "config.wsgi", "--bind", f"{host}:{port}",
+        "--workers", env.get("WEB_WORKERS", "2"), "--threads", "4",
+        "--graceful-timeout", "5", "--log-level", "warning",
+    ]  # fmt: skip
+    if env.get("ACCESS_LOG", "0") == "1":
+        web += ["--access-logfile", "-", "--access-logformat", "%(m)s %(U)s%(q)s %(s)s %(M)sms"]
+    level = env.get("CELERY_LOG_LEVEL", "WARNING")
+    return {
+        "web": web,
+        "worker": [
+            str(BIN / "celery"), "-A", "config", "worker", "--loglevel", level,
+            "--concurrency", env.get("WORKER_CONCURRENCY", "2"), "--hostname", "worker@%h",
+        ],
+        "beat": [
+            str(BIN / "celery"), "-A", "config", "beat", "--loglevel", level,
+            "--schedule", str(services.DEFAULT_VAR / "celerybeat-schedule"),
+        ],
+    }  # fmt: skip
+
+
+def simulator_command(env: dict, host: str, port: int) -> list[str] | None:
+    """Drivers that move: today's demo day at x60, then a new day, looping (SIMULATOR=0: off)."""
+    if env.get("SIMULATOR", "1") == "0":
+        return None
+    cmd = [
+        sys.executable, "manage.py", "simulate_day", "--loop",
+        "--url", f"http://{host}:{port}", "--speed", env.get("SIMULATOR_SPEED", "60"),
+    ]  # fmt: skip
+    for driver in filter(None, env.get("SIMULATOR_HAND_DRIVEN", "").split(",")):
+        cmd += ["--hand-driven", driver.strip()]
+    return cmd
+
+
+def banner(env: dict, host: str, port: int, *, ready: bool) -> list[str]:
+    url = f"http://{host}:{port}"
+    hand = [d for d in env.get("SIMULATOR_HAND_DRIVEN", "").split(",") if d]
+    lines = [
+        "",
+        f"Waybill is running at {url}/   (Ctrl-C to stop)",
+        f"  logins    {', '.join(DEMO_USERS)}   (password 'waybill-demo')",
+        f"  API docs  {url}/api/docs/",
+        f"  e-mail    {url}/mail/   (sent mail is kept there, not sent)",
+    ]
+    if ready and env.get("SIMULATOR", "1") != "0" and hand:
+        lines.append(f"  drive     log in as {' or '.join(hand)}: that route waits for you")
+    lines.append("  demo data ready" if ready else "  demo data loading in the background…")
+    return lines + [""]
 
 
 def main() -> int:
@@ -70,48 +141,34 @@ def main() -> int:
             log(f"port {wanted} is taken; using {port} instead")
         # Links in customer emails point at this server unless configured otherwise.
         env.setdefault("TRACKING_PUBLIC_BASE_URL", f"http://{host}:{port}")
-        commands = {
-            "web": [
-                str(BIN / "gunicorn"), "config.wsgi", "--bind", f"{host}:{port}",
-                "--workers", env.get("WEB_WORKERS", "2"), "--threads", "4",
-                "--access-logfile", "-", "--graceful-timeout", "5",
-            ],
-            "worker": [
-                str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
-                "--concurrency", env.get("WORKER_CONCURRENCY", "2"), "--hostname", "worker@%h",
-            ],
-            "beat": [
-                str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
-                "--schedule", str(services.DEFAULT_VAR / "celerybeat-schedule"),
-            ],
-        }  # fmt: skip
+        quiet_env(env)
+        commands = process_commands(env, host, port)
         for extra in filter(None, env.get("WAYBILL_EXTRA_PROCESSES", "").split(";")):
             commands[extra.split()[0]] = extra.split()
-        # Drivers that move (issue 11): today's demo day at x60, then a new day, looping.
         # It starts once the demo data is loaded.
-        simulator = None
-        if env.get("SIMULATOR", "1") != "0":
-            simulator = [
-                sys.executable, "manage.py", "simulate_day", "--loop",
-                "--url", f"http://{host}:{port}", "--speed", env.get("SIMULATOR_SPEED", "60"),
-            ]  # fmt: skip
+        simulator = simulator_command(env, host, port)
         running: dict[str, subprocess.Popen] = {}
 
-        def spawn(name: str, cmd: list[str]) -> subprocess.Popen:
+        def spawn(name: str, cmd: list[str], **streams) -> subprocess.Popen:
             # Own session: Ctrl-C reaches only this supervisor, which stops children in order.
-            child = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+            child = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True, **streams)
             children.append(child)
-            log(f"started {name} (pid {child.pid})")
             return child
 
         for name, cmd in commands.items():
             running[name] = spawn(name, cmd)
         # The site answers while the demo data loads (the first load takes a minute or two).
-        seed = spawn("demo data loader", [sys.executable, "manage.py", "seed_demo"])
-        log("")
-        log(f"Waybill is running at http://{host}:{port}/   (Ctrl-C to stop)")
-        log("Demo logins (password 'waybill-demo'): " + ", ".join(_demo_users()))
-        log(f"API docs at http://{host}:{port}/api/docs/")
+        seed_log = services.DEFAULT_VAR / "log" / "seed_demo.log"
+        seed_log.parent.mkdir(parents=True, exist_ok=True)
+        with open(seed_log, "w") as out:
+            seed = spawn(
+                "demo data loader",
+                [sys.executable, "manage.py", "seed_demo"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        for line in banner(env, host, port, ready=False):
+            log(line)
         while True:
             for name, child in running.items():
                 if child.poll() is not None:
@@ -119,11 +176,15 @@ def main() -> int:
                     return shutdown(1)
             if seed is not None and seed.poll() is not None:
                 if seed.returncode == 0:
-                    log("demo data ready")
                     if simulator:
                         running["simulator"] = spawn("simulator", simulator)
+                    for line in banner(env, host, port, ready=True):
+                        log(line)
                 else:
-                    log(f"loading demo data failed (exit {seed.returncode}); see the output above")
+                    tail = seed_log.read_text().strip().splitlines()[-15:]
+                    log(f"loading demo data failed (exit {seed.returncode}); from {seed_log}:")
+                    for line in tail:
+                        log("  " + line)
                 seed = None
             time.sleep(0.5)
     except KeyboardInterrupt:
@@ -132,10 +193,6 @@ def main() -> int:
     except subprocess.CalledProcessError as exc:
         log(f"setup step failed: {' '.join(exc.cmd[1:])}")
         return shutdown(1)
-
-
-def _demo_users() -> list[str]:
-    return ["dispatcher", "warehouse", "purchasing", "approver", "driver", "admin"]
 
 
 if __name__ == "__main__":

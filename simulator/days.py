@@ -41,14 +41,18 @@ def _point(order: CustomerOrder) -> tuple[float, float]:
     return float(order.latitude), float(order.longitude)
 
 
-def sim_routes(*, plans, now: dt.datetime | None = None) -> list[SimRoute]:
+def sim_routes(
+    *, plans, now: dt.datetime | None = None, hand_driven: tuple[str, ...] = ()
+) -> list[SimRoute]:
     """The routes of `plans` that still have work, as the simulator plays them. A route the
     driver already started resumes at `now`: from its last completed stop (or the depot),
-    with an arrived stop completed first."""
+    with an arrived stop completed first. Routes of the `hand_driven` usernames are left to
+    the person driving them in the driver app."""
     routes = (
         Route.objects.filter(plan__in=plans, plan__status=PlanStatus.PUBLISHED)
         .exclude(status=RouteStatus.COMPLETED)
         .exclude(driver__isnull=True)
+        .exclude(driver__user__username__in=hand_driven)
         .select_related("plan", "vehicle__depot", "driver__user")
         .prefetch_related(
             Prefetch("stops", queryset=Stop.objects.select_related("order").order_by("sequence"))

@@ -48,6 +48,13 @@ class Command(BaseCommand):
         parser.add_argument("--in-process", action="store_true")
         parser.add_argument("--wait-for-server", type=float, default=120.0)
         parser.add_argument("--reset-clock", action="store_true")
+        parser.add_argument(
+            "--hand-driven",
+            action="append",
+            default=[],
+            metavar="USERNAME",
+            help="Leave this driver's routes to a person in the driver app (repeatable).",
+        )
 
     def handle(self, *args, **opts):
         if opts["reset_clock"]:
@@ -89,7 +96,7 @@ class Command(BaseCommand):
         plans, start = self._day(opts)
         if not plans:
             raise CommandError("No published plan to play and none could be made.")
-        routes = days.sim_routes(plans=plans, now=start)
+        routes = days.sim_routes(plans=plans, now=start, hand_driven=tuple(opts["hand_driven"]))
         day = plans[0].date
         self.stdout.write(
             f"simulator: playing {day} ({len(routes)} routes) from {start:%H:%M} at "
@@ -143,6 +150,7 @@ class Command(BaseCommand):
             Route.objects.filter(plan__status=PlanStatus.PUBLISHED, plan__date__gte=since)
             .exclude(status=RouteStatus.COMPLETED)
             .exclude(driver__isnull=True)
+            .exclude(driver__user__username__in=opts["hand_driven"])
             .order_by("plan__date")
             .values_list("plan__date", flat=True)
             .first()
