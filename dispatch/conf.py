@@ -1,12 +1,9 @@
-"""Dispatch board settings, read from Django settings when set there, else from the environment
-(the same pattern as routing.conf and tracking.conf)."""
+"""The dispatch board's knobs with their types and defaults (read through core.conf.AppSettings:
+Django settings, else the environment, else the default below)."""
 
 from __future__ import annotations
 
-import environ
-from django.conf import settings
-
-_env = environ.Env()
+from core.conf import AppSettings
 
 _DEFAULTS = {
     # Seconds between the board's polls (side panel and map); a poll with nothing new costs one
@@ -17,8 +14,4 @@ _DEFAULTS = {
 }
 
 
-def get(name: str):
-    if hasattr(settings, name):
-        return getattr(settings, name)
-    kind, default = _DEFAULTS[name]
-    return getattr(_env, kind)(name, default=default)
+get = AppSettings(_DEFAULTS).get

@@ -1,15 +1,9 @@
-"""Routing settings, read from Django settings when set there, else from the environment.
-
-Kept here (not in config/settings.py) so the routing app owns its knobs; tests override them
-with pytest-django's `settings` fixture like any other setting.
-"""
+"""Routing's knobs with their types and defaults (read through core.conf.AppSettings: Django
+settings, else the environment, else the default below)."""
 
 from __future__ import annotations
 
-import environ
-from django.conf import settings
-
-_env = environ.Env()
+from core.conf import AppSettings
 
 _DEFAULTS = {
     # Celery queue the optimisation tasks are sent to (the default worker listens on "celery").
@@ -28,8 +22,4 @@ _DEFAULTS = {
 }
 
 
-def get(name: str):
-    if hasattr(settings, name):
-        return getattr(settings, name)
-    kind, default = _DEFAULTS[name]
-    return getattr(_env, kind)(name, default=default)
+get = AppSettings(_DEFAULTS).get

@@ -1,15 +1,9 @@
-"""Tracking settings, read from Django settings when set there, else from the environment.
-
-Kept in the app (like routing.conf) so tracking owns its knobs; tests override them with
-pytest-django's `settings` fixture.
-"""
+"""Tracking's knobs with their types and defaults (read through core.conf.AppSettings: Django
+settings, else the environment, else the default below)."""
 
 from __future__ import annotations
 
-import environ
-from django.conf import settings
-
-_env = environ.Env()
+from core.conf import AppSettings
 
 _DEFAULTS = {
     # Pings older than this are deleted by the beat task `tracking.tasks.pings_prune`.
@@ -19,6 +13,8 @@ _DEFAULTS = {
     "TRACKING_PING_MAX_FUTURE_S": ("int", 60),
     # At most one ETA recompute per route per this many seconds after pings (plus a trailing one).
     "TRACKING_ETA_DEBOUNCE_S": ("int", 10),
+    # A requested recompute waits at most this long for the tick that runs it (with others).
+    "TRACKING_ETA_TICK_S": ("float", 1.0),
     # A ping older than this is not used as the vehicle's position.
     "TRACKING_PING_STALE_S": ("int", 600),
     # ETA window: quantiles of past errors per horizon bucket once this many samples exist.
@@ -52,8 +48,4 @@ _DEFAULTS = {
 }
 
 
-def get(name: str):
-    if hasattr(settings, name):
-        return getattr(settings, name)
-    kind, default = _DEFAULTS[name]
-    return getattr(_env, kind)(name, default=default)
+get = AppSettings(_DEFAULTS).get

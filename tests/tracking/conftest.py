@@ -56,7 +56,7 @@ def matrix_provider(monkeypatch):
     points = [*POINTS, PING]
     minutes = np.array([[*row, row[0]] for row in MINUTES] + [[*MINUTES[0], 0]])
     provider = MatrixProvider(points, minutes * 1000, minutes * 60)
-    monkeypatch.setattr("tracking.services.eta.travel_provider", lambda: provider)
+    monkeypatch.setattr("routing.services.travel_provider", lambda: provider)
     return provider
 
 

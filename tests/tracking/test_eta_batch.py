@@ -12,6 +12,7 @@ from routing.models import Stop
 from tracking.models import EtaRecord, PositionPing, RouteEta, StopEta
 from tracking.services import eta as eta_services
 from tracking.services import route_etas_refresh, routes_etas_refresh
+from tracking.services.eta import debounce, refresh
 
 from .conftest import PING, POINTS
 
@@ -105,7 +106,7 @@ def test_unknown_routes_are_left_out(routes, now):
 def ticks(monkeypatch):
     """Record tick tasks instead of sending them; the test runs the tick itself."""
     sent = []
-    monkeypatch.setattr(eta_services, "_tick_send", lambda countdown: sent.append(countdown))
+    monkeypatch.setattr(debounce, "_tick_send", lambda countdown: sent.append(countdown))
     return sent
 
 
@@ -168,7 +169,8 @@ def test_a_failing_batch_is_retried_route_by_route(routes, now, ticks, monkeypat
             raise RuntimeError("bad route")
         return real(route_ids=route_ids, now=now)
 
-    monkeypatch.setattr(eta_services, "routes_etas_refresh", flaky)
+    monkeypatch.setattr(debounce, "routes_etas_refresh", flaky)
+    monkeypatch.setattr(refresh, "routes_etas_refresh", flaky)
     for route in routes:
         eta_services.eta_request(route_id=route.pk)
     assert eta_services.eta_tick_run(now=now) == 2

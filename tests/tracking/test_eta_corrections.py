@@ -297,7 +297,7 @@ def test_speed_priors_of_every_hour_are_learned_at_once(
     a leg that later departs in another hour costs no query."""
     from tests.factories import DriverFactory
     from tracking.models import LegSample
-    from tracking.services.eta import _hour_prior
+    from tracking.services.eta.learning import hour_prior
 
     route, other = make_route(), make_route(code="VAN2", route_driver=DriverFactory())
     LegSample.objects.bulk_create(
@@ -309,6 +309,6 @@ def test_speed_priors_of_every_hour_are_learned_at_once(
             for stop in stops_of(other)
         ]
     )  # fmt: skip
-    assert _hour_prior(route=route, hour=9, now=now, known={}) == pytest.approx(22 / 16)
+    assert hour_prior(route=route, hour=9, now=now, known={}) == pytest.approx(22 / 16)
     with django_assert_num_queries(0):
-        assert _hour_prior(route=route, hour=14, now=now, known={}) == pytest.approx(16 / 13)
+        assert hour_prior(route=route, hour=14, now=now, known={}) == pytest.approx(16 / 13)

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from tracking.models import PositionPing, RouteEta
 from tracking.services import eta as eta_services
 from tracking.services import pings_prune
+from tracking.services.eta import debounce
 
 from .conftest import PING
 
@@ -113,7 +114,7 @@ def test_a_burst_of_50_pings_gives_one_recompute(driver_api, route, now, monkeyp
     one finds nothing newer than what the first one used and does nothing."""
     sent = []
     monkeypatch.setattr(
-        eta_services,
+        debounce,
         "_enqueue",
         lambda route_id, trailing=False, countdown=0: sent.append(trailing),
     )
@@ -134,7 +135,7 @@ def test_a_burst_of_50_pings_gives_one_recompute(driver_api, route, now, monkeyp
 def test_a_ping_after_the_recompute_started_gets_the_trailing_recompute(route, now, monkeypatch):
     sent = []
     monkeypatch.setattr(
-        eta_services,
+        debounce,
         "_enqueue",
         lambda route_id, trailing=False, countdown=0: sent.append(trailing),
     )

@@ -1,0 +1,56 @@
+"""ETA orchestration: debounce requests, recompute a route's remaining ETAs, learn from the truth.
+
+Rules:
+- After pings, a route is recomputed at most once per TRACKING_ETA_DEBOUNCE_S (a Redis lock),
+  plus one trailing recompute when pings arrived after the last one started, so the newest
+  position always counts. Stop status changes and re-plans recompute at once.
+- Requests do not each start a task: the route is marked pending and one `eta_tick` task,
+  at most TRACKING_ETA_TICK_S later, recomputes every due route together in a fixed number
+  of set-based queries (`routes_etas_refresh`). The per-route task remains for messages
+  already queued. (debounce.py)
+- Each recompute writes Stop.eta/eta_low/eta_high (columns routing reserves for tracking), the
+  late-risk and next-stop flags (StopEta), an ETA history row when the ETA moved materially,
+  and the route's engine state (RouteEta). It announces "arriving" when a stop becomes next and
+  emails a customer whose window moved by more than TRACKING_ETA_NOTIFY_SHIFT_MIN.
+  (refresh.py, from the inputs in inputs.py; writes.py)
+- When a stop is reached, every ETA given for it gets its error; those errors (by horizon)
+  set future window widths, and the leg's actual vs predicted travel time the speed ratio.
+  (learning.py)
+"""
+
+from tracking.services.eta.debounce import (
+    DIRTY_KEY,
+    LOCK_KEY,
+    PENDING_KEY,
+    TICK_KEY,
+    TRAIL_KEY,
+    eta_refresh_run,
+    eta_request,
+    eta_tick_run,
+    eta_ticks_resume,
+)
+from tracking.services.eta.inputs import route_signature
+from tracking.services.eta.learning import (
+    error_quantiles,
+    route_speed_ratio,
+    stop_reached_record,
+)
+from tracking.services.eta.refresh import route_etas_refresh, routes_etas_refresh
+
+__all__ = [
+    "DIRTY_KEY",
+    "LOCK_KEY",
+    "PENDING_KEY",
+    "TICK_KEY",
+    "TRAIL_KEY",
+    "error_quantiles",
+    "eta_refresh_run",
+    "eta_request",
+    "eta_tick_run",
+    "eta_ticks_resume",
+    "route_etas_refresh",
+    "route_signature",
+    "route_speed_ratio",
+    "routes_etas_refresh",
+    "stop_reached_record",
+]

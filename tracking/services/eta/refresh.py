@@ -1,0 +1,159 @@
+"""The recompute: load the routes, work out each one's remaining ETAs with the engine
+(tracking.eta), write what changed, and announce what customers must hear."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.cache import cache
+from django.db import transaction
+
+from routing import services as routing_services
+from routing.models import Route, RouteStatus, Stop, StopStatus
+from tracking import clock, conf
+from tracking.eta import EtaResult, blended_ratio, etas_compute
+from tracking.models import RouteEta
+from tracking.services.eta.inputs import (
+    eta_stop,
+    hours_ahead,
+    latest_pings,
+    ratio_by_hour,
+    route_breaks,
+    route_signature,
+    vehicle_origin,
+)
+from tracking.services.eta.learning import (
+    RATIO_KEY,
+    error_quantiles,
+    hour_prior,
+    route_legs,
+    route_prior_ratio,
+)
+from tracking.services.eta.writes import Writes, log_append, states_write
+
+
+def route_etas_refresh(*, route_id: int, now: dt.datetime | None = None) -> RouteEta | None:
+    """Recompute the ETAs of every remaining stop of the route (see the module docstring)."""
+    return routes_etas_refresh(route_ids=[route_id], now=now).get(route_id)
+
+
+def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[int, RouteEta]:
+    """`route_etas_refresh` for many routes at once, in one transaction and a fixed number of
+    set-based queries (about a dozen, however many routes). Returns the routes' engine states
+    by route id; unknown routes are left out. The same rules and results as one by one."""
+    from tracking.services import notifications, pages
+
+    now = now or clock.now()
+    wanted = sorted({int(r) for r in route_ids})
+    if not wanted:
+        return {}
+    with transaction.atomic():
+        routes = {
+            r.pk: r for r in Route.objects.select_related("vehicle__depot").filter(pk__in=wanted)
+        }
+        if not routes:
+            return {}
+        ids = sorted(routes)
+        RouteEta.objects.bulk_create([RouteEta(route_id=pk) for pk in ids], ignore_conflicts=True)
+        # Locked in route order, so concurrent batches never wait on each other in a cycle.
+        states = {
+            s.route_id: s
+            for s in RouteEta.objects.select_for_update()
+            .filter(route_id__in=ids)
+            .order_by("route_id")
+        }
+        by_route: dict[int, list[Stop]] = {pk: [] for pk in ids}
+        for stop in (
+            Stop.objects.filter(route_id__in=ids)
+            .select_related("order")
+            .order_by("route_id", "sequence")
+        ):
+            by_route[stop.route_id].append(stop)
+        remaining = {
+            pk: [s for s in stops if s.status == StopStatus.PLANNED]
+            for pk, stops in by_route.items()
+        }
+        active = [pk for pk in ids if remaining[pk] and routes[pk].status != RouteStatus.COMPLETED]
+        pings = latest_pings(
+            vehicle_ids={
+                routes[pk].vehicle_id
+                for pk in active
+                if not any(s.status == StopStatus.ARRIVED for s in by_route[pk])
+            },
+            now=now,
+        )
+        legs = route_legs(active) if active else {}
+        provider = routing_services.travel_provider() if active else None
+        quantiles = error_quantiles() if active else None
+        origins = {
+            pk: vehicle_origin(
+                route=routes[pk], stops=by_route[pk], now=now, ping=pings.get(routes[pk].vehicle_id)
+            )
+            for pk in active
+        }
+        hours = {
+            pk: origins[pk][1].astimezone(routes[pk].vehicle.depot.tzinfo).hour for pk in active
+        }
+        priors = cache.get_many(
+            {
+                RATIO_KEY.format(routes[pk].driver_id or 0, hour)
+                for pk in active
+                for hour in hours_ahead(route=routes[pk], ready_at=origins[pk][1])
+            }
+        )
+        results: dict[int, list[EtaResult]] = {}
+        for pk in active:
+            route, state = routes[pk], states[pk]
+            origin, ready_at, ping_time = origins[pk]
+            state.ping_time = ping_time or state.ping_time
+            tz = route.vehicle.depot.tzinfo
+            actual_s, predicted_s, n_legs = legs.get(pk, (0, 0, 0))
+            state.speed_ratio = blended_ratio(
+                route_actual_s=actual_s,
+                route_predicted_s=predicted_s,
+                route_legs=n_legs,
+                prior=route_prior_ratio(route=route, hour=hours[pk], now=now, known=priors),
+            )
+            breaks, ready_at = route_breaks(route=route, stops=by_route[pk], ready_at=ready_at)
+            results[pk] = etas_compute(
+                origin=origin,
+                ready_at=ready_at,
+                stops=[eta_stop(s) for s in remaining[pk]],
+                provider=provider,
+                tz=tz,
+                now=now,
+                speed_ratio=ratio_by_hour(
+                    lambda hour, route=route, legs=(actual_s, predicted_s, n_legs): blended_ratio(
+                        route_actual_s=legs[0],
+                        route_predicted_s=legs[1],
+                        route_legs=legs[2],
+                        prior=hour_prior(route=route, hour=hour, now=now, known=priors),
+                    )
+                ),
+                breaks=breaks,
+                quantiles=quantiles,
+                default_base_s=conf.get("TRACKING_ETA_DEFAULT_BASE_S"),
+                default_share=conf.get("TRACKING_ETA_DEFAULT_SHARE"),
+            )
+        writes = Writes.load(by_route=by_route, remaining=remaining)
+        for pk in ids:
+            state = states[pk]
+            state.signature = route_signature(by_route[pk])
+            writes.plan(
+                route=routes[pk],
+                stops=by_route[pk],
+                remaining=remaining[pk],
+                results=results.get(pk, []),
+                now=now,
+                started=state.started_at is not None,
+            )
+            state.computed_at = now
+        writes.execute()
+        states_write(list(states.values()))
+        pages.pages_invalidate(tokens=[stop.order.tracking_token for stop in writes.page])
+        for stop in writes.next:
+            notifications.stop_became_next(stop=stop)
+        for stop, result in writes.moved:
+            notifications.eta_window_moved(stop=stop, low=result.low, high=result.high)
+    log_append([(pk, states[pk].ping_time) for pk in ids], now)
+    return states
