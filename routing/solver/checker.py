@@ -138,15 +138,16 @@ def _in_windows(stop: Stop, t: int) -> bool:
 
 
 def _check_load(problem: Problem, capacity: dict[str, int], stops: list[Stop], vid: str):
-    """Load on board: depot deliveries are loaded at the start; a pair's load is on board
-    between its pickup and its delivery."""
+    """Load on board at every point of the route: depot deliveries are all loaded at the
+    start; a pair's load is on board between its pickup and its delivery; a stop's `pickup`
+    (a return) is on board from that stop to the end depot."""
     pickup_of = {p.delivery: p.pickup for p in problem.pairs}
     pickups = {p.pickup for p in problem.pairs}
     by_id = {s.id: s for s in problem.stops}
     out = []
     for dim, cap in capacity.items():
         load = sum(s.demand.get(dim, 0) for s in stops if s.id not in pickups)
-        peak = load
+        peak, where = load, None
         for s in stops:
             if s.id in pickups:
                 load += s.demand.get(dim, 0)
@@ -154,9 +155,12 @@ def _check_load(problem: Problem, capacity: dict[str, int], stops: list[Stop], v
                 load -= by_id[pickup_of[s.id]].demand.get(dim, 0)
             else:
                 load -= s.demand.get(dim, 0)
-            peak = max(peak, load)
+            load += s.pickup.get(dim, 0)
+            if load > peak:
+                peak, where = load, s.id
         if peak > cap:
-            out.append(Violation("capacity", f"{dim} load {peak} > {cap}", (vid,)))
+            after = f" after {where}" if where else ""
+            out.append(Violation("capacity", f"{dim} load {peak} > {cap}{after}", (vid,)))
     return out
 
 

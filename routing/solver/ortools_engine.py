@@ -213,28 +213,41 @@ def _add_breaks(m: _Model, dim) -> None:
 
 
 def _add_capacities(m: _Model) -> None:
-    """One dimension per capacity kind. Without pairs, load = cumulative deliveries from zero;
-    with pairs, load starts free (= what is loaded at the depot) and deliveries subtract."""
-    problem, routing = m.p.problem, m.routing
+    """One dimension per capacity kind. Without pairs or returns, load = cumulative
+    deliveries from zero. Otherwise the load starts free (= what is loaded at the depot),
+    deliveries subtract and pickups add; with returns (`Stop.pickup`) a second dimension
+    counts them, and the two must meet at the end depot, which pins the start load to the
+    route's deliveries exactly (a free start alone could hide a return behind a delivery)."""
+    problem, routing, solver = m.p.problem, m.routing, m.routing.solver()
     pickup_of = {p.delivery: p.pickup for p in problem.pairs}
     pickups = {p.pickup for p in problem.pairs}
     by_id = {s.id: s for s in problem.stops}
-    with_pairs = bool(problem.pairs)
     for dim_name in problem.dimensions():
-        demand = [0] * m.nd
+        returns = [0] * m.nd + [s.pickup.get(dim_name, 0) for s in m.stops]
+        free_start = bool(problem.pairs) or any(returns)
+        load = [0] * m.nd
         for s in m.stops:
             if s.id in pickup_of:
-                demand.append(-by_id[pickup_of[s.id]].demand.get(dim_name, 0))
-            elif s.id in pickups or not with_pairs:
-                demand.append(s.demand.get(dim_name, 0))
+                load.append(-by_id[pickup_of[s.id]].demand.get(dim_name, 0))
+            elif s.id in pickups or not free_start:
+                load.append(s.demand.get(dim_name, 0))
             else:
-                demand.append(-s.demand.get(dim_name, 0))
-        if not any(demand):
+                load.append(-s.demand.get(dim_name, 0))
+        load = [a + b for a, b in zip(load, returns, strict=True)]
+        if not any(load):
             continue
-        unlimited = sum(abs(d) for d in demand) + 1
+        unlimited = sum(abs(d) for d in load) + 2 * sum(returns) + 1
         caps = [v.capacity.get(dim_name, unlimited) for v in problem.vehicles]
-        cb = routing.RegisterUnaryTransitVector(demand)
-        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, not with_pairs, f"cap:{dim_name}")
+        cb = routing.RegisterUnaryTransitVector(load)
+        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, not free_start, f"cap:{dim_name}")
+        if any(returns):
+            back = routing.RegisterUnaryTransitVector(returns)
+            routing.AddDimensionWithVehicleCapacity(back, 0, caps, True, f"ret:{dim_name}")
+            on_board = routing.GetDimensionOrDie(f"cap:{dim_name}")
+            returned = routing.GetDimensionOrDie(f"ret:{dim_name}")
+            for v in range(len(problem.vehicles)):
+                end = routing.End(v)
+                solver.Add(on_board.CumulVar(end) == returned.CumulVar(end))
 
 
 def _add_stop_rules(m: _Model) -> None:

@@ -1,5 +1,12 @@
 """`solve()`: the one entry point. Validates, picks engines, shares the time budget, keeps the
-best checker-valid plan, and always returns a plan (unplannable stops come back unassigned)."""
+best checker-valid plan, and always returns a plan (unplannable stops come back unassigned).
+
+Textbook problems (nothing but capacities, single windows, depots and a fleet PyVRP models
+exactly) run PyVRP then an OR-Tools polish, as measured on Solomon and Gehring-Homberger.
+Rich problems (breaks, skills, several windows, returns, pairs, locks) run the rich portfolio
+(rich_portfolio.py: VROOM and PyVRP side by side, then the polish); OR-Tools alone remains
+the fallback for what neither of them expresses (completed prefixes, locked routes).
+"""
 
 from __future__ import annotations
 
@@ -7,20 +14,21 @@ import threading
 import time
 from collections.abc import Callable
 
+from . import pyvrp_engine, vroom_engine
 from .checker import check
 from .costs import rank_key, solution_units
-from .model import COST_UNITS, Problem, Solution
+from .model import COST_UNITS, Problem, Solution, Unassigned
 from .ortools_engine import EngineResult, solve_ortools
 from .prepare import Prepared, prepare
 from .providers import TravelTimeProvider
-from .pyvrp_engine import solve_pyvrp, supports
+from .repair import repair
 
 Progress = Callable[[float, float], None]
-# Share of the budget PyVRP gets when both engines run; the rest polishes with OR-Tools from
+# Share of the budget PyVRP gets on textbook problems; the rest polishes with OR-Tools from
 # PyVRP's plan. Chosen by measurement (docs/benchmarks.md, "Budget split").
 PYVRP_SHARE = 0.85
 MIN_POLISH_S = 0.1
-ENGINES = ("auto", "ortools", "pyvrp")
+ENGINES = ("auto", "ortools", "pyvrp", "vroom")
 
 
 class SolverBug(AssertionError):
@@ -42,9 +50,10 @@ def solve(
     """Plan `problem` within `time_limit_s` seconds in total.
 
     progress(best_cost, elapsed_s) is called on each improvement; setting `cancel_event`
-    stops the search and returns the best plan so far. engine="auto" runs PyVRP then
-    OR-Tools when PyVRP can represent the problem, else OR-Tools alone. Problems with more
-    than `split_above` plannable stops are split by depot and geography (see split.py).
+    stops the search and returns the best plan so far. engine="auto" runs the portfolio
+    (module docstring); "ortools", "pyvrp" and "vroom" run one engine alone (ValueError if it
+    cannot represent the problem). Problems with more than `split_above` plannable stops are
+    split by depot and geography (see split.py).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}")
@@ -55,110 +64,157 @@ def solve(
 
         left = time_limit_s - (time.perf_counter() - started)
         return solve_split(prepared, left, split_above, progress, cancel_event, engine)
-    tracker = _Tracker(progress, started)
-    candidates: list[Solution] = []
     # Keep back time for extracting and checking plans, which grows with the stop count, so
     # the caller gets the answer within time_limit_s (measured: ~1 s at 1,000 stops).
     reserve = 0.005 * time_limit_s + 0.0005 * len(prepared.active)
-    deadline = started + time_limit_s - reserve
-    remaining = lambda: deadline - time.perf_counter()  # noqa: E731
+    run = Run(prepared, started + time_limit_s - reserve, progress, cancel_event, debug)
     if prepared.active:
-        reason = supports(prepared)
-        run_pyvrp = engine == "pyvrp" or (engine == "auto" and reason is None)
-        if engine == "pyvrp" and reason is not None:
-            raise ValueError(f"PyVRP cannot represent this problem: {reason}")
-        if run_pyvrp:
-            share = 1.0 if engine == "pyvrp" else pyvrp_share
-            res = solve_pyvrp(
-                prepared,
-                max(remaining() * share, 0.01),
-                initial=problem.initial_routes or None,
-                progress=tracker,
-                cancel_event=cancel_event,
-            )
-            _add(candidates, prepared, res, "pyvrp", debug)
-        polish = engine == "auto" and not _cancelled(cancel_event)
-        if candidates and remaining() < MIN_POLISH_S:
-            polish = False  # PyVRP used the whole budget: nothing left worth building a model for
-        if engine == "ortools" or polish:
-            warm = _as_initial(candidates[0]) if candidates else problem.initial_routes
-            res = solve_ortools(
-                prepared,
-                max(remaining(), 0.05),
-                initial=warm or None,
-                progress=tracker,
-                cancel_event=cancel_event,
-            )
-            _add(candidates, prepared, res, "ortools", debug)
+        if engine == "ortools":
+            run.ortools(problem.initial_routes)
+        elif engine in ("pyvrp", "vroom"):
+            _alone(run, engine)
+        elif plain(prepared):
+            run.pyvrp(run.remaining() * pyvrp_share, problem.initial_routes or None)
+            run.polish()
+        else:
+            from .rich_portfolio import solve_rich
+
+            solve_rich(run)
     else:
-        candidates.append(_assemble(prepared, EngineResult([], [], {}), "none"))
-    why = "cancelled before a plan was found" if _cancelled(cancel_event) else "no plan found"
-    best = _best(prepared, candidates, why)
+        run.candidates.append(run.assemble(EngineResult([], [], {}), "none"))
+    why = "cancelled before a plan was found" if run.cancelled() else "no plan found"
+    best = run.best(why)
     best.elapsed_s = time.perf_counter() - started
-    best.stats["candidates"] = {s.engine: s.cost for s in candidates}
-    best.stats["pyvrp_unsupported"] = supports(prepared) if prepared.active else None
+    best.stats["candidates"] = {s.engine: s.cost for s in run.candidates}
+    best.stats["pyvrp_unsupported"] = pyvrp_engine.supports(prepared) if prepared.active else None
+    best.stats["vroom_unsupported"] = vroom_engine.supports(prepared) if prepared.active else None
     return best
 
 
-class _Tracker:
-    """Forwards only overall improvements, with elapsed time since solve() began."""
+def plain(prepared: Prepared) -> bool:
+    """True for the textbook problems PyVRP models exactly and without a relaxation."""
+    p = prepared.problem
+    n_vehicles = len(p.vehicles)
+    return not (
+        p.pairs
+        or p.completed
+        or p.locked_routes
+        or any(v.breaks for v in p.vehicles)
+        or any(s.locked_vehicle for s in p.stops)
+        or any(len(p.stops[i].windows) > 1 or p.stops[i].pickup for i in prepared.active)
+        or any(len(prepared.allowed[i]) < n_vehicles for i in prepared.active)
+    )
 
-    def __init__(self, progress: Progress | None, started: float) -> None:
-        self.progress, self.started, self.best = progress, started, float("inf")
 
-    def __call__(self, cost: float, _elapsed: float) -> None:
-        if cost < self.best:
-            self.best = cost
+def _alone(run: Run, engine: str) -> None:
+    reason = (pyvrp_engine if engine == "pyvrp" else vroom_engine).supports(run.prepared)
+    if reason is not None:
+        raise ValueError(f"{engine} cannot represent this problem: {reason}")
+    initial = run.prepared.problem.initial_routes or None
+    if engine == "pyvrp":
+        run.pyvrp(run.remaining(), initial)
+    else:
+        res = vroom_engine.solve_vroom(run.prepared, max(run.remaining(), 0.01), initial=initial)
+        run.add(res, "vroom")
+
+
+class Run:
+    """One solve: the deadline, the progress and cancel hooks, and the checked candidates."""
+
+    def __init__(self, prepared: Prepared, deadline: float, progress, cancel_event, debug):
+        self.prepared = prepared
+        self.deadline = deadline
+        self.started = time.perf_counter()
+        self.cancel_event = cancel_event
+        self.debug = debug
+        self.progress = progress
+        self.best_cost = float("inf")
+        self.candidates: list[Solution] = []
+
+    def remaining(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def cancelled(self) -> bool:
+        return self.cancel_event is not None and self.cancel_event.is_set()
+
+    def report(self, cost: float, _elapsed: float = 0.0) -> None:
+        """Forwards only overall improvements, with elapsed time since solve() began."""
+        if cost < self.best_cost:
+            self.best_cost = cost
             if self.progress:
                 self.progress(cost, time.perf_counter() - self.started)
 
-
-def _cancelled(event: threading.Event | None) -> bool:
-    return event is not None and event.is_set()
-
-
-def _assemble(prepared: Prepared, res: EngineResult, engine: str) -> Solution:
-    sol = Solution(
-        routes=[r for r in res.routes if r.visits],
-        unassigned=prepared.unassigned + res.unassigned,
-        engine=engine,
-        stats=dict(res.stats),
-    )
-    sol.cost = solution_units(prepared.problem, sol) / COST_UNITS
-    return sol
-
-
-def _add(candidates: list, prepared: Prepared, res, engine: str, debug: bool) -> None:
-    """Keep an engine's plan only if the independent checker finds nothing wrong with it."""
-    if res is None:
-        return
-    sol = _assemble(prepared, res, engine)
-    violations = check(prepared.problem, sol, matrices=prepared.matrices)
-    if violations:
-        if debug:
-            raise SolverBug(f"{engine}: {violations[:5]}")
-        return
-    candidates.append(sol)
-
-
-def _best(prepared: Prepared, candidates: list[Solution], why: str) -> Solution:
-    if not candidates:
-        # Both engines failed (e.g. cancelled before a first solution): plan nothing rather than
-        # crash, and say why for every stop.
-        from .model import Unassigned
-
-        res = EngineResult(
-            [],
-            [Unassigned(prepared.problem.stops[i].id, why) for i in prepared.active],
-            {},
+    def assemble(self, res: EngineResult, engine: str) -> Solution:
+        sol = Solution(
+            routes=[r for r in res.routes if r.visits],
+            unassigned=self.prepared.unassigned + res.unassigned,
+            engine=engine,
+            stats=dict(res.stats),
         )
-        return _assemble(prepared, res, "none")
-    best = min(candidates, key=lambda s: rank_key(prepared.problem, s))
-    if len(candidates) > 1 and best.engine == "ortools":
-        # Distinguish a polish that improved PyVRP's plan from OR-Tools winning alone.
-        best.engine = "pyvrp+ortools" if candidates[0].engine == "pyvrp" else "ortools"
-    return best
+        sol.cost = solution_units(self.prepared.problem, sol) / COST_UNITS
+        return sol
+
+    def add(self, res: EngineResult | None, engine: str) -> Solution | None:
+        """Keep an engine's plan only if the independent checker finds nothing wrong with it."""
+        if res is None:
+            return None
+        sol = self.assemble(res, engine)
+        violations = check(self.prepared.problem, sol, matrices=self.prepared.matrices)
+        if violations:
+            if self.debug:
+                raise SolverBug(f"{engine}: {violations[:5]}")
+            return None
+        self.candidates.append(sol)
+        self.report(sol.cost)
+        return sol
+
+    def leader(self) -> Solution | None:
+        if not self.candidates:
+            return None
+        return min(self.candidates, key=lambda s: rank_key(self.prepared.problem, s))
+
+    def pyvrp(self, limit_s: float, initial, engine: str = "pyvrp", **kw) -> Solution | None:
+        """PyVRP; with breaks its routes are placed exactly and repaired before the check."""
+        res = pyvrp_engine.solve_pyvrp(
+            self.prepared,
+            max(limit_s, 0.01),
+            initial=initial,
+            progress=self.report,
+            cancel_event=self.cancel_event,
+            **kw,
+        )
+        if res is not None and pyvrp_engine.has_breaks(self.prepared):
+            res = repair(self.prepared, res)
+        return self.add(res, engine)
+
+    def ortools(self, initial, engine: str = "ortools") -> Solution | None:
+        res = solve_ortools(
+            self.prepared,
+            max(self.remaining(), 0.05),
+            initial=initial or None,
+            progress=self.report,
+            cancel_event=self.cancel_event,
+        )
+        return self.add(res, engine)
+
+    def polish(self) -> None:
+        """OR-Tools from the best plan so far (exact breaks), with whatever time is left."""
+        if self.cancelled() or (self.candidates and self.remaining() < MIN_POLISH_S):
+            return
+        seed = self.leader()
+        warm = as_initial(seed) if seed else self.prepared.problem.initial_routes
+        self.ortools(warm, f"{seed.engine}+ortools" if seed else "ortools")
+
+    def best(self, why: str) -> Solution:
+        best = self.leader()
+        if best is None:
+            # Every engine failed (e.g. cancelled before a first solution): plan nothing rather
+            # than crash, and say why for every stop.
+            stops = self.prepared.problem.stops
+            res = EngineResult([], [Unassigned(stops[i].id, why) for i in self.prepared.active], {})
+            return self.assemble(res, "none")
+        return best
 
 
-def _as_initial(solution: Solution) -> dict[str, list[str]]:
+def as_initial(solution: Solution) -> dict[str, list[str]]:
     return {r.vehicle_id: r.stop_ids for r in solution.routes}

@@ -58,11 +58,17 @@ def validate_problem(problem: Problem, time_limit_s: float) -> None:
             raise ProblemError("pairs", "pair refers to an unknown stop", missing)
         if any(by_id[p.delivery].demand.values()):
             raise ProblemError("pairs", "a delivery's load comes from its pickup", (p.delivery,))
+        returns = tuple(i for i in (p.pickup, p.delivery) if any(by_id[i].pickup.values()))
+        if returns:
+            # A return is carried to the end depot; a paired stop's load goes to its partner.
+            raise ProblemError("pairs", "a paired stop cannot also collect a return", returns)
         paired += [p.pickup, p.delivery]
     _unique("pairs", paired)
     for s in problem.stops:
         if any(q < 0 for q in s.demand.values()):
             raise ProblemError("stops.demand", "negative demand", (s.id,))
+        if any(q < 0 for q in s.pickup.values()):
+            raise ProblemError("stops.pickup", "negative pickup", (s.id,))
         if s.locked_vehicle is not None and s.locked_vehicle not in vehicle_ids:
             raise ProblemError("stops.locked_vehicle", "unknown vehicle", (s.id,))
     for vid, ids in list(problem.completed.items()) + list(problem.initial_routes.items()):
@@ -129,6 +135,9 @@ def _static_reason(problem: Problem, stop: Stop) -> str | None:
     for dim, qty in sorted(stop.demand.items()):
         if qty and all(qty > v.capacity.get(dim, qty) for v in problem.vehicles):
             return f"demand exceeds every vehicle's capacity ({dim})"
+    for dim, qty in sorted(stop.pickup.items()):
+        if qty and all(qty > v.capacity.get(dim, qty) for v in problem.vehicles):
+            return f"pickup exceeds every vehicle's capacity ({dim})"
     return None
 
 
@@ -146,7 +155,9 @@ def _compute_matrices(
 
 def _fits(vehicle: Vehicle, stop: Stop) -> bool:
     return vehicle.skills >= stop.skills and all(
-        qty <= vehicle.capacity.get(dim, qty) for dim, qty in stop.demand.items()
+        qty <= vehicle.capacity.get(dim, qty)
+        for amounts in (stop.demand, stop.pickup)
+        for dim, qty in amounts.items()
     )
 
 

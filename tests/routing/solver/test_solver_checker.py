@@ -143,6 +143,8 @@ def test_pickup_after_delivery_is_caught():
 def test_break_outside_window_or_during_service_is_caught():
     p = line_problem(breaks=(Break(0, 100, 10),))
     sol = plan(p, {"V": ["A", "B"]}, ["C"])
+    assert check(p, sol) == []  # timed_route places the break
+    sol.routes[0].breaks = []
     assert kinds(p, sol) == {"break"}  # not planned at all
     sol.routes[0].breaks = [PlannedBreak(200, 10)]
     assert kinds(p, sol) == {"break"}

@@ -1,0 +1,103 @@
+"""The portfolio for rich problems (breaks, skills, several windows, returns, pairs).
+
+Measured on benchmarks/rich.py (docs/benchmarks.md, "Rich problems"): PyVRP, with breaks
+relaxed and placed exactly afterwards, makes shorter plans than VROOM from 200 stops up,
+while VROOM's exact break model wins some small instances and is the safety net. So both
+run at once, one per core: VROOM in a forked child (one thread; a few of its heuristic
+starts, as many as its measured search time allows, instead of exploration level 5's 32,
+which share the timeout evenly and are each cut short at these limits) and PyVRP here.
+If VROOM answers first with a better plan than PyVRP's best so far, PyVRP restarts from
+VROOM's plan. What is left of the budget then goes to the OR-Tools polish (exact breaks)
+from the best checker-valid plan.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import pyvrp_engine, vroom_engine, vroom_process
+from .costs import solution_units
+from .portfolio import Run, as_initial
+
+# Share of the budget kept for the OR-Tools polish at the end (by measurement).
+POLISH_SHARE = 0.0
+# VROOM's child must answer within this share of the search time, so that PyVRP can still
+# start from its plan when it is the better one (VROOM overshoots its timeout a little).
+VROOM_SHARE = 0.8
+# Seconds one VROOM search takes on one core, as a function of the stop count (measured on
+# benchmarks/rich.py: 0.4 s at 100 stops, 1.8 s at 200, 9.6 s at 400).
+SEARCH_S_AT_100 = 0.4
+SEARCH_GROWTH = 2.3
+MAX_SEARCHES = 8
+
+
+def searches_for(n_stops: int, budget_s: float) -> int:
+    """As many VROOM starts as fit in the budget at their measured length (at least one)."""
+    one = SEARCH_S_AT_100 * (max(n_stops, 1) / 100) ** SEARCH_GROWTH
+    return max(1, min(MAX_SEARCHES, int(budget_s / one)))
+
+
+def solve_rich(run: Run) -> None:
+    prepared = run.prepared
+    problem = prepared.problem
+    vroom_ok = vroom_engine.supports(prepared) is None
+    pyvrp_ok = pyvrp_engine.supports(prepared) is None
+    initial = problem.initial_routes or None
+    search_end = run.deadline - POLISH_SHARE * run.remaining()
+    if vroom_ok and pyvrp_ok:
+        _side_by_side(run, search_end, initial)
+    elif vroom_ok:
+        budget = max(search_end - time.perf_counter(), 0.01)
+        run.add(vroom_engine.solve_vroom(prepared, budget, initial=initial), "vroom")
+    elif pyvrp_ok:
+        run.pyvrp(search_end - time.perf_counter(), initial)
+    run.polish()
+
+
+class _Handoff:
+    """PyVRP's interrupt: once VROOM's child has answered, stop PyVRP if VROOM's plan is
+    better than PyVRP's best so far (both in our cost units)."""
+
+    def __init__(self, run: Run, child) -> None:
+        self.run, self.child = run, child
+        self.vroom = None
+        self.answered = False
+
+    def __call__(self, best_cost: int) -> bool:
+        if self.answered or self.child is None or not self.child.done():
+            return False
+        self.answered = True
+        self.vroom = self.run.add(self.child.result(0.0), "vroom")
+        if self.vroom is None:
+            return False
+        return solution_units(self.run.prepared.problem, self.vroom) < best_cost
+
+
+def _side_by_side(run: Run, search_end: float, initial) -> None:
+    prepared = run.prepared
+    budget = search_end - time.perf_counter()
+    searches = searches_for(len(prepared.active), VROOM_SHARE * budget)
+    child = vroom_process.start(prepared, VROOM_SHARE * budget, searches)
+    if child is None:  # no fork here: VROOM first in this process, then PyVRP from the best
+        run.add(vroom_engine.solve_vroom(prepared, 0.3 * budget, searches=searches), "vroom")
+        _restart(run, search_end, initial)
+        return
+    handoff = _Handoff(run, child)
+    try:
+        first = run.pyvrp(search_end - time.perf_counter(), initial, interrupt=handoff)
+        if not handoff.answered:
+            handoff.answered = True
+            handoff.vroom = run.add(child.result(search_end - time.perf_counter()), "vroom")
+        if run.leader() is not first:
+            _restart(run, search_end, initial)
+    finally:
+        child.kill()
+
+
+def _restart(run: Run, search_end: float, initial) -> None:
+    """PyVRP again, from the best plan so far, for what is left of the search time."""
+    left = search_end - time.perf_counter()
+    leader = run.leader()
+    if left > 0.2 and not run.cancelled():
+        warm = as_initial(leader) if leader else initial
+        run.pyvrp(left, warm, engine=f"{leader.engine}+pyvrp" if leader else "pyvrp")
