@@ -19,9 +19,10 @@ pytestmark = [
 
 
 def test_arriving_shows_once_and_a_delivered_order_promises_no_van(live_server, roles, page):
-    day = build_day(routes=1, stops=3, day=dt.date(2026, 1, 13))
+    day = build_day(routes=1, stops=5, day=dt.date(2026, 1, 13))
     make_live(day)
-    order = day.stops[0][2].order
+    order = day.stops[0][4].order  # the route's last stop: not next, so no "arriving" of its own
+    assert not order.events.filter(type=OrderEvent.Type.ARRIVING).exists()
     T = OrderEvent.Type
     OrderEvent.objects.create(order=order, type=T.OUT_FOR_DELIVERY, at=day.at(8))
     eta = day.at(10, 20).isoformat()
