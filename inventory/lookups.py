@@ -2,15 +2,14 @@
 name the field. Shared by the API and the pages."""
 
 from core.exceptions import InsufficientStock, ValidationFailed
-from inventory.models import Location, Lot, Product, Stock, StockCondition
+from inventory.models import Location, Lot, Product, StockCondition
+from inventory.selectors.catalog import product_get_by_sku
+from inventory.selectors.stock import stock_find
 from inventory.services import stock_row_ensure
 
 
 def product_lookup(sku: str) -> Product:
-    product = Product.objects.filter(sku=sku).first()
-    if product is None:
-        raise ValidationFailed(f"Unknown product '{sku}'.", field="product", code="not_found")
-    return product
+    return product_get_by_sku(sku=sku, missing=ValidationFailed)
 
 
 def location_lookup(pk: int, field: str) -> Location:
@@ -43,11 +42,7 @@ def stock_row_resolve(data: dict, *, location_field: str = "location", create: b
     condition = data.get("condition") or StockCondition.GOOD
     if create:
         return stock_row_ensure(product=product, location=location, lot=lot, condition=condition)
-    row = (
-        Stock.objects.select_related("product", "location__warehouse", "lot")
-        .filter(product=product, location=location, lot=lot, condition=condition)
-        .first()
-    )
+    row = stock_find(product=product, location=location, lot=lot, condition=condition)
     if row is None:
         raise InsufficientStock(
             f"There is no {condition} stock of {product.sku} at {location}.",

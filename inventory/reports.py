@@ -84,7 +84,8 @@ class ReportSpec:
     numeric: set[str] = field(default_factory=set)
 
 
-_NUMERIC = {
+# Columns shown right-aligned (numbers).
+NUMERIC_COLUMNS = {
     "on_hand",
     "reserved_qty",
     "available",
@@ -98,10 +99,9 @@ _NUMERIC = {
     "days",
     "days_left",
     "reorder_point",
-    "reorder_qty",
     "shortfall",
     "suggested_qty",
-    "unit_cost",
+    "product__unit_cost",
     "value",
     "quantity",
 }
@@ -233,140 +233,123 @@ def _history(data, fs):
     return ReportRows(selectors.movement_history(moves=fs.qs), _move_row), {}
 
 
-REPORTS: dict[str, ReportSpec] = {}
+# Column groups several reports share.
+_PRODUCT = [("product__sku", "SKU"), ("product__name", "Product")]
+_HELD = [("on_hand", "On hand"), ("reserved_qty", "Reserved")]
 
-
-def _register(spec: ReportSpec):
-    REPORTS[spec.slug] = spec
-
-
-_register(
-    ReportSpec(
-        "stock",
-        "Stock by product, warehouse, location and condition",
-        "Units on hand per condition, reserved and available, grouped as you choose.",
-        StockSummaryFilter,
-        _stock_summary,
-        _stock_summary_columns,
-    )
-)
-_register(
-    ReportSpec(
-        "available-to-promise",
-        "Available to promise",
-        "Per product and warehouse: good sellable units not reserved, plus units on order.",
-        StockFilter,
-        lambda data, fs: (ReportRows(selectors.atp_report(stock=fs.qs)), {}),
-        lambda data: [
-            ("product__sku", "SKU"),
-            ("product__name", "Product"),
-            ("location__warehouse__code", "Warehouse"),
-            ("on_hand", "On hand"),
-            ("reserved_qty", "Reserved"),
-            ("unavailable", "Unsellable"),
-            ("available", "Available"),
-            ("on_order", "On order"),
-            ("atp", "ATP"),
-        ],
-    )
-)
-_register(
-    ReportSpec(
-        "aging",
-        "Stock aging",
-        "Days in storage per lot (stock without a lot: since its oldest unit arrived).",
-        AgingFilter,
-        _aging,
-        lambda data: [
-            ("product__sku", "SKU"),
-            ("product__name", "Product"),
-            ("location__warehouse__code", "Warehouse"),
-            ("lot__code", "Lot"),
-            ("condition", "Condition"),
-            ("received", "Received"),
-            ("days", "Days"),
-            ("bucket", "Bucket"),
-            ("on_hand", "On hand"),
-            ("reserved_qty", "Reserved"),
-        ],
-    )
-)
-_register(
-    ReportSpec(
-        "expiring-lots",
-        "Expiring lots",
-        "Lots with stock that expire within the chosen number of days, or already expired.",
-        ExpiringFilter,
-        _expiring,
-        lambda data: [
-            ("product__sku", "SKU"),
-            ("product__name", "Product"),
-            ("lot__code", "Lot"),
-            ("lot__expires_at", "Expires"),
-            ("days_left", "Days left"),
-            ("location__warehouse__code", "Warehouse"),
-            ("condition", "Condition"),
-            ("on_hand", "On hand"),
-            ("reserved_qty", "Reserved"),
-        ],
-    )
-)
-_register(
-    ReportSpec(
-        "low-stock",
-        "Low stock",
-        "Active products whose available plus on-order units are below their reorder point.",
-        LowStockFilter,
-        lambda data, fs: (
-            ReportRows(selectors.low_stock(warehouse=data.get("warehouse"), products=fs.qs)),
-            {},
+REPORTS: dict[str, ReportSpec] = {
+    spec.slug: spec
+    for spec in (
+        ReportSpec(
+            "stock",
+            "Stock by product, warehouse, location and condition",
+            "Units on hand per condition, reserved and available, grouped as you choose.",
+            StockSummaryFilter,
+            _stock_summary,
+            _stock_summary_columns,
         ),
-        lambda data: [
-            ("sku", "SKU"),
-            ("name", "Product"),
-            ("available", "Available"),
-            ("on_order", "On order"),
-            ("reorder_point", "Reorder point"),
-            ("shortfall", "Shortfall"),
-            ("suggested_qty", "Suggested order"),
-            ("preferred_supplier_code", "Supplier"),
-        ],
+        ReportSpec(
+            "available-to-promise",
+            "Available to promise",
+            "Per product and warehouse: good sellable units not reserved, plus units on order.",
+            StockFilter,
+            lambda data, fs: (ReportRows(selectors.atp_report(stock=fs.qs)), {}),
+            lambda data: [
+                *_PRODUCT,
+                ("location__warehouse__code", "Warehouse"),
+                *_HELD,
+                ("unavailable", "Unsellable"),
+                ("available", "Available"),
+                ("on_order", "On order"),
+                ("atp", "ATP"),
+            ],
+        ),
+        ReportSpec(
+            "aging",
+            "Stock aging",
+            "Days in storage per lot (stock without a lot: since its oldest unit arrived).",
+            AgingFilter,
+            _aging,
+            lambda data: [
+                *_PRODUCT,
+                ("location__warehouse__code", "Warehouse"),
+                ("lot__code", "Lot"),
+                ("condition", "Condition"),
+                ("received", "Received"),
+                ("days", "Days"),
+                ("bucket", "Bucket"),
+                *_HELD,
+            ],
+        ),
+        ReportSpec(
+            "expiring-lots",
+            "Expiring lots",
+            "Lots with stock that expire within the chosen number of days, or already expired.",
+            ExpiringFilter,
+            _expiring,
+            lambda data: [
+                *_PRODUCT,
+                ("lot__code", "Lot"),
+                ("lot__expires_at", "Expires"),
+                ("days_left", "Days left"),
+                ("location__warehouse__code", "Warehouse"),
+                ("condition", "Condition"),
+                *_HELD,
+            ],
+        ),
+        ReportSpec(
+            "low-stock",
+            "Low stock",
+            "Active products whose available plus on-order units are below their reorder point.",
+            LowStockFilter,
+            lambda data, fs: (
+                ReportRows(selectors.low_stock(warehouse=data.get("warehouse"), products=fs.qs)),
+                {},
+            ),
+            lambda data: [
+                ("sku", "SKU"),
+                ("name", "Product"),
+                ("available", "Available"),
+                ("on_order", "On order"),
+                ("reorder_point", "Reorder point"),
+                ("shortfall", "Shortfall"),
+                ("suggested_qty", "Suggested order"),
+                ("preferred_supplier_code", "Supplier"),
+            ],
+        ),
+        ReportSpec(
+            "valuation",
+            "Stock valuation",
+            "Units on hand at moving-average cost (every receipt with a cost re-averages it).",
+            ValuationFilter,
+            _valuation,
+            _valuation_columns,
+        ),
+        ReportSpec(
+            "history",
+            "Movement history",
+            "Every ledger row: receipts, transfers, adjustments, counts, reservations, picks, "
+            "shipments, returns and scrap, newest first.",
+            StockMoveFilter,
+            _history,
+            lambda data: [
+                ("created_at", "Time"),
+                ("kind", "Kind"),
+                ("product__sku", "SKU"),
+                ("lot__code", "Lot"),
+                ("quantity", "Qty"),
+                ("from", "From"),
+                ("from_condition", "From cond."),
+                ("to", "To"),
+                ("to_condition", "To cond."),
+                ("reference", "Reference"),
+                ("reason", "Reason"),
+                ("user", "User"),
+            ],
+        ),
     )
-)
-_register(
-    ReportSpec(
-        "valuation",
-        "Stock valuation",
-        "Units on hand at moving-average cost (every receipt with a cost re-averages it).",
-        ValuationFilter,
-        _valuation,
-        _valuation_columns,
-    )
-)
-_register(
-    ReportSpec(
-        "history",
-        "Movement history",
-        "Every ledger row: receipts, transfers, adjustments, counts, reservations, picks, "
-        "shipments, returns and scrap, newest first.",
-        StockMoveFilter,
-        _history,
-        lambda data: [
-            ("created_at", "Time"),
-            ("kind", "Kind"),
-            ("product__sku", "SKU"),
-            ("lot__code", "Lot"),
-            ("quantity", "Qty"),
-            ("from", "From"),
-            ("from_condition", "From cond."),
-            ("to", "To"),
-            ("to_condition", "To cond."),
-            ("reference", "Reference"),
-            ("reason", "Reason"),
-            ("user", "User"),
-        ],
-    )
-)
+}
+
 
 BASE_QUERYSETS = {
     StockMoveFilter: lambda: StockMove.objects.all(),

@@ -22,7 +22,7 @@ from core.exceptions import NotFound, ValidationFailed
 from core.idempotency import idempotent
 from core.permissions import HasRole, HasScope
 from core.roles import Role
-from inventory.models import Warehouse
+from inventory.selectors import warehouse_get_by_code
 from orders.models import FailureReason
 from routing.models import Route, Stop
 from tracking import clock, services
@@ -237,10 +237,6 @@ class KpiApi(APIView):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         d = params.validated_data
-        warehouse = None
-        if d.get("warehouse"):
-            warehouse = Warehouse.objects.filter(code=d["warehouse"]).first()
-            if warehouse is None:
-                raise NotFound("No warehouse has this code.", field="warehouse")
+        warehouse = warehouse_get_by_code(code=d["warehouse"]) if d.get("warehouse") else None
         kpis = kpis_compute(date_from=d["date_from"], date_to=d["date_to"], warehouse=warehouse)
         return Response(kpis.as_dict())

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from inventory.apis.access import CATALOG_WRITE_ROLES, InventoryAccess
 from inventory.filters import LocationFilter, ProductFilter
-from inventory.models import Location, Product, Warehouse
+from inventory.models import PRODUCT_ATTRIBUTES, Location, Product, Warehouse
 from inventory.services.catalog import (
     location_create,
     location_update,
@@ -67,15 +67,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "sku",
             "name",
             "description",
-            "unit",
-            "weight_kg",
-            "volume_m3",
-            "barcode",
-            "shelf_life_days",
-            "is_returnable",
-            "reorder_point",
-            "reorder_qty",
-            "unit_cost",
+            *PRODUCT_ATTRIBUTES,
             "currency",
             "preferred_supplier_code",
             "is_active",

@@ -122,8 +122,38 @@ class _StockKey(serializers.Serializer):
 
 
 class _StockOperationApi(InventoryAccess, APIView):
+    """One stock operation: `post` validates the subclass's `InputSerializer` and hands the data
+    to `perform`, which calls the service (in one transaction) and returns the rows to answer
+    with (201)."""
+
     # JSON only, as the schema says: form encodings turn an empty field into a missing one.
     parser_classes = [JSONParser]
+    InputSerializer: type[serializers.Serializer]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Each operation documents its own input; every one honours Idempotency-Key.
+        cls.post = extend_schema(
+            request=cls.InputSerializer, responses={201: StockOutputSerializer}
+        )(idempotent(cls._operate))
+
+    def _operate(self, request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            body = self.perform(serializer.validated_data, user=request.user)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def perform(self, data: dict, *, user) -> dict:
+        raise NotImplementedError
+
+    @staticmethod
+    def one(stock: Stock) -> dict:
+        return {"stock": _stock_data(stock), "move": _last_move(stock)}
+
+    @staticmethod
+    def pair(source: Stock, target: Stock) -> dict:
+        return {"from": _stock_data(source), "to": _stock_data(target), "move": _last_move(target)}
 
 
 def _stock_data(stock: Stock) -> dict:
@@ -157,32 +187,20 @@ class StockReceiveApi(_StockOperationApi):
         reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
         reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
-    @extend_schema(request=InputSerializer, responses={201: StockOutputSerializer})
-    @idempotent
-    def post(self, request):
-        data = self._validated(request)
-        with transaction.atomic():
-            product = product_lookup(data["product"])
-            stock = stock_receive(
-                product=product,
-                location=location_lookup(data["location"], "location"),
-                quantity=data["quantity"],
-                condition=data["condition"],
-                lot_code=data.get("lot") or None,
-                expires_at=data.get("expires_at"),
-                unit_cost=data.get("unit_cost"),
-                reference=data.get("reference", ""),
-                reason=data.get("reason", ""),
-                user=request.user,
-            )
-        return Response(
-            {"stock": _stock_data(stock), "move": _last_move(stock)}, status=status.HTTP_201_CREATED
+    def perform(self, data, *, user):
+        stock = stock_receive(
+            product=product_lookup(data["product"]),
+            location=location_lookup(data["location"], "location"),
+            quantity=data["quantity"],
+            condition=data["condition"],
+            lot_code=data.get("lot") or None,
+            expires_at=data.get("expires_at"),
+            unit_cost=data.get("unit_cost"),
+            reference=data.get("reference", ""),
+            reason=data.get("reason", ""),
+            user=user,
         )
-
-    def _validated(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        return self.one(stock)
 
 
 class StockTransferApi(_StockOperationApi):
@@ -195,27 +213,18 @@ class StockTransferApi(_StockOperationApi):
         between_warehouses = serializers.BooleanField(default=False)
         reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={201: StockOutputSerializer})
-    @idempotent
-    def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        with transaction.atomic():
-            source = stock_row_resolve(data)
-            target = stock_transfer(
-                stock=source,
-                to_location=location_lookup(data["to_location"], "to_location"),
-                quantity=data["quantity"],
-                between_warehouses=data["between_warehouses"],
-                reason=data["reason"],
-                reference=data["reference"],
-                user=request.user,
-            )
-        return Response(
-            {"from": _stock_data(source), "to": _stock_data(target), "move": _last_move(target)},
-            status=status.HTTP_201_CREATED,
+    def perform(self, data, *, user):
+        source = stock_row_resolve(data)
+        target = stock_transfer(
+            stock=source,
+            to_location=location_lookup(data["to_location"], "to_location"),
+            quantity=data["quantity"],
+            between_warehouses=data["between_warehouses"],
+            reason=data["reason"],
+            reference=data["reference"],
+            user=user,
         )
+        return self.pair(source, target)
 
 
 class StockAdjustApi(_StockOperationApi):
@@ -239,34 +248,24 @@ class StockAdjustApi(_StockOperationApi):
                 )
             return attrs
 
-    @extend_schema(request=InputSerializer, responses={201: StockOutputSerializer})
-    @idempotent
-    def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        with transaction.atomic():
-            if "counted" in data:
-                row = stock_row_resolve(data, create=True)
-                stock = stock_count(
-                    stock=row,
-                    counted=data["counted"],
-                    reason=data["reason"],
-                    reference=data["reference"],
-                    user=request.user,
-                )
-            else:
-                row = stock_row_resolve(data, create=data["delta"] > 0)
-                stock = stock_adjust(
-                    stock=row,
-                    delta=data["delta"],
-                    reason=data["reason"],
-                    reference=data["reference"],
-                    user=request.user,
-                )
-        return Response(
-            {"stock": _stock_data(stock), "move": _last_move(stock)}, status=status.HTTP_201_CREATED
-        )
+    def perform(self, data, *, user):
+        if "counted" in data:
+            stock = stock_count(
+                stock=stock_row_resolve(data, create=True),
+                counted=data["counted"],
+                reason=data["reason"],
+                reference=data["reference"],
+                user=user,
+            )
+        else:
+            stock = stock_adjust(
+                stock=stock_row_resolve(data, create=data["delta"] > 0),
+                delta=data["delta"],
+                reason=data["reason"],
+                reference=data["reference"],
+                user=user,
+            )
+        return self.one(stock)
 
 
 class StockConditionChangeApi(_StockOperationApi):
@@ -278,28 +277,19 @@ class StockConditionChangeApi(_StockOperationApi):
         quantity = serializers.IntegerField(min_value=1)
         reason = NonBlankCharField(max_length=300)
 
-    @extend_schema(request=InputSerializer, responses={201: StockOutputSerializer})
-    @idempotent
-    def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        with transaction.atomic():
-            source = stock_row_resolve(data)
-            to_location = data.get("to_location")
-            target = stock_condition_change(
-                stock=source,
-                to_condition=data["to_condition"],
-                to_location=location_lookup(to_location, "to_location") if to_location else None,
-                quantity=data["quantity"],
-                reason=data["reason"],
-                reference=data["reference"],
-                user=request.user,
-            )
-        return Response(
-            {"from": _stock_data(source), "to": _stock_data(target), "move": _last_move(target)},
-            status=status.HTTP_201_CREATED,
+    def perform(self, data, *, user):
+        source = stock_row_resolve(data)
+        to_location = data.get("to_location")
+        target = stock_condition_change(
+            stock=source,
+            to_condition=data["to_condition"],
+            to_location=location_lookup(to_location, "to_location") if to_location else None,
+            quantity=data["quantity"],
+            reason=data["reason"],
+            reference=data["reference"],
+            user=user,
         )
+        return self.pair(source, target)
 
 
 class StockScrapApi(_StockOperationApi):
@@ -309,20 +299,12 @@ class StockScrapApi(_StockOperationApi):
         quantity = serializers.IntegerField(min_value=1)
         reason = NonBlankCharField(max_length=300)
 
-    @extend_schema(request=InputSerializer, responses={201: StockOutputSerializer})
-    @idempotent
-    def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        with transaction.atomic():
-            stock = stock_scrap(
-                stock=stock_row_resolve(data),
-                quantity=data["quantity"],
-                reason=data["reason"],
-                reference=data["reference"],
-                user=request.user,
-            )
-        return Response(
-            {"stock": _stock_data(stock), "move": _last_move(stock)}, status=status.HTTP_201_CREATED
+    def perform(self, data, *, user):
+        stock = stock_scrap(
+            stock=stock_row_resolve(data),
+            quantity=data["quantity"],
+            reason=data["reason"],
+            reference=data["reference"],
+            user=user,
         )
+        return self.one(stock)

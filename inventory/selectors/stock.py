@@ -65,15 +65,22 @@ def reservations_for_demand(*, demand_ref: str, active_only: bool = False) -> Qu
     return qs.order_by("pk")
 
 
-def stock_get(
+def stock_find(
     *, product: Product, location: Location, lot: Lot | None = None, condition: str = "good"
-) -> Stock:
-    """The stock row for a key, or NotFound (404) naming the location."""
-    row = (
+) -> Stock | None:
+    """The stock row for a key (product, location and lot loaded with it), or None."""
+    return (
         Stock.objects.select_related("product", "location__warehouse", "lot")
         .filter(product=product, location=location, lot=lot, condition=condition)
         .first()
     )
+
+
+def stock_get(
+    *, product: Product, location: Location, lot: Lot | None = None, condition: str = "good"
+) -> Stock:
+    """The stock row for a key, or NotFound (404) naming the location."""
+    row = stock_find(product=product, location=location, lot=lot, condition=condition)
     if row is None:
         lot_part = f" lot {lot.code}" if lot else ""
         raise NotFound(

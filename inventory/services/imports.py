@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from core.exceptions import DomainError, ValidationFailed
-from inventory.models import Location, Product, StockCondition, Warehouse
+from inventory.models import PRODUCT_ATTRIBUTES, Location, Product, StockCondition, Warehouse
 from inventory.services.stock import stock_receive
 
 MAX_ROWS = 20_000
@@ -27,15 +27,7 @@ MAX_BYTES = 5 * 1024 * 1024
 PRODUCT_COLUMNS = [
     "sku",
     "name",
-    "unit",
-    "weight_kg",
-    "volume_m3",
-    "barcode",
-    "shelf_life_days",
-    "is_returnable",
-    "reorder_point",
-    "reorder_qty",
-    "unit_cost",
+    *PRODUCT_ATTRIBUTES,
     "preferred_supplier_code",
     "is_active",
     "description",

@@ -66,6 +66,23 @@ def _check_demand_ref(demand_ref: str) -> str:
     return demand_ref
 
 
+def _reservation_move(
+    kind: str, reservation: Reservation, from_stock: Stock, to_stock: Stock | None, **extra
+) -> StockMove:
+    """The ledger row of a reservation's units leaving `from_stock` (released in place, picked
+    to `to_stock`, or shipped), referenced by its demand."""
+    return move_build(
+        kind=kind,
+        product=reservation.product,
+        lot=from_stock.lot,
+        from_stock=from_stock,
+        to_stock=to_stock,
+        quantity=reservation.quantity,
+        reference=reservation.demand_ref,
+        **extra,
+    )
+
+
 @transaction.atomic
 def stock_reserve(
     *,
@@ -180,17 +197,8 @@ def _release_locked(reservations: list[Reservation], *, user, reason: str) -> in
         if not changed:
             raise Conflict(f"Stock row {row.pk} holds less reserved stock than its reservations.")
         moves.append(
-            move_build(
-                kind=StockMove.Kind.RELEASE,
-                product=reservation.product,
-                lot=row.lot,
-                from_stock=row,
-                to_stock=row,
-                quantity=reservation.quantity,
-                reference=reservation.demand_ref,
-                reason=reason,
-                user=user,
-                at=now,
+            _reservation_move(
+                StockMove.Kind.RELEASE, reservation, row, row, reason=reason, user=user, at=now
             )
         )
         total += reservation.quantity
@@ -283,17 +291,7 @@ def stock_pick(*, demand_ref: str, to_location: Location, user=None) -> list[Sto
                 reserve=reservation.quantity,
             )
         moves.append(
-            move_build(
-                kind=StockMove.Kind.PICK,
-                product=reservation.product,
-                lot=source.lot,
-                from_stock=source,
-                to_stock=target,
-                quantity=reservation.quantity,
-                reference=demand_ref,
-                user=user,
-                at=now,
-            )
+            _reservation_move(StockMove.Kind.PICK, reservation, source, target, user=user, at=now)
         )
         Reservation.objects.filter(pk=reservation.pk).update(
             stock=target, state=Reservation.State.PICKED, updated_at=now
@@ -334,16 +332,7 @@ def stock_ship(*, demand_ref: str, user=None) -> list[StockMove]:
         row = rows[reservation.stock_id]
         take_reserved(row, reservation.quantity)
         moves.append(
-            move_build(
-                kind=StockMove.Kind.SHIP,
-                product=reservation.product,
-                lot=row.lot,
-                from_stock=row,
-                quantity=reservation.quantity,
-                reference=demand_ref,
-                user=user,
-                at=now,
-            )
+            _reservation_move(StockMove.Kind.SHIP, reservation, row, None, user=user, at=now)
         )
     Reservation.objects.filter(pk__in=[r.pk for r in locked]).update(
         state=Reservation.State.SHIPPED, updated_at=now
