@@ -115,7 +115,10 @@ def _matrices(r: Reader, doc: dict) -> dict[str, dict[str, np.ndarray]] | None:
         return None if m is None else {DEFAULT_PROFILE: {"durations": m}}
     if "matrices" not in doc:
         return None
-    profiles = r.obj(doc["matrices"], "matrices", frozenset(doc["matrices"]))
+    value = doc["matrices"]
+    profiles = r.obj(
+        value, "matrices", frozenset(value) if isinstance(value, dict) else frozenset()
+    )
     out: dict[str, dict[str, np.ndarray]] = {}
     for name, value in (profiles or {}).items():
         path = join("matrices", name)

@@ -4,6 +4,8 @@ and fields the solver cannot honour are refused the same way instead of being ig
 import copy
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from routing.solver.vroom_json import VroomInputError, loads, parse_input
 
@@ -249,3 +251,53 @@ def test_options_are_checked(options, path):
     data = base()
     data["options"] = options
     assert path in refused(data)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for k, child in enumerate(value):
+            yield from _paths(child, (*prefix, k))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(data=st.data())
+def test_any_value_anywhere_is_refused_with_a_path_never_a_crash(data):
+    doc = base()
+    doc["options"] = {"time_limit": 1}
+    doc["vehicles"][0] |= {
+        "breaks": [{"id": 1, "time_windows": [[0, 50]], "service": 5}],
+        "costs": {"fixed": 1, "per_km": 2},
+        "time_window": [0, 500],
+        "skills": [1],
+        "speed_factor": 1.5,
+    }
+    doc["vehicles"][1]["speed_factor"] = 1.5
+    doc["jobs"][0] |= {"skills": [1], "priority": 3, "pickup": [1], "description": "x"}
+    parse_input(copy.deepcopy(doc))  # valid before the change
+    path = data.draw(st.sampled_from(list(_paths(doc))[1:]))
+    value = data.draw(JSON_VALUES)
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    try:
+        parse_input(doc)
+    except VroomInputError as exc:
+        assert exc.errors and all(isinstance(p, str) and m for p, m in exc.errors)
