@@ -55,7 +55,7 @@ def parse_input(data, provider: TravelTimeProvider | None = None) -> VroomProble
         len(first["capacity"]) if isinstance(first, dict) and _is_list(first.get("capacity")) else 0
     )
     matrices = _matrices(r, doc)
-    use_index = matrices is not None
+    use_index = "matrices" in doc or "matrix" in doc
     fleet = [
         read_vehicle(r, v, join("vehicles", i), size, use_index) for i, v in enumerate(vehicles)
     ]

@@ -173,6 +173,14 @@ class Reader:
             if not isinstance(row, list) or len(row) != n:
                 self.error(join(path, i), f"must be an array of {n} integers (square matrix)")
                 return None
+        if {type(x) for row in rows for x in row} == {int}:  # the common case, checked fast
+            try:
+                matrix = np.array(rows, dtype=np.int64)
+            except OverflowError:
+                matrix = None
+            if matrix is not None and matrix.min() >= 0 and matrix.max() <= UINT32_MAX:
+                return matrix
+        for i, row in enumerate(rows):
             for j, x in enumerate(row):
                 if not _is_int(x) or not 0 <= x <= UINT32_MAX:
                     self.error(
