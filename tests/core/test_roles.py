@@ -10,12 +10,19 @@ pytestmark = pytest.mark.django_db
 ALL_ROLES = [r.value for r in Role]
 
 
-@pytest.mark.parametrize("role", ALL_ROLES)
-def test_every_role_sees_its_dashboard(client, role):
+# A driver-only user's home is the driver app (TrackingConfig.home_url), not the dashboard.
+@pytest.mark.parametrize("role", [r for r in ALL_ROLES if r != Role.DRIVER])
+def test_every_staff_role_sees_its_dashboard(client, role):
     client.force_login(make_user(role))
     response = client.get("/")
     assert response.status_code == 200
     assert role in response.content.decode()
+
+
+def test_a_driver_only_user_lands_in_the_driver_app(client):
+    client.force_login(make_user(Role.DRIVER))
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/driver/"
 
 
 @pytest.mark.parametrize("role", [r for r in ALL_ROLES if r != Role.ADMIN])
