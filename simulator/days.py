@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Sum
 
 from core.exceptions import DomainError, InsufficientStock
+from core.geo import point_of
 from inventory.models import Location, Product, Stock, Warehouse
 from orders.models import CustomerOrder, OrderStatus
 from orders.services import customer as order_services
@@ -35,10 +36,6 @@ def leg_model() -> LegModel:
         return float(matrices.duration_s[0][1])
 
     return seconds
-
-
-def _point(order: CustomerOrder) -> tuple[float, float]:
-    return float(order.latitude), float(order.longitude)
 
 
 def sim_routes(
@@ -66,7 +63,7 @@ def sim_routes(
         if not todo:
             continue
         depot = route.vehicle.depot
-        origin = (float(depot.latitude), float(depot.longitude))
+        origin = point_of(depot)
         start_at = route.start_at
         started = route.status != RouteStatus.PLANNED or (
             hasattr(route, "eta") and bool(route.eta.started_at)
@@ -75,7 +72,7 @@ def sim_routes(
         if started:
             if done:
                 last = max(done, key=lambda s: s.departed_at)
-                origin, start_at = _point(last.order), last.departed_at
+                origin, start_at = point_of(last.order), last.departed_at
             start_at = max(start_at, now) if now else start_at
         breaks = tuple(
             SimBreak(dt.datetime.fromisoformat(b["start"]), int(b["duration_s"]))
@@ -93,7 +90,7 @@ def sim_routes(
                     SimStop(
                         key=s.pk,
                         ref=s.order.reference,
-                        point=_point(s.order),
+                        point=point_of(s.order),
                         service_s=s.order.service_time_s,
                         window_start=s.window_start or s.order.window_start,
                         arrived_at=s.arrived_at if s.status == StopStatus.ARRIVED else None,

@@ -1,10 +1,11 @@
 """The fleet simulator's pure logic: a seeded noise model, a route's timeline, a simulated clock.
 
-No Django here (like `routing.solver`): the player (`simulator.player`) turns published routes
-into `SimRoute`s, asks `route_timeline` what the driver does and when, and sends it through the
-API. Everything random is drawn from a `random.Random` seeded by (seed, purpose, key), so a
-stop's service time or a driver's speed bias does not depend on the order in which routes are
-simulated: same seed, same day → same pings and outcomes.
+No Django here (like `routing.solver`; distances come from the equally pure `core.geo`): the
+player (`simulator.player`) turns published routes into `SimRoute`s, asks `route_timeline` what
+the driver does and when, and sends it through the API. Everything random is drawn from a
+`random.Random` seeded by (seed, purpose, key), so a stop's service time or a driver's speed
+bias does not depend on the order in which routes are simulated: same seed, same day → same
+pings and outcomes.
 
 What the noise model says about a day (defaults; chosen to look like urban van deliveries):
 - travel time of a leg = the travel-time model's duration x traffic(hour of departure) x the
@@ -26,8 +27,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-Point = tuple[float, float]
-EARTH_RADIUS_M = 6_371_000.0
+from core.geo import EARTH_RADIUS_M, Point, haversine_m
+
 # Travel-time multiplier by local hour on top of the model's own hourly speeds: the model is a
 # little optimistic in the peaks and a little pessimistic at night (what the engine must learn).
 DEFAULT_TRAFFIC: tuple[float, ...] = (
@@ -145,15 +146,6 @@ class SimEvent:
 
 
 LegModel = Callable[[Point, Point, dt.datetime], float]
-
-
-def haversine_m(a: Point, b: Point) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, h)))
 
 
 def bearing_deg(a: Point, b: Point) -> float:

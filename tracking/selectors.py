@@ -6,14 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Prefetch
 
 from core import timefmt
+from core.geo import point_of
 from orders.models import CustomerOrder, OrderEvent, OrderStatus
 from orders.services.customer_returns import return_policy_violations
+from routing import services as routing_services
 from routing.models import PlanStatus, Route, RouteStatus, Stop, StopStatus
 from tracking import clock, conf
 from tracking.display import window_bounds, window_text
+from tracking.eta import EtaResult
 from tracking.models import (
     DeliveryInstruction,
     PositionPing,
@@ -23,7 +27,10 @@ from tracking.models import (
     StopEta,
 )
 from tracking.services.customer import instructions_editable
-from tracking.services.eta import route_signature
+from tracking.services.eta import error_quantiles, route_signature
+from tracking.services.eta.inputs import hours_ahead, latest_pings, vehicle_origin
+from tracking.services.eta.learning import RATIO_KEY, route_legs
+from tracking.services.eta.refresh import route_etas_compute
 
 # Timeline entries a customer sees (internal ones — pick waves, location fixes — are left out).
 PUBLIC_EVENTS = {
@@ -297,3 +304,38 @@ def routes_needing_eta(*, now: dt.datetime | None = None) -> list[int]:
         if known.get(pk) != route_signature(route_stops):
             out.append(pk)
     return out
+
+
+def route_sequence_etas(
+    *, route: Route, stops: list[Stop], now: dt.datetime | None = None
+) -> dict[int, EtaResult]:
+    """The ETAs tracking's engine would give if `route`'s vehicle visited `stops` (a proposed
+    sequence; stops already reached tell where the vehicle is) in this order, by stop id, for
+    the planned stops that have coordinates. The rules of a recompute (`route_etas_compute`):
+    from where the vehicle is (its arrived stop once served, else a fresh ping, else the last
+    completed stop, else the depot at the route's start), after the breaks still due, with the
+    optimiser's travel times, the route's learned speed ratio by hour and the measured error
+    windows. Writes nothing."""
+    now = now or clock.now()
+    remaining = [s for s in stops if s.status == StopStatus.PLANNED and point_of(s.order)]
+    if not remaining:
+        return {}
+    at_stop = any(s.status == StopStatus.ARRIVED for s in stops)
+    pings = {} if at_stop else latest_pings(vehicle_ids={route.vehicle_id}, now=now)
+    origin, ready_at, _ping_time = vehicle_origin(
+        route=route, stops=stops, now=now, ping=pings.get(route.vehicle_id)
+    )
+    hours = hours_ahead(route=route, ready_at=ready_at)
+    results, _ratio = route_etas_compute(
+        route=route,
+        stops=stops,
+        remaining=remaining,
+        origin=origin,
+        ready_at=ready_at,
+        now=now,
+        legs=route_legs([route.pk]).get(route.pk, (0, 0, 0)),
+        priors=cache.get_many({RATIO_KEY.format(route.driver_id or 0, h) for h in hours}),
+        provider=routing_services.travel_provider(),
+        quantiles=error_quantiles(),
+    )
+    return {r.key: r for r in results}

@@ -11,7 +11,7 @@ from django.db import transaction
 from routing import services as routing_services
 from routing.models import Route, RouteStatus, Stop, StopStatus
 from tracking import clock, conf
-from tracking.eta import EtaResult, blended_ratio, etas_compute
+from tracking.eta import ErrorQuantiles, EtaResult, blended_ratio, etas_compute
 from tracking.models import RouteEta
 from tracking.services.eta.inputs import (
     eta_stop,
@@ -91,9 +91,6 @@ def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[in
             )
             for pk in active
         }
-        hours = {
-            pk: origins[pk][1].astimezone(routes[pk].vehicle.depot.tzinfo).hour for pk in active
-        }
         priors = cache.get_many(
             {
                 RATIO_KEY.format(routes[pk].driver_id or 0, hour)
@@ -103,37 +100,20 @@ def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[in
         )
         results: dict[int, list[EtaResult]] = {}
         for pk in active:
-            route, state = routes[pk], states[pk]
+            state = states[pk]
             origin, ready_at, ping_time = origins[pk]
             state.ping_time = ping_time or state.ping_time
-            tz = route.vehicle.depot.tzinfo
-            actual_s, predicted_s, n_legs = legs.get(pk, (0, 0, 0))
-            state.speed_ratio = blended_ratio(
-                route_actual_s=actual_s,
-                route_predicted_s=predicted_s,
-                route_legs=n_legs,
-                prior=route_prior_ratio(route=route, hour=hours[pk], now=now, known=priors),
-            )
-            breaks, ready_at = route_breaks(route=route, stops=by_route[pk], ready_at=ready_at)
-            results[pk] = etas_compute(
+            results[pk], state.speed_ratio = route_etas_compute(
+                route=routes[pk],
+                stops=by_route[pk],
+                remaining=remaining[pk],
                 origin=origin,
                 ready_at=ready_at,
-                stops=[eta_stop(s) for s in remaining[pk]],
-                provider=provider,
-                tz=tz,
                 now=now,
-                speed_ratio=ratio_by_hour(
-                    lambda hour, route=route, legs=(actual_s, predicted_s, n_legs): blended_ratio(
-                        route_actual_s=legs[0],
-                        route_predicted_s=legs[1],
-                        route_legs=legs[2],
-                        prior=hour_prior(route=route, hour=hour, now=now, known=priors),
-                    )
-                ),
-                breaks=breaks,
+                legs=legs.get(pk, (0, 0, 0)),
+                priors=priors,
+                provider=provider,
                 quantiles=quantiles,
-                default_base_s=conf.get("TRACKING_ETA_DEFAULT_BASE_S"),
-                default_share=conf.get("TRACKING_ETA_DEFAULT_SHARE"),
             )
         writes = Writes.load(by_route=by_route, remaining=remaining)
         for pk in ids:
@@ -157,3 +137,57 @@ def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[in
             notifications.eta_window_moved(stop=stop, low=result.low, high=result.high)
     log_append([(pk, states[pk].ping_time) for pk in ids], now)
     return states
+
+
+def route_etas_compute(
+    *,
+    route: Route,
+    stops: list[Stop],
+    remaining: list[Stop],
+    origin,
+    ready_at: dt.datetime,
+    now: dt.datetime,
+    legs: tuple[float, float, int],
+    priors: dict,
+    provider,
+    quantiles: ErrorQuantiles,
+) -> tuple[list[EtaResult], float]:
+    """The engine's answer for one route: the `remaining` stops' ETAs when the vehicle leaves
+    `origin` at `ready_at` (after the breaks still due), each leg at the speed ratio of its
+    departure hour, and the route's speed ratio at `ready_at`. `legs` are the route's measured
+    (actual_s, predicted_s, count) so far; `priors` the hourly priors already read from the
+    cache (others are read or learned as needed). Writes nothing."""
+    actual_s, predicted_s, n_legs = legs
+
+    def ratio_at(hour: int) -> float:
+        return blended_ratio(
+            route_actual_s=actual_s,
+            route_predicted_s=predicted_s,
+            route_legs=n_legs,
+            prior=hour_prior(route=route, hour=hour, now=now, known=priors),
+        )
+
+    tz = route.vehicle.depot.tzinfo
+    speed_ratio = blended_ratio(
+        route_actual_s=actual_s,
+        route_predicted_s=predicted_s,
+        route_legs=n_legs,
+        prior=route_prior_ratio(
+            route=route, hour=ready_at.astimezone(tz).hour, now=now, known=priors
+        ),
+    )
+    breaks, ready_at = route_breaks(route=route, stops=stops, ready_at=ready_at)
+    results = etas_compute(
+        origin=origin,
+        ready_at=ready_at,
+        stops=[eta_stop(s) for s in remaining],
+        provider=provider,
+        tz=tz,
+        now=now,
+        speed_ratio=ratio_by_hour(ratio_at),
+        breaks=breaks,
+        quantiles=quantiles,
+        default_base_s=conf.get("TRACKING_ETA_DEFAULT_BASE_S"),
+        default_share=conf.get("TRACKING_ETA_DEFAULT_SHARE"),
+    )
+    return results, speed_ratio
