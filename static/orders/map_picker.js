@@ -7,9 +7,11 @@
   var has = !isNaN(lat) && !isNaN(lon);
   var centre = has ? [lat, lon] : [parseFloat(el.dataset.depotLat), parseFloat(el.dataset.depotLon)];
   var map = L.map(el).setView(centre, has ? 15 : 12);
-  L.tileLayer(el.dataset.tiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-    maxZoom: 19, attribution: "&copy; OpenStreetMap contributors"
-  }).addTo(map);
+  // data-tiles="" (MAP_TILES_URL empty) means offline: the map draws without tiles.
+  var tiles = el.dataset.tiles === undefined ? "https://tile.openstreetmap.org/{z}/{x}/{y}.png" : el.dataset.tiles;
+  if (tiles) {
+    L.tileLayer(tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" }).addTo(map);
+  }
   var marker = has ? L.marker(centre, { draggable: true }).addTo(map) : null;
   function place(ll) {
     if (!marker) marker = L.marker(ll, { draggable: true }).addTo(map);
