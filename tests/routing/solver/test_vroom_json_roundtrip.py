@@ -400,3 +400,22 @@ def test_random_problems_always_get_valid_plans(seed, n_jobs, n_shipments, open_
     assert_valid(data, output)
     planned = sum(len(task_steps(r)) for r in output["routes"])
     assert planned + output["summary"]["unassigned"] == n_jobs + 2 * n_shipments
+
+
+def test_setups_and_task_costs_are_priced_like_vroom(tmp_path):
+    data = rich(21)
+    for k, job in enumerate(data["jobs"]):
+        job["setup"] = 90
+        if k % 2:  # VROOM skips the setup after a task at the same place
+            job["location_index"] = data["jobs"][k - 1]["location_index"]
+    for vehicle in data["vehicles"]:
+        vehicle["costs"] = {"per_task_hour": 600}
+    theirs = vroom_solve(copy.deepcopy(data), tmp_path)
+    assert plan_violations(parse_input(data), theirs) == []  # VROOM's own costs agree with ours
+    ours = solve_json(data, 0.5)
+    assert plan_violations(parse_input(data), ours) == []
+    for route in ours["routes"]:
+        jobs = [s for s in task_steps(route) if s["type"] == "job"]
+        assert route["setup"] == 90 * len(jobs)
+        work = route["setup"] + route["service"]  # breaks count as service, as in VROOM
+        assert route["cost"] == route["duration"] + work * 600 // 3600
