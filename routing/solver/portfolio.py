@@ -174,7 +174,8 @@ class Run:
         return min(self.candidates, key=lambda s: rank_key(self.prepared.problem, s))
 
     def pyvrp(self, limit_s: float, initial, engine: str = "pyvrp", **kw) -> Solution | None:
-        """PyVRP; with breaks its routes are placed exactly and repaired before the check."""
+        """PyVRP; its routes are timed exactly (breaks placed) and repaired where that fails
+        or where it left a required stop out, before the check."""
         res = pyvrp_engine.solve_pyvrp(
             self.prepared,
             max(limit_s, 0.01),
@@ -183,8 +184,8 @@ class Run:
             cancel_event=self.cancel_event,
             **kw,
         )
-        if res is not None and pyvrp_engine.has_breaks(self.prepared):
-            res = repair(self.prepared, res)
+        if res is not None:
+            res = repair(self.prepared, res, max(self.remaining(), 0.05))
         return self.add(res, engine)
 
     def ortools(self, initial, engine: str = "ortools") -> Solution | None:

@@ -41,10 +41,15 @@ class PyVRPData:
     shipment_of: dict[str, int] = field(default_factory=dict)
 
 
-def build(prepared: Prepared, *, break_relaxation: str = "duration") -> PyVRPData:
+def build(
+    prepared: Prepared, *, break_relaxation: str = "duration", required_prize: int | None = None
+) -> PyVRPData:
     """ProblemData over depots + active stops. `break_relaxation`: "shift_end" ends shifts
     early by the breaks' total, "duration" only shortens the allowed route duration, "none"
-    ignores breaks (the exact placement afterwards then fails more often)."""
+    ignores breaks (the exact placement afterwards then fails more often). With
+    `required_prize`, required stops become optional with that prize, so that PyVRP still
+    plans the rest when some of them cannot be served together (it otherwise reports no
+    feasible plan at all)."""
     p = prepared.problem
     idx = active_matrix(prepared)
     nd = len(p.depots)
@@ -57,6 +62,15 @@ def build(prepared: Prepared, *, break_relaxation: str = "duration") -> PyVRPDat
     dims = p.dimensions()
     stops = [p.stops[i] for i in prepared.active]
     paired = {x.pickup: x for x in p.pairs} | {x.delivery: x for x in p.pairs}
+
+    def prize(*members) -> int:
+        if required_prize is not None and not all(m.optional for m in members):
+            return required_prize
+        return max(drop_penalty(p, m) for m in members) if all(m.optional for m in members) else 0
+
+    def required(*members) -> bool:
+        return required_prize is None and not all(m.optional for m in members)
+
     out = PyVRPData(None, [], [], [])
     clients, groups, shipments = [], [], []
     for k, s in enumerate(stops):
@@ -69,7 +83,7 @@ def build(prepared: Prepared, *, break_relaxation: str = "duration") -> PyVRPDat
         windows = s.windows or (None,)
         grouped = len(windows) > 1
         if grouped:
-            groups.append(pyvrp.ClientGroup(required=not s.optional))
+            groups.append(pyvrp.ClientGroup(required=required(s)))
         for w in windows:
             out.clients_of.setdefault(s.id, []).append(len(clients))
             out.client_stop.append(s.id)
@@ -82,8 +96,8 @@ def build(prepared: Prepared, *, break_relaxation: str = "duration") -> PyVRPDat
                     service_duration=s.service_s,
                     tw_early=w.start_s if w else 0,
                     tw_late=w.end_s if w else INF,
-                    prize=drop_penalty(p, s) if s.optional else 0,
-                    required=not s.optional and not grouped,
+                    prize=prize(s),
+                    required=required(s) and not grouped,
                     group=len(groups) - 1 if grouped else None,
                     name=s.id,
                 )
@@ -107,8 +121,8 @@ def build(prepared: Prepared, *, break_relaxation: str = "duration") -> PyVRPDat
                 delivery_tw_late=wb.end_s if wb else INF,
                 delivery_service_duration=b.service_s,
                 amount=[a.demand.get(d, 0) for d in dims],
-                prize=max(drop_penalty(p, a), drop_penalty(p, b)) if a.optional else 0,
-                required=not (a.optional and b.optional),
+                prize=prize(a, b),
+                required=required(a, b),
                 name=f"{a.id}>{b.id}",
             )
         )

@@ -92,12 +92,13 @@ def solve_pyvrp(
     seed: int = 0,
     break_relaxation: str = BREAK_RELAXATION,
     interrupt: Callable[[int], bool] | None = None,
+    required_prize: int | None = None,
 ) -> EngineResult | None:
     """Solve with PyVRP's iterated local search; None if its best is infeasible. With breaks,
     the routes are timed with exact break placement and may not pass the checker (the
     portfolio repairs them). `interrupt(best_cost)` returning True ends the search early
     (stats["interrupted"])."""
-    built = build(prepared, break_relaxation=break_relaxation)
+    built = build(prepared, break_relaxation=break_relaxation, required_prize=required_prize)
     exact = not has_breaks(prepared)
     stop = _Stop(time_limit_s, progress, cancel_event, exact, interrupt)
     warm = warm_start(prepared, built, initial) if initial else None
@@ -140,11 +141,17 @@ def extract(prepared: Prepared, built: PyVRPData, solution, stats: dict) -> Engi
         planned.update(ids)
         routes.append(timed_route(p, prepared.matrices, p.vehicles[v].id, ids))
     unassigned = [
-        Unassigned(p.stops[i].id, "dropped: cheaper to leave out than to serve (optional)")
+        Unassigned(p.stops[i].id, _left_out(p.stops[i]))
         for i in prepared.active
         if p.stops[i].id not in planned
     ]
     return EngineResult(routes, unassigned, stats)
+
+
+def _left_out(stop) -> str:
+    if stop.optional:
+        return "dropped: cheaper to leave out than to serve (optional)"
+    return "dropped: not enough capacity/time"
 
 
 def warm_start(

@@ -6,6 +6,7 @@ that passes, in any route. Every test is the checker's own route check on an exa
 from __future__ import annotations
 
 import itertools
+import time
 
 from .checker import _check_route
 from .costs import vehicle_rates
@@ -14,7 +15,9 @@ from .ortools_engine import EngineResult
 from .prepare import Prepared
 from .schedule import timed_route
 
-MAX_TRIES = 60  # exact tests per stop to put back, cheapest positions first
+MAX_TRIES = 500  # exact tests per stop to put back, cheapest positions first
+SWAP_POSITIONS = 10  # cheapest positions where a stop may push another one out
+SWAP_TRIES = 60  # exact tests to put the pushed-out stop back elsewhere
 
 
 class _Plan:
@@ -54,23 +57,30 @@ class _Plan:
         return sum(int(self.m.distance_m[a, b]) for a, b in itertools.pairwise(nodes))
 
 
-def repair(prepared: Prepared, result: EngineResult) -> EngineResult:
-    """The same plan where it passes the checker; otherwise the fewest changes found."""
+def repair(prepared: Prepared, result: EngineResult, time_limit_s: float = 2.0) -> EngineResult:
+    """The same plan where it passes the checker; otherwise the fewest changes found. Required
+    stops the engine left out get a try too (its relaxed model may have misjudged them).
+    `time_limit_s` bounds the search for a place for stops that fit nowhere as they are."""
+    until = time.perf_counter() + time_limit_s
     plan = _Plan(prepared, result.routes)
     dropped: list[str] = []
     for vid in list(plan.seqs):
         while plan.seqs[vid] and plan.faults(vid, plan.seqs[vid]):
-            removed = _drop_one(plan, vid)
-            dropped += removed
-    if not dropped and all(not _check_route(plan.problem, plan.m, r) for r in result.routes):
+            dropped += _drop_one(plan, vid)
+    by_id = {s.id: s for s in plan.problem.stops}
+    missing = [u.stop_id for u in result.unassigned if not by_id[u.stop_id].optional]
+    if not dropped and not missing:
         return result
     stop_pos = {plan.problem.stops[i].id: i for i in prepared.active}
     left = []
-    for sid in sorted(dropped, key=lambda s: _slack(plan, s)):
-        if sid in plan.partner or not _insert(plan, sid, stop_pos[sid]):
+    for sid in sorted(dropped + missing, key=lambda s: _slack(plan, s)):
+        placed = sid not in plan.partner and (
+            _insert(plan, sid, stop_pos[sid]) or _swap_in(plan, sid, stop_pos, until)
+        )
+        if not placed:
             left.append(sid)
     routes = [timed_route(plan.problem, plan.m, vid, ids) for vid, ids in plan.seqs.items() if ids]
-    unassigned = list(result.unassigned) + [
+    unassigned = [u for u in result.unassigned if u.stop_id not in missing] + [
         Unassigned(s, "dropped: not enough capacity/time") for s in left
     ]
     stats = dict(result.stats, repaired=len(dropped), repair_left_out=len(left))
@@ -98,8 +108,29 @@ def _slack(plan: _Plan, sid: str) -> int:
     return sum(w.end_s - w.start_s for w in stop.windows) if stop.windows else 10**9
 
 
-def _insert(plan: _Plan, sid: str, stop_index: int) -> bool:
-    """Cheapest feasible position over the vehicles allowed to serve the stop."""
+def _swap_in(plan: _Plan, sid: str, stop_pos: dict[str, int], until: float) -> bool:
+    """Put the stop at one of its cheapest positions, pushing another stop of that route out
+    to a feasible place elsewhere (one level of ejection chain)."""
+    for _, vid, pos in _positions(plan, sid, stop_pos[sid])[:SWAP_POSITIONS]:
+        ids = plan.seqs.get(vid, [])
+        trial = ids[:pos] + [sid] + ids[pos:]
+        for out in ids:
+            if time.perf_counter() > until:
+                return False
+            rest = [x for x in trial if x != out]
+            if out in plan.partner or plan.faults(vid, rest):
+                continue
+            saved = plan.seqs[vid]
+            plan.seqs[vid] = rest
+            if _insert(plan, out, stop_pos[out], SWAP_TRIES, avoid=vid):
+                return True
+            plan.seqs[vid] = saved
+    return False
+
+
+def _positions(plan: _Plan, sid: str, stop_index: int) -> list[tuple[int, str, int]]:
+    """(cost of the detour, vehicle, position) over the vehicles allowed to serve the stop,
+    cheapest first."""
     problem = plan.problem
     depot, stop = problem.node_of_depot(), problem.node_of_stop()
     d = plan.m.distance_m
@@ -116,7 +147,16 @@ def _insert(plan: _Plan, sid: str, stop_index: int) -> bool:
             delta = int(d[a, s]) + int(d[s, b]) - int(d[a, b])
             candidates.append((rates.per_metre * delta + opening, v.id, pos))
     candidates.sort()
-    for _, vid, pos in candidates[:MAX_TRIES]:
+    return candidates
+
+
+def _insert(
+    plan: _Plan, sid: str, stop_index: int, tries: int = MAX_TRIES, avoid: str | None = None
+) -> bool:
+    """Cheapest feasible position over the vehicles allowed to serve the stop."""
+    for _, vid, pos in _positions(plan, sid, stop_index)[:tries]:
+        if vid == avoid:
+            continue
         ids = plan.seqs.get(vid, [])
         trial = ids[:pos] + [sid] + ids[pos:]
         if not plan.faults(vid, trial):

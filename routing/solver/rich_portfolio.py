@@ -15,15 +15,22 @@ from __future__ import annotations
 
 import time
 
-from . import pyvrp_engine, vroom_engine, vroom_process
-from .costs import solution_units
-from .portfolio import Run, as_initial
+import numpy as np
 
-# Share of the budget kept for the OR-Tools polish at the end (by measurement).
-POLISH_SHARE = 0.0
+from . import pyvrp_engine, vroom_engine, vroom_process
+from .costs import solution_units, vehicle_rates
+from .portfolio import Run, as_initial
+from .prepare import active_matrix
+from .providers import UNREACHABLE
+
+# Share of the budget kept for the OR-Tools polish at the end (by measurement), and for
+# repairing PyVRP's plans (placing breaks exactly, finding room for what does not fit).
+POLISH_SHARE = 0.1
+REPAIR_SHARE = 0.05
 # VROOM's child must answer within this share of the search time, so that PyVRP can still
 # start from its plan when it is the better one (VROOM overshoots its timeout a little).
-VROOM_SHARE = 0.8
+VROOM_SHARE = 0.5
+VROOM_SLACK = 1.5
 # Seconds one VROOM search takes on one core, as a function of the stop count (measured on
 # benchmarks/rich.py: 0.4 s at 100 stops, 1.8 s at 200, 9.6 s at 400).
 SEARCH_S_AT_100 = 0.4
@@ -31,10 +38,26 @@ SEARCH_GROWTH = 2.3
 MAX_SEARCHES = 8
 
 
+def required_prize(prepared) -> int:
+    """What PyVRP loses by leaving out a required stop: a hundred times the dearest arc, far
+    above any detour yet still comparable with its penalties for infeasible plans, so its
+    search keeps visiting feasible plans that leave out stops which cannot all be served."""
+    problem = prepared.problem
+    idx = active_matrix(prepared)
+    d = prepared.matrices.distance_m[np.ix_(idx, idx)]
+    finite = d[d < UNREACHABLE]
+    longest = int(finite.max()) if finite.size else 1
+    per_metre = max(vehicle_rates(problem, v).per_metre for v in problem.vehicles)
+    return 100 * max(per_metre, 1) * max(longest, 1)
+
+
+def search_s(n_stops: int) -> float:
+    return SEARCH_S_AT_100 * (max(n_stops, 1) / 100) ** SEARCH_GROWTH
+
+
 def searches_for(n_stops: int, budget_s: float) -> int:
     """As many VROOM starts as fit in the budget at their measured length (at least one)."""
-    one = SEARCH_S_AT_100 * (max(n_stops, 1) / 100) ** SEARCH_GROWTH
-    return max(1, min(MAX_SEARCHES, int(budget_s / one)))
+    return max(1, min(MAX_SEARCHES, int(budget_s / search_s(n_stops))))
 
 
 def solve_rich(run: Run) -> None:
@@ -43,14 +66,16 @@ def solve_rich(run: Run) -> None:
     vroom_ok = vroom_engine.supports(prepared) is None
     pyvrp_ok = pyvrp_engine.supports(prepared) is None
     initial = problem.initial_routes or None
-    search_end = run.deadline - POLISH_SHARE * run.remaining()
+    search_end = run.deadline - (POLISH_SHARE + REPAIR_SHARE) * run.remaining()
     if vroom_ok and pyvrp_ok:
         _side_by_side(run, search_end, initial)
     elif vroom_ok:
         budget = max(search_end - time.perf_counter(), 0.01)
         run.add(vroom_engine.solve_vroom(prepared, budget, initial=initial), "vroom")
     elif pyvrp_ok:
-        run.pyvrp(search_end - time.perf_counter(), initial)
+        run.pyvrp(
+            search_end - time.perf_counter(), initial, required_prize=required_prize(prepared)
+        )
     run.polish()
 
 
@@ -76,15 +101,22 @@ class _Handoff:
 def _side_by_side(run: Run, search_end: float, initial) -> None:
     prepared = run.prepared
     budget = search_end - time.perf_counter()
-    searches = searches_for(len(prepared.active), VROOM_SHARE * budget)
-    child = vroom_process.start(prepared, VROOM_SHARE * budget, searches)
+    n = len(prepared.active)
+    searches = searches_for(n, VROOM_SHARE * budget)
+    # No longer than its searches need (with room for a busy machine): past that, VROOM's
+    # core is better left to PyVRP.
+    vroom_s = min(VROOM_SHARE * budget, VROOM_SLACK * searches * search_s(n))
+    child = vroom_process.start(prepared, vroom_s, searches)
     if child is None:  # no fork here: VROOM first in this process, then PyVRP from the best
         run.add(vroom_engine.solve_vroom(prepared, 0.3 * budget, searches=searches), "vroom")
         _restart(run, search_end, initial)
         return
     handoff = _Handoff(run, child)
     try:
-        first = run.pyvrp(search_end - time.perf_counter(), initial, interrupt=handoff)
+        prize = required_prize(prepared)
+        first = run.pyvrp(
+            search_end - time.perf_counter(), initial, interrupt=handoff, required_prize=prize
+        )
         if not handoff.answered:
             handoff.answered = True
             handoff.vroom = run.add(child.result(search_end - time.perf_counter()), "vroom")
@@ -100,4 +132,5 @@ def _restart(run: Run, search_end: float, initial) -> None:
     leader = run.leader()
     if left > 0.2 and not run.cancelled():
         warm = as_initial(leader) if leader else initial
-        run.pyvrp(left, warm, engine=f"{leader.engine}+pyvrp" if leader else "pyvrp")
+        engine = f"{leader.engine}+pyvrp" if leader else "pyvrp"
+        run.pyvrp(left, warm, engine=engine, required_prize=required_prize(run.prepared))

@@ -20,6 +20,7 @@ maximum route duration shorter than the shift; `supports` says so and OR-Tools h
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from datetime import timedelta
 
@@ -27,13 +28,15 @@ import numpy as np
 import vroom
 
 from .costs import vehicle_rates
-from .model import PlannedBreak, Problem, Route, Unassigned, Visit
+from .model import PlannedBreak, Route, Unassigned, Visit
 from .ortools_engine import EngineResult
 from .prepare import Prepared, active_matrix
+from .schedule import timed_route
 
 MAX_TIME = 2**32 - 1  # VROOM times are unsigned 32-bit seconds
 REQUIRED_PRIORITY = 100  # VROOM's highest; it keeps high-priority tasks first when short
 EXPLORATION_LEVEL = 5
+MAX_START_RETRIES = 8
 
 
 def supports(prepared: Prepared) -> str | None:
@@ -85,7 +88,9 @@ def build_input(prepared: Prepared, initial: dict[str, list[str]] | None = None)
     for k, v in enumerate(p.vehicles):
         rates = vehicle_rates(p, v)
         lo, hi = _window(v, depots)
-        steps = _steps(p, job_of, initial[v.id]) if initial and initial.get(v.id) else []
+        steps = []
+        if initial and initial.get(v.id):
+            steps = _steps(prepared, job_of, v.id, initial[v.id])
         inp.add_vehicle(
             vroom.Vehicle(
                 k + 1,
@@ -166,14 +171,27 @@ def build_input(prepared: Prepared, initial: dict[str, list[str]] | None = None)
     return inp
 
 
-def _steps(problem: Problem, job_of: dict[str, int], stop_ids: list[str]) -> list:
-    """An initial route as VROOM steps (a paired stop is a shipment's pickup or delivery)."""
+def _steps(prepared: Prepared, job_of: dict[str, int], vehicle_id: str, stop_ids: list[str]):
+    """An initial route as VROOM steps (a paired stop is a shipment's pickup or delivery).
+    VROOM wants the breaks in the sequence too: each goes before the first visit that starts
+    after it ends (a break after the return goes last)."""
+    problem = prepared.problem
     kind = {x.pickup: vroom.VehicleStepPickup for x in problem.pairs}
     kind |= {x.delivery: vroom.VehicleStepDelivery for x in problem.pairs}
+    ids = [s for s in stop_ids if s in job_of]
+    timed = timed_route(problem, prepared.matrices, vehicle_id, ids)
+    vehicle = next(v for v in problem.vehicles if v.id == vehicle_id)
+    rules = sorted(vehicle.breaks, key=lambda b: b.earliest_s)
+    pauses = sorted(
+        (b.start_s + b.duration_s, k + 1)
+        for k, b in enumerate(sorted(timed.breaks, key=lambda b: b.start_s)[: len(rules)])
+    )
     steps = [vroom.VehicleStepStart()]
-    for s in stop_ids:
-        if s in job_of:
-            steps.append(kind.get(s, vroom.VehicleStepSingle)(job_of[s]))
+    for visit in timed.visits:
+        while pauses and pauses[0][0] <= visit.start_s:
+            steps.append(vroom.VehicleStepBreak(pauses.pop(0)[1]))
+        steps.append(kind.get(visit.stop_id, vroom.VehicleStepSingle)(job_of[visit.stop_id]))
+    steps += [vroom.VehicleStepBreak(k) for _, k in pauses]
     return steps + [vroom.VehicleStepEnd()]
 
 
@@ -190,14 +208,32 @@ def solve_vroom(
     heuristic starts to run (None: exploration level 5's 32); VROOM divides the timeout
     evenly between the searches of a thread, so fewer searches each search deeper."""
     started = time.perf_counter()
-    inp = build_input(prepared, initial)
-    left = time_limit_s - (time.perf_counter() - started)
-    if left <= 0:
+    initial = dict(initial or {})
+    for _ in range(MAX_START_RETRIES + 1):
+        inp = build_input(prepared, initial)
+        left = time_limit_s - (time.perf_counter() - started)
+        if left <= 0:
+            return None
+        try:
+            rows, cost = run(inp, left, threads, searches)
+            break
+        except vroom._vroom.VroomInputException as exc:
+            # VROOM places breaks on a given start more strictly than it checks plans, and
+            # refuses some that pass our checker: start that vehicle empty instead.
+            vid = _vehicle_in(str(exc))
+            if vid is None or not initial:
+                raise
+            initial.pop(prepared.problem.vehicles[vid - 1].id, None)
+    else:
         return None
-    rows, cost = run(inp, left, threads, searches)
     result = read_solution(prepared, rows, cost)
     result.stats.update(threads=threads, searches=searches or 32, wall_s=elapsed(started))
     return result
+
+
+def _vehicle_in(message: str) -> int | None:
+    match = re.search(r"for vehicle (\d+)", message)
+    return int(match.group(1)) if match else None
 
 
 def run(inp: vroom.Input, time_limit_s: float, threads: int, searches: int | None):

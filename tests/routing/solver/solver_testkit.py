@@ -38,3 +38,44 @@ def brute_force_cvrp(problem: Problem, capacity: int) -> int:
             total = sum(tour_length(problem, part) for part in parts if part)
             best = total if best is None else min(best, total)
     return best
+
+
+def brute_force(problem: Problem) -> int | None:
+    """Cheapest plan serving every stop, in cost units, by enumerating every order of the
+    stops cut into one (possibly empty) sequence per vehicle. Each sequence is timed with the
+    exact schedule (breaks placed) and judged by the independent checker's route rules."""
+    from routing.solver.checker import _check_pairs, _check_route
+    from routing.solver.costs import solution_units
+    from routing.solver.model import Solution
+    from routing.solver.schedule import timed_route
+
+    ids = [s.id for s in problem.stops]
+    vids = [v.id for v in problem.vehicles]
+    memo: dict[tuple, object] = {}
+
+    def route(vid: str, seq: tuple[str, ...]):
+        key = (vid, seq)
+        if key not in memo:
+            r = timed_route(problem, problem.matrices, vid, list(seq))
+            memo[key] = None if _check_route(problem, problem.matrices, r) else r
+        return memo[key]
+
+    best = None
+    for perm in itertools.permutations(ids):
+        for cuts in itertools.combinations_with_replacement(range(len(ids) + 1), len(vids) - 1):
+            bounds = [0, *cuts, len(ids)]
+            routes = []
+            for k, vid in enumerate(vids):
+                seq = perm[bounds[k] : bounds[k + 1]]
+                if seq:
+                    r = route(vid, seq)
+                    if r is None:
+                        break
+                    routes.append(r)
+            else:
+                sol = Solution(routes, [])
+                if _check_pairs(problem, sol):
+                    continue
+                cost = solution_units(problem, sol)
+                best = cost if best is None else min(best, cost)
+    return best

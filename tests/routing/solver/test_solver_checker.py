@@ -8,6 +8,7 @@ from solver_testkit import depot, planar
 
 from routing.solver import (
     Break,
+    Depot,
     PickupDelivery,
     PlannedBreak,
     Solution,
@@ -169,3 +170,61 @@ def test_stop_locked_to_a_vehicle_must_stay_there():
     p = line_problem()
     p.stops[0] = dataclasses.replace(p.stops[0], locked_vehicle="V")
     assert kinds(p, plan(p, {"V": ["B"], "W": ["A"]}, ["C"])) == {"locked"}
+
+
+def returns_problem():
+    stops = [
+        Stop("drop", (10, 0), demand={"units": 6}),
+        Stop("collect", (20, 0), pickup={"units": 8}),
+        Stop("both", (30, 0), demand={"units": 3}, pickup={"units": 2}),
+    ]
+    return planar([depot()], [Vehicle("V", "D", capacity={"units": 10})], stops)
+
+
+def test_returns_fit_when_collected_after_the_deliveries_have_left():
+    p = returns_problem()
+    # On board: 9 at the start, 3 after drop, 2 after both (-3 + 2), 10 after collect.
+    assert check(p, plan(p, {"V": ["drop", "both", "collect"]})) == []
+
+
+def test_return_collected_too_early_overflows_mid_route():
+    p = returns_problem()
+    violations = check(p, plan(p, {"V": ["drop", "collect", "both"]}))
+    # 9 at the start (within 10), 3 after drop, then 11 once the return is on board.
+    assert [(v.kind, v.message) for v in violations] == [
+        ("capacity", "units load 11 > 10 after collect")
+    ]
+
+
+def test_break_on_a_leg_too_short_for_it_is_caught():
+    p = line_problem(breaks=(Break(0, 100, 10),))
+    sol = plan(p, {"V": ["A", "B"]}, ["C"])
+    a, b = sol.routes[0].visits
+    # Squeeze B right after A: the 10 s leg then has no room for a 10 s break as well.
+    sol.routes[0].breaks = [PlannedBreak(a.departure_s, 10)]
+    b.arrival_s = b.start_s = a.departure_s + 10
+    b.departure_s = b.start_s + 5
+    sol.routes[0].end_s = b.departure_s + 20
+    assert kinds(p, sol) == {"break"}
+
+
+def test_service_between_two_windows_is_caught():
+    p = line_problem()
+    p.stops[1] = dataclasses.replace(p.stops[1], windows=(TimeWindow(0, 5), TimeWindow(50, 60)))
+    sol = plan(p, {"V": ["A", "B"]}, ["C"])
+    assert 50 <= sol.routes[0].visits[1].start_s <= 60  # the second window is used
+    assert check(p, sol) == []
+    visit = sol.routes[0].visits[1]
+    visit.start_s, visit.departure_s = 30, 35  # between the windows
+    assert kinds(p, sol) == {"time_window"}
+
+
+def test_route_ending_at_another_depot_is_measured_to_it():
+    p = line_problem()
+    p.depots.append(Depot("E", (40, 0)))
+    p.vehicles[0] = dataclasses.replace(p.vehicles[0], end_depot="E")
+    p.matrices = planar(p.depots, p.vehicles, p.stops).matrices
+    sol = plan(p, {"V": ["A", "B"]}, ["C"])
+    assert sol.routes[0].distance_m == 40 and check(p, sol) == []
+    sol.routes[0].distance_m = 40 + 20  # as if it came back to D
+    assert kinds(p, sol) == {"distance"}

@@ -1,6 +1,8 @@
 """Property: any small random problem yields a checker-valid plan (every stop routed or
 unassigned with a reason), whatever mix of constraints it has."""
 
+import dataclasses
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from solver_testkit import depot, planar
@@ -30,6 +32,7 @@ def problems(draw):
             f"s{i}",
             (draw(st.integers(-100, 100)), draw(st.integers(-100, 100))),
             demand={"units": draw(st.integers(0, 6)), "kg": draw(st.integers(0, 6))},
+            pickup={"units": draw(st.integers(0, 4))},
             windows=draw(windows()),
             service_s=draw(st.integers(0, 30)),
             skills=draw(SKILLS),
@@ -40,6 +43,7 @@ def problems(draw):
     ]
     pairs = []
     if n >= 2 and draw(st.booleans()):
+        stops[0] = dataclasses.replace(stops[0], pickup={})  # a paired stop takes no return
         stops[1] = Stop("s1", stops[1].location, windows=stops[1].windows)
         pairs = [PickupDelivery("s0", "s1")]
     vehicles = []
