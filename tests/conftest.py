@@ -6,9 +6,15 @@ Django is imported inside the fixtures, not at module level, so the pure-Python 
 (tests/routing/solver, which override the two autouse fixtures) also run with `-p no:django`.
 """
 
+import secrets
+
 import pytest
 
 from core.roles import Role
+
+# Part of every cache key prefix: a page cached by an earlier run of the same test (same node
+# id, same factory tokens, --reuse-db) must not be served to this one.
+_RUN = secrets.token_hex(4)
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +35,7 @@ def _isolated_cache(settings, request):
         **settings.CACHES,
         "default": {
             **settings.CACHES["default"],
-            "KEY_PREFIX": f"test-{_digest(request.node.nodeid)}",
+            "KEY_PREFIX": f"test-{_RUN}-{_digest(request.node.nodeid)}",
         },
     }
 

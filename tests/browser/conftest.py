@@ -60,6 +60,15 @@ def _celery_eager():
     yield
 
 
+@pytest.fixture
+def eager_tasks(_celery_eager):
+    """Tasks run in the test's process (for tests that start no worker: demo data, whose
+    notifications then reach the kept mail)."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
     """One cache prefix shared with the worker (see the module docstring)."""

@@ -27,7 +27,7 @@ SERVER_BUDGET_MS = 1000
 
 
 @pytest.fixture
-def demo_data(roles, monkeypatch, settings, tmp_path):
+def demo_data(roles, eager_tasks, monkeypatch, settings, tmp_path):
     """`manage.py seed_demo` as `make run` loads it, with fewer orders per warehouse and a
     shorter optimiser limit so it loads in seconds instead of two minutes."""
     monkeypatch.setattr("orders.customer_demo.ORDERS_PER_WAREHOUSE", 16)
@@ -36,7 +36,6 @@ def demo_data(roles, monkeypatch, settings, tmp_path):
     # Mail is kept as in development, so the /mail/ pages have something to show.
     settings.EMAIL_BACKEND = "core.sentmail.SentMailBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     started = time.monotonic()
     call_command("seed_demo", stdout=io.StringIO())
     return time.monotonic() - started
