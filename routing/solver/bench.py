@@ -1,5 +1,5 @@
 """Benchmark: `python -m routing.solver.bench FILE... --time-limit S [--write-solutions DIR]
-[--engine auto|ortools|pyvrp] [--strategy FIRST:META] [--json OUT]`.
+[--engine auto|ortools|pyvrp|vroom] [--strategy FIRST:META] [--json OUT]`.
 
 Prints one row per instance (distance, gap to BKS, routes, wall time, feasible, engine) and
 the mean gap. --strategy runs OR-Tools alone with the given first-solution strategy and
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m routing.solver.bench", description=__doc__)
     parser.add_argument("files", nargs="+")
     parser.add_argument("--time-limit", type=float, required=True)
-    parser.add_argument("--engine", default="auto", choices=["auto", "ortools", "pyvrp"])
+    parser.add_argument("--engine", default="auto", choices=["auto", "ortools", "pyvrp", "vroom"])
     parser.add_argument("--strategy", help="OR-Tools only, e.g. SAVINGS:GUIDED_LOCAL_SEARCH")
     parser.add_argument("--pyvrp-share", type=float, default=PYVRP_SHARE)
     parser.add_argument("--split-above", type=int, default=None)

@@ -11,10 +11,10 @@
 - Several windows: one client per window at the same location, in a required mutually
   exclusive group (exactly one copy is visited) when the stop is required.
 - Pickup-delivery pairs: PyVRP shipments (one window per end).
-- Breaks: PyVRP has none. They are relaxed here by ending each vehicle's shift early by
-  their total duration (chosen by measurement, docs/benchmarks.md "Rich problems"), and
+- Breaks: PyVRP has none. They are relaxed here by shortening each vehicle's allowed route
+  duration by their total (chosen by measurement, docs/benchmarks.md "Rich problems"), and
   placed exactly afterwards by `schedule.timed_route`; plans where they do not fit are
-  repaired by the portfolio.
+  repaired (repair.py).
 """
 
 from __future__ import annotations

@@ -42,13 +42,14 @@ def has_breaks(prepared: Prepared) -> bool:
     return any(v.breaks for v in prepared.problem.vehicles)
 
 
+# PyVRP reports int64 max while it has no feasible solution. If that lasts for this share of
+# its budget we give up, so a fallback that drops stops instead of failing (OR-Tools, or
+# PyVRP with prizes on rich problems) gets enough time to produce a plan.
+GIVE_UP_SHARE = 0.4
+
+
 class _Stop(StoppingCriterion):
     """Stops at the deadline or on cancellation; reports each new best cost as progress."""
-
-    # PyVRP reports int64 max while it has no feasible solution. If that lasts for this share
-    # of its budget we give up, so the OR-Tools fallback (which drops stops instead of failing)
-    # gets enough time to produce a plan.
-    GIVE_UP_SHARE = 0.4
 
     def __init__(
         self,
@@ -57,9 +58,10 @@ class _Stop(StoppingCriterion):
         cancel_event: threading.Event | None,
         exact: bool,
         interrupt: Callable[[int], bool] | None = None,
+        give_up_share: float = GIVE_UP_SHARE,
     ) -> None:
         self.deadline = time.perf_counter() + limit_s
-        self.give_up = time.perf_counter() + limit_s * self.GIVE_UP_SHARE
+        self.give_up = time.perf_counter() + limit_s * give_up_share
         self.started = time.perf_counter()
         self.progress = progress if exact else None  # relaxed costs are not our costs
         self.cancel_event = cancel_event
@@ -93,6 +95,7 @@ def solve_pyvrp(
     break_relaxation: str = BREAK_RELAXATION,
     interrupt: Callable[[int], bool] | None = None,
     required_prize: int | None = None,
+    give_up_share: float = GIVE_UP_SHARE,
 ) -> EngineResult | None:
     """Solve with PyVRP's iterated local search; None if its best is infeasible. With breaks,
     the routes are timed with exact break placement and may not pass the checker (the
@@ -100,7 +103,7 @@ def solve_pyvrp(
     (stats["interrupted"])."""
     built = build(prepared, break_relaxation=break_relaxation, required_prize=required_prize)
     exact = not has_breaks(prepared)
-    stop = _Stop(time_limit_s, progress, cancel_event, exact, interrupt)
+    stop = _Stop(time_limit_s, progress, cancel_event, exact, interrupt, give_up_share)
     warm = warm_start(prepared, built, initial) if initial else None
     result = pyvrp.solve(built.data, stop, seed=seed, collect_stats=False, initial_solution=warm)
     best = result.best
@@ -111,6 +114,7 @@ def solve_pyvrp(
         "objective_units": int(result.cost()) if best.is_feasible() else None,
         "break_relaxation": break_relaxation if has_breaks(prepared) else None,
         "interrupted": stop.interrupted,
+        "prizes": required_prize is not None,
     }
     if not best.is_feasible():
         return None
