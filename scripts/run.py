@@ -49,7 +49,8 @@ def quiet_env(env: dict) -> dict:
 
 
 def process_commands(env: dict, host: str, port: int) -> dict[str, list[str]]:
-    """The long-running processes `make run` starts: web, worker, beat."""
+    """The long-running processes `make run` starts: web, worker, beat (Celery without its
+    start-up banners, which pushed the URL off the screen)."""
     web = [
         str(BIN / "gunicorn"), "config.wsgi", "--bind", f"{host}:{port}",
         "--workers", env.get("WEB_WORKERS", "2"), "--threads", "4",
@@ -61,11 +62,11 @@ def process_commands(env: dict, host: str, port: int) -> dict[str, list[str]]:
     return {
         "web": web,
         "worker": [
-            str(BIN / "celery"), "-A", "config", "worker", "--loglevel", level,
+            str(BIN / "celery"), "--quiet", "-A", "config", "worker", "--loglevel", level,
             "--concurrency", env.get("WORKER_CONCURRENCY", "2"), "--hostname", "worker@%h",
         ],
         "beat": [
-            str(BIN / "celery"), "-A", "config", "beat", "--loglevel", level,
+            str(BIN / "celery"), "--quiet", "-A", "config", "beat", "--loglevel", level,
             "--schedule", str(services.DEFAULT_VAR / "celerybeat-schedule"),
         ],
     }  # fmt: skip

@@ -26,6 +26,7 @@ def test_web_has_no_access_log_and_celery_logs_warnings_only():
     assert commands["web"][commands["web"].index("--log-level") + 1] == "warning"
     for name in ("worker", "beat"):
         assert commands[name][commands[name].index("--loglevel") + 1] == "WARNING"
+        assert "--quiet" in commands[name]  # no start-up banner
     assert env["LOG_LEVEL"] == "WARNING"
 
 
