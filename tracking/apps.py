@@ -23,4 +23,6 @@ class TrackingConfig(AppConfig):
         return None
 
     def ready(self):
-        from tracking import receivers  # noqa: F401  (connects the signal bridges)
+        from tracking import subscriptions
+
+        subscriptions.connect()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from core import events
 from core.exceptions import Conflict, ValidationFailed
 from routing import conf
 from routing.models import Plan, Route, Stop, StopStatus
@@ -166,9 +167,10 @@ def stop_move_check(*, stop: Stop, route: Route, position: int) -> MoveCheck:
 def stop_move(*, stop: Stop, route: Route, position: int, user=None) -> Stop:
     """Move a planned stop to `position` of `route` (same or another route of the plan) when
     the result is feasible; both routes get their new times. Started stops never move and
-    locked routes neither give nor take stops. Infeasible: 422 naming the reasons."""
+    locked routes neither give nor take stops. Infeasible: 422 naming the reasons. Publishes
+    `plan.routes_changed` with the orders whose stops moved or were re-timed."""
     with transaction.atomic():
-        Plan.objects.select_for_update().get(pk=stop.plan_id)
+        plan = Plan.objects.select_for_update().get(pk=stop.plan_id)
         if stop.plan.jobs.filter(status__in=["queued", "running"]).exists():
             raise Conflict("The plan is being optimised; wait for the job to finish.", field="plan")
         result = stop_move_check(stop=stop, route=route, position=position)
@@ -181,6 +183,7 @@ def stop_move(*, stop: Stop, route: Route, position: int, user=None) -> Stop:
                 ],
             )
         ctx = result.ctx
+        changed: list[str] = []
         for r, seq in _proposed(
             Stop.objects.select_related("order", "route__vehicle").get(pk=stop.pk),
             Route.objects.select_related("vehicle").get(pk=route.pk),
@@ -200,7 +203,9 @@ def stop_move(*, stop: Stop, route: Route, position: int, user=None) -> Stop:
                     s.planned_start = ctx.at(v.start_s)
                     s.planned_departure = ctx.at(v.departure_s)
                 s.save()
+                changed.append(s.order.reference)
             route_apply_times(ctx=ctx, route=r, solver_route=solver_route)
             r.save()
+        events.publish("plan.routes_changed", {"plan": plan.reference, "orders": sorted(changed)})
     stop.refresh_from_db()
     return stop

@@ -201,7 +201,8 @@ def route_lock(*, route: Route, is_locked: bool = True) -> Route:
 
 def stop_status_set(*, stop: Stop, status: str, at: dt.datetime | None = None) -> Stop:
     """Record a stop's progress (driver app, tracking): arrival and departure times, and the
-    route's status (in progress from the first stop reached, completed when none is left)."""
+    route's status (in progress from the first stop reached, completed when none is left).
+    Publishes `stop.status_changed` (plan, order, status, at) in the same transaction."""
     at = at or timezone.now()
     with transaction.atomic():
         stop = Stop.objects.select_for_update().select_related("route").get(pk=stop.pk)
@@ -220,4 +221,11 @@ def stop_status_set(*, stop: Stop, status: str, at: dt.datetime | None = None) -
         left = route.stops.filter(status__in=[StopStatus.PLANNED, StopStatus.ARRIVED]).exists()
         route.status = RouteStatus.IN_PROGRESS if left else RouteStatus.COMPLETED
         route.save(update_fields=["status", "updated_at"])
+        plan_ref, order_ref = (
+            Stop.objects.filter(pk=stop.pk).values_list("plan__reference", "order__reference").get()
+        )
+        events.publish(
+            "stop.status_changed",
+            {"plan": plan_ref, "order": order_ref, "status": status, "at": at},
+        )
     return stop

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Max
 
+from core import events
 from routing.models import Plan, Route, Stop, StopStatus
 from routing.services.problem import Demand, PlanProblem
 from routing.solver import Route as SolverRoute
@@ -19,7 +20,8 @@ from routing.solver import Solution
 
 def solution_store(*, ctx: PlanProblem, solution: Solution, job=None) -> None:
     """Make the plan's routes and stops exactly `solution`; orders it left out become the
-    plan's `unassigned` list with their reasons (and lose any planned stop they had)."""
+    plan's `unassigned` list with their reasons (and lose any planned stop they had).
+    Publishes `plan.routes_changed` with the orders whose stops were written or removed."""
     plan = ctx.plan
     stops = {s.order.reference: s for s in Stop.objects.filter(plan=plan).select_related("order")}
     routes = {r.vehicle.code: r for r in Route.objects.filter(plan=plan).select_related("vehicle")}
@@ -59,8 +61,8 @@ def solution_store(*, ctx: PlanProblem, solution: Solution, job=None) -> None:
                 stop.planned_departure = ctx.at(visit.departure_s)
             stop.save()
             planned_refs.add(visit.stop_id)
-    leftover = [s.pk for ref, s in stops.items() if ref not in planned_refs]
-    Stop.objects.filter(pk__in=leftover, status=StopStatus.PLANNED).delete()
+    leftover = {ref: s.pk for ref, s in stops.items() if ref not in planned_refs}
+    Stop.objects.filter(pk__in=leftover.values(), status=StopStatus.PLANNED).delete()
     for code, route in routes.items():
         if code not in used and route.pk and not route.stops.exists():
             route.delete()
@@ -70,6 +72,10 @@ def solution_store(*, ctx: PlanProblem, solution: Solution, job=None) -> None:
     ]
     Plan.objects.filter(pk=plan.pk).update(unassigned=plan.unassigned)
     renumber_routes(plan=plan)
+    events.publish(
+        "plan.routes_changed",
+        {"plan": plan.reference, "orders": sorted(planned_refs | set(leftover))},
+    )
 
 
 def route_apply_times(*, ctx: PlanProblem, route: Route, solver_route: SolverRoute) -> None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from core.exceptions import Conflict, InvalidTransition, ValidationFailed
+from core.models import OutboxEvent
 from orders.models import OrderEvent, OrderStatus
 from routing import services
 from routing.models import JobStatus, OptimizationJob, Plan, PlanStatus, Route, Stop, StopStatus
@@ -413,3 +414,37 @@ def test_stop_status_changes_follow_their_table(optimised_plan):
     services.stop_status_set(stop=second, status=StopStatus.SKIPPED)
     route.refresh_from_db()
     assert route.status == Route.Status.COMPLETED
+
+
+# --- events for the apps above (tracking subscribes to them) ---------------------------------
+
+
+def _events(type):
+    return [e.payload for e in OutboxEvent.objects.filter(type=type).order_by("id")]
+
+
+def test_a_stop_status_change_publishes_the_stop_and_its_new_status(optimised_plan):
+    plan = optimised_plan(orders=1, vehicles=1)
+    stop = Stop.objects.select_related("order").get(plan=plan)
+    services.stop_status_set(stop=stop, status=StopStatus.ARRIVED)
+    services.stop_status_set(stop=stop, status=StopStatus.ARRIVED)  # unchanged: no event
+    (event,) = _events("stop.status_changed")
+    assert (event["plan"], event["order"], event["status"]) == (
+        plan.reference,
+        stop.order.reference,
+        "arrived",
+    )
+
+
+def test_optimising_and_moving_stops_publish_the_orders_whose_stops_changed(
+    one_van_per_order_plan,
+):
+    plan = one_van_per_order_plan(orders=3, capacities=(700, 700))
+    refs = sorted(Stop.objects.filter(plan=plan).values_list("order__reference", flat=True))
+    assert _events("plan.routes_changed") == [{"plan": plan.reference, "orders": refs}]
+    source, target = sorted(plan.routes.all(), key=lambda r: -r.stops.count())
+    stop = source.stops.order_by("sequence").first()
+    services.stop_move(stop=stop, route=target, position=1)
+    moved = _events("plan.routes_changed")[-1]
+    assert moved["plan"] == plan.reference
+    assert moved["orders"] == refs  # both routes re-timed: every stop on them

@@ -105,13 +105,22 @@ def notification_create(
     return notification
 
 
-def notification_for_event(*, event: OrderEvent) -> Notification | None:
-    """The email an order timeline event calls for, if any (called in the event's
-    transaction by the receiver in tracking.receivers)."""
-    kind = EVENT_KINDS.get(event.type)
-    if kind is None or event.ret_id is not None:
+def notification_for_event(
+    *, order_reference: str, type: str, at: dt.datetime | None, data: dict
+) -> Notification | None:
+    """The email an order timeline event of `type` (published as `order.<type>`, with the
+    event's `data`) calls for, if any; called in the event's transaction by tracking's
+    subscription (tracking.subscriptions)."""
+    kind = EVENT_KINDS.get(type)
+    if kind is None:
         return None
-    order = CustomerOrder.objects.select_related("customer", "warehouse").get(pk=event.order_id)
+    order = (
+        CustomerOrder.objects.select_related("customer", "warehouse")
+        .filter(reference=order_reference)
+        .first()
+    )
+    if order is None:
+        return None
     attempts = order.attempts.count()
     context: dict = {}
     key = ""
@@ -121,13 +130,13 @@ def notification_for_event(*, event: OrderEvent) -> Notification | None:
         stop = current_stop(order)
     elif kind == K.FAILED:
         key = f"a{attempts}"
-        reason = (event.data or {}).get("reason", "")
+        reason = (data or {}).get("reason", "")
         context["reason"] = FailureReason(reason).label if reason in FailureReason.values else ""
     elif kind == K.DELIVERED:
         stop = current_stop(order)
         pod = getattr(stop, "pod", None) if stop is not None else None
         context["pod"] = pod
-        context["delivered_at"] = window_text(event.at, None, order.warehouse.tzinfo)
+        context["delivered_at"] = window_text(at, None, order.warehouse.tzinfo)
     if stop is not None and stop.eta_low and stop.eta_high:
         context["eta_window"] = window_text(stop.eta_low, stop.eta_high, order.warehouse.tzinfo)
         if kind == K.OUT_FOR_DELIVERY:
@@ -154,7 +163,7 @@ def eta_window_moved(*, stop, low: dt.datetime, high: dt.datetime) -> Notificati
 
 def stop_became_next(*, stop) -> None:
     """The driver is now heading to this stop: the order's timeline says "arriving" (which
-    publishes order.arriving and, through the receiver, emails the customer) — once per
+    publishes order.arriving and, through tracking's subscription, emails the customer) — once per
     attempt: the van turning towards the stop again adds no second entry or webhook."""
     T = OrderEvent.Type
     last = (

@@ -4,7 +4,8 @@ Every action is idempotent at the service level (a stop already in the target st
 returned unchanged: no second event, no second email) and atomic: the stop status (routing's
 `stop_status_set`), the StopEvent, the proof of delivery, the order transition (orders services,
 which append the timeline and publish the domain event) and the ETA errors commit together.
-After commit the route's ETAs are recomputed at once.
+After commit the route's ETAs are recomputed at once and the customer's page is refreshed
+(tracking.subscriptions, on routing's `stop.status_changed` and orders' events).
 """
 
 from __future__ import annotations
@@ -25,8 +26,7 @@ from routing.services import stop_status_set
 from routing.services.plans import route_ref
 from tracking import clock, conf
 from tracking.models import ProofOfDelivery, RouteEta, StopEvent
-from tracking.services.eta import eta_request, route_etas_refresh, stop_reached_record
-from tracking.services.pages import page_invalidate
+from tracking.services.eta import route_etas_refresh, stop_reached_record
 
 # Magic numbers of the image types a phone produces; anything else is refused.
 IMAGE_SIGNATURES = (
@@ -92,10 +92,6 @@ def _locked_stop(stop: Stop) -> Stop:
     )
 
 
-def _after_commit_refresh(route_id: int) -> None:
-    transaction.on_commit(lambda: eta_request(route_id=route_id, force=True), robust=True)
-
-
 def route_start(*, route: Route, user=None, now: dt.datetime | None = None) -> Route:
     """The driver leaves the depot: ETAs are computed, then every order still planned on the
     route goes out for delivery (orders service: timeline, `order.out_for_delivery` event and
@@ -118,7 +114,6 @@ def route_start(*, route: Route, user=None, now: dt.datetime | None = None) -> R
         for stop in stops:
             if stop.order.status == OrderStatus.PLANNED:
                 order_out_for_delivery(order=stop.order, user=user, route_ref=ref)
-                page_invalidate(token=stop.order.tracking_token)
                 started = True
         if started:
             route_etas_refresh(route_id=route.pk, now=now)
@@ -174,8 +169,6 @@ def stop_arrive(
         stop = _locked_stop(stop)
         _event(stop, StopEvent.Type.ARRIVED, at=at, user=user, latitude=lat, longitude=lon)
         stop_reached_record(stop=stop, arrived_at=stop.arrived_at)
-        page_invalidate(token=stop.order.tracking_token)
-        _after_commit_refresh(stop.route_id)
     return stop
 
 
@@ -243,8 +236,6 @@ def stop_deliver(
             pod.signature.save(signature_file.name, signature_file, save=False)
         pod.save()
         order_deliver(order=stop.order, at=at, user=user, note=note)
-        page_invalidate(token=stop.order.tracking_token)
-        _after_commit_refresh(stop.route_id)
     return stop
 
 
@@ -292,8 +283,6 @@ def stop_fail(
             longitude=lon,
         )
         order_fail(order=stop.order, reason=reason, at=at, user=user, note=note)
-        page_invalidate(token=stop.order.tracking_token)
-        _after_commit_refresh(stop.route_id)
     return stop
 
 
@@ -326,6 +315,4 @@ def stop_skip(
             user=user,
             note=("Skipped by the driver. " + note).strip(),
         )
-        page_invalidate(token=stop.order.tracking_token)
-        _after_commit_refresh(stop.route_id)
     return stop
