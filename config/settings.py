@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "core",
     "partners",
     "inventory",
+    "purchasing",
     "orders",
     "forecasting",
     "routing",

@@ -238,7 +238,7 @@ class ForecastReorderView(RoleRequiredMixin, View):
         )
 
     def post(self, request):
-        from orders.services.purchasing import reorder_purchase_orders_create
+        from purchasing.services import reorder_purchase_orders_create
 
         service_level = self._service_level(request)
         chosen = {int(pk) for pk in request.POST.getlist("product") if pk.isdigit()}

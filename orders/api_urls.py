@@ -2,5 +2,4 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("orders.customer_api_urls")),
-    path("", include("orders.purchasing_api_urls")),
 ]

@@ -47,29 +47,3 @@ def orders_geocode_pending() -> int:
     for pk in ids:
         order_geocode_task.delay(pk)
     return len(ids)
-
-
-# --- purchasing (issue 6) ---------------------------------------------------------------------
-
-
-@shared_task(
-    name="orders.tasks.purchasing_supplier_email",
-    acks_late=True,
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_jitter=True,
-    max_retries=8,
-)
-def purchasing_supplier_email(po_id: int, kind: str, revision: int) -> bool:
-    """Email a purchase order (sent, amended or cancelled) to its supplier; safe to run twice."""
-    from orders.services.purchasing import purchase_order_supplier_email
-
-    return purchase_order_supplier_email(po_id=po_id, kind=kind, revision=revision)
-
-
-@shared_task(name="orders.tasks.purchasing_reorder_digest", acks_late=True)
-def purchasing_reorder_digest() -> int:
-    """Daily: email today's reorder suggestions to the purchasing role (beat schedule)."""
-    from orders.services.purchasing import reorder_digest_send
-
-    return reorder_digest_send()

@@ -2,8 +2,8 @@ from django.urls import include, path
 
 app_name = "orders"
 
-# Customer orders and returns pages: customer_urls.py; purchasing pages: purchasing_urls.py.
+# Customer orders and returns pages (purchasing and forecasting pages live in their own apps,
+# mounted under /orders/purchasing/ and /orders/forecasts/ by config/urls.py).
 urlpatterns = [
     path("", include("orders.customer_urls")),
-    path("purchasing/", include("orders.purchasing_urls")),
 ]

@@ -124,13 +124,13 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
 
 
 # --- orders: purchasing (issue 6) --------------------------------------------------------------
-# Suppliers and prices are plain rows; purchase orders are made through orders.services.purchasing
-# in tests (see tests/orders/purchasing/conftest.py) so they carry lines, totals and timeline.
+# Suppliers and prices are plain rows; purchase orders are made through purchasing.services
+# in tests (see tests/purchasing/conftest.py) so they carry lines, totals and timeline.
 
 
 class SupplierFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "orders.Supplier"
+        model = "purchasing.Supplier"
         django_get_or_create = ("code",)
 
     code = factory.Sequence(lambda n: f"SUP{n:03d}")
@@ -142,7 +142,7 @@ class SupplierFactory(factory.django.DjangoModelFactory):
 
 class SupplierProductFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "orders.SupplierProduct"
+        model = "purchasing.SupplierProduct"
         django_get_or_create = ("supplier", "product")
 
     supplier = factory.SubFactory(SupplierFactory)

@@ -13,8 +13,8 @@ from forecasting.engine.safety import LeadTimeDemand, lead_time_demand
 from forecasting.models import Forecast, ForecastMetric
 from inventory.models import Warehouse
 from inventory.selectors.stock import stock_available, warehouse_today
-from orders.models import Supplier
-from orders.selectors.purchasing import (
+from purchasing.models import Supplier
+from purchasing.selectors import (
     ReorderSuggestion,
     purchase_on_order_quantities,
     reorder_quantity,

@@ -1,4 +1,3 @@
 """Orders models: customer orders and returns (customer.py), purchasing (purchasing.py)."""
 
 from orders.models.customer import *  # noqa: F403
-from orders.models.purchasing import *  # noqa: F403

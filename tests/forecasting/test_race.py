@@ -12,7 +12,7 @@ from forecasting.services import forecast_product_refresh, forecast_warehouse_re
 WEEK = [5, 8, 10, 12, 9, 3, 1]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_refreshes_of_one_warehouse_do_not_collide(fc_warehouse, widget, history):
     history(widget, WEEK * 3)
     errors, barrier = [], threading.Barrier(2)

@@ -13,8 +13,8 @@ from forecasting.selectors import (
     reorder_suggestions_forecast,
 )
 from inventory.services import stock_receive
-from orders.models import PurchaseOrder
-from orders.services.purchasing import reorder_purchase_orders_create
+from purchasing.models import PurchaseOrder
+from purchasing.services import reorder_purchase_orders_create
 from tests.conftest import make_user
 from tests.factories import LocationFactory, SupplierFactory, SupplierProductFactory
 

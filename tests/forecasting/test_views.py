@@ -6,7 +6,7 @@ import pytest
 from core.roles import Role
 from forecasting.models import Forecast
 from forecasting.services import forecast_warehouse_refresh
-from orders.models import PurchaseOrder
+from purchasing.models import PurchaseOrder
 from tests.conftest import make_user
 from tests.factories import ProductFactory, SupplierFactory, SupplierProductFactory
 

@@ -1,0 +1,128 @@
+"""Purchase orders API: `/api/v1/purchase-orders/` (list, create a draft) and one order.
+Lifecycle actions are in actions.py."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.views import APIView
+
+from core.exceptions import ValidationFailed
+from core.idempotency import idempotent
+from core.roles import Role
+from inventory.models import Warehouse
+from purchasing.apis.common import (
+    READ_ROLES,
+    PurchaseLineInput,
+    PurchaseOrderDetailOutput,
+    PurchaseOrderOutput,
+    PurchasingAccess,
+    ReadAccess,
+    po_get,
+    po_response,
+    products_by_sku,
+)
+from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from purchasing.selectors import (
+    purchase_order_list,
+)
+from purchasing.services import (
+    purchase_order_create,
+)
+
+
+class PurchaseOrderListCreateApi(PurchasingAccess, generics.ListAPIView):
+    """GET: orders newest first; filters `status`, `supplier` (code), `warehouse` (code),
+    `from`/`to` (creation date), `overdue=1`, `q` (reference). POST: create a draft."""
+
+    serializer_class = PurchaseOrderOutput
+
+    class InputSerializer(serializers.Serializer):
+        supplier = serializers.CharField(max_length=40)
+        warehouse = serializers.CharField(max_length=10)
+        justification = serializers.CharField(max_length=5000)
+        expected_date = serializers.DateField(required=False, allow_null=True, default=None)
+        lines = PurchaseLineInput(many=True, allow_empty=False)
+
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=PurchaseOrder.Status.choices, required=False)
+        supplier = serializers.CharField(required=False)
+        warehouse = serializers.CharField(required=False)
+        date_from = serializers.DateField(required=False)
+        date_to = serializers.DateField(required=False)
+        overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+        search = serializers.CharField(required=False, default="")
+
+    def get_permissions(self):
+        self.allowed_roles = READ_ROLES if self.request.method == "GET" else [Role.PURCHASING]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        params = self.request.query_params
+        raw = {
+            key: params[name]
+            for key, name in (
+                ("status", "status"), ("supplier", "supplier"), ("warehouse", "warehouse"),
+                ("date_from", "from"), ("date_to", "to"), ("overdue", "overdue"), ("search", "q"),
+            )
+            if params.get(name) not in (None, "")
+        }  # fmt: skip
+        filters = self.FilterSerializer(data=raw)
+        filters.is_valid(raise_exception=True)
+        data = dict(filters.validated_data)
+        if "supplier" in data:
+            data["supplier"] = Supplier.objects.filter(code=data["supplier"]).first() or Supplier(
+                pk=0
+            )
+        if "warehouse" in data:
+            data["warehouse"] = Warehouse.objects.filter(
+                code=data["warehouse"]
+            ).first() or Warehouse(pk=0)
+        return purchase_order_list(**data).prefetch_related(
+            Prefetch("lines", queryset=PurchaseOrderLine.objects.select_related("product"))
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: PurchaseOrderDetailOutput})
+    @idempotent
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        supplier = Supplier.objects.filter(code=values["supplier"]).first()
+        warehouse = Warehouse.objects.filter(code=values["warehouse"]).first()
+        errors = []
+        if supplier is None:
+            errors.append(
+                {
+                    "field": "supplier",
+                    "code": "not_found",
+                    "message": f"Unknown supplier {values['supplier']}.",
+                }
+            )
+        if warehouse is None:
+            errors.append(
+                {
+                    "field": "warehouse",
+                    "code": "not_found",
+                    "message": f"Unknown warehouse {values['warehouse']}.",
+                }
+            )
+        if errors:
+            raise ValidationFailed(errors[0]["message"], errors=errors)
+        po = purchase_order_create(
+            supplier=supplier,
+            warehouse=warehouse,
+            requester=request.user,
+            justification=values["justification"],
+            expected_date=values["expected_date"],
+            lines=products_by_sku([dict(line) for line in values["lines"]]),
+        )
+        return po_response(po.reference, code=status.HTTP_201_CREATED)
+
+
+class PurchaseOrderDetailApi(ReadAccess, APIView):
+    @extend_schema(responses=PurchaseOrderDetailOutput, operation_id="purchase_order_detail")
+    def get(self, request, reference):
+        po_get(reference)
+        return po_response(reference)

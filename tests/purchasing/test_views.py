@@ -1,0 +1,204 @@
+"""Purchasing pages: roles, forms with errors, receiving screen, approval inbox, reorder."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from inventory.models import Stock
+from purchasing.models import PurchaseOrder
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/orders/purchasing/"
+
+
+@pytest.fixture
+def buyer(client, requester):
+    client.force_login(requester)
+    return client
+
+
+def test_list_highlights_overdue_and_guards_queries(buyer, po_in, django_assert_max_num_queries):
+    late = po_in("sent")
+    PurchaseOrder.objects.filter(pk=late.pk).update(
+        expected_date=timezone.localdate() - timedelta(days=3)
+    )
+    for status in ("draft", "approved", "received"):
+        po_in(status)
+    with django_assert_max_num_queries(12):
+        response = buyer.get(BASE)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('class="overdue"') == 1 and late.reference in html
+    response = buyer.get(BASE, {"status": "draft"})
+    assert late.reference not in response.content.decode()
+
+
+def test_detail_shows_timeline_history_and_guards_queries(
+    buyer, po_in, django_assert_max_num_queries
+):
+    po = po_in("partially_received")
+    with django_assert_max_num_queries(25):
+        response = buyer.get(f"{BASE}{po.reference}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Approved" in html and "Change history" in html and "GRN-" in html
+    assert "Cancel the backorder" in html
+
+
+def test_create_form_shows_service_errors_on_the_line(buyer, prices, wh, acme):
+    response = buyer.post(
+        f"{BASE}new/",
+        {
+            "supplier": acme.pk,
+            "warehouse": wh.pk,
+            "justification": "Need it",
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "0",
+            "form-0-product": "WID-1",
+            "form-0-quantity": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 1" in response.content.decode()
+    prices["widget"].pack_size = 4
+    prices["widget"].save()
+    response = buyer.post(
+        f"{BASE}new/",
+        {
+            "supplier": acme.pk,
+            "warehouse": wh.pk,
+            "justification": "Need it",
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "0",
+            "form-0-product": "WID-1",
+            "form-0-quantity": "5",
+        },
+    )
+    assert "packs of 4" in response.content.decode()
+    assert not PurchaseOrder.objects.exists()
+    response = buyer.post(
+        f"{BASE}new/",
+        {
+            "supplier": acme.pk,
+            "warehouse": wh.pk,
+            "justification": "Need it",
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "0",
+            "form-0-product": "WID-1",
+            "form-0-quantity": "8",
+        },
+    )
+    po = PurchaseOrder.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"{BASE}{po.reference}/"
+
+
+def test_amend_page_records_a_revision(buyer, po_in):
+    po = po_in("sent")
+    line = po.lines.get()
+    response = buyer.post(
+        f"{BASE}{po.reference}/edit/",
+        {
+            "justification": po.justification,
+            "reason": "Campaign extended",
+            "expected_date": str(po.expected_date),
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": line.pk,
+            "form-0-product": "WID-1",
+            "form-0-quantity": "200",
+        },
+    )
+    assert response.status_code == 302
+    po.refresh_from_db()
+    assert (po.status, po.revision, po.total_amount) == ("submitted", 2, 2000)
+
+
+def test_edit_page_of_a_closed_order_is_refused(buyer, po_in):
+    po = po_in("closed")
+    response = buyer.get(f"{BASE}{po.reference}/edit/", follow=True)
+    assert "cannot be changed" in response.content.decode()
+
+
+def test_receiving_screen_books_stock(client, warehouse_user, po_in, dock, quarantine_loc):
+    po = po_in("sent")
+    line = po.lines.get()
+    client.force_login(warehouse_user)
+    page = client.get(f"{BASE}{po.reference}/receive/")
+    assert page.status_code == 200 and "4006381333931" in page.content.decode()
+    response = client.post(
+        f"{BASE}{po.reference}/receive/",
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "delivery_note": "DN-5",
+            "form-0-line": line.pk,
+            "form-0-quantity": "200",
+            "form-0-condition": "good",
+        },
+    )
+    assert response.status_code == 200
+    assert "would exceed the order" in response.content.decode()
+    assert not Stock.objects.exists()
+    response = client.post(
+        f"{BASE}{po.reference}/receive/",
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-line": line.pk,
+            "form-0-quantity": "20",
+            "form-0-condition": "damaged",
+        },
+    )
+    assert response.status_code == 302
+    assert Stock.objects.get(product=line.product).location == quarantine_loc
+
+
+def test_approval_inbox_hides_own_orders_and_approves(client, approver, po_in, make_po, big_lines):
+    from purchasing.services import purchase_order_submit
+
+    theirs = po_in("submitted")
+    own = make_po(big_lines, requester=approver)
+    purchase_order_submit(po=own, user=approver)
+    client.force_login(approver)
+    html = client.get(f"{BASE}approvals/").content.decode()
+    assert theirs.reference in html
+    assert "Waiting for someone else" in html
+    response = client.post(f"{BASE}{own.reference}/approve/", {"next": "approvals"}, follow=True)
+    assert "someone else must approve" in response.content.decode()
+    own.refresh_from_db()
+    assert own.status == "submitted"
+    client.post(f"{BASE}{theirs.reference}/approve/", {"comment": "fine"})
+    theirs.refresh_from_db()
+    assert theirs.status == "approved"
+
+
+def test_warehouse_user_cannot_approve_or_reach_reorder(client, warehouse_user, po_in):
+    po = po_in("submitted")
+    client.force_login(warehouse_user)
+    client.post(f"{BASE}{po.reference}/approve/")
+    po.refresh_from_db()
+    assert po.status == "submitted"
+    assert client.get(f"{BASE}reorder/").status_code == 403
+    assert client.get(f"{BASE}approvals/").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    response = client.get(BASE)
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_supplier_pages(buyer, po_in, acme, django_assert_max_num_queries):
+    po_in("closed")
+    with django_assert_max_num_queries(15):
+        assert buyer.get(f"{BASE}suppliers/").status_code == 200
+    html = buyer.get(f"{BASE}suppliers/ACME/").content.decode()
+    assert "On time" in html and "WID-1" in html
+    assert buyer.get(f"{BASE}suppliers/NOPE/").status_code == 404
+
+
+def test_print_page_renders_the_order(buyer, po_in):
+    po = po_in("approved")
+    html = buyer.get(f"{BASE}{po.reference}/print/").content.decode()
+    assert f"Purchase order {po.reference}" in html and "1500.00" in html
