@@ -22,6 +22,7 @@ from core.roles import Role
 from inventory.models import Warehouse
 from orders.models import CustomerOrder
 from routing import services
+from routing.filters import PlanFilter, RouteFilter
 from routing.models import OptimizationJob, Plan, Route, Shift, Stop
 
 
@@ -141,6 +142,7 @@ class PlanCollectionApi(generics.ListAPIView, DispatcherApi):
     """List plans (newest day first; `?date=YYYY-MM-DD` filters) or create a draft plan."""
 
     serializer_class = PlanOutput
+    filterset_class = PlanFilter
     queryset = Plan.objects.none()
 
     class InputSerializer(serializers.Serializer):
@@ -152,11 +154,7 @@ class PlanCollectionApi(generics.ListAPIView, DispatcherApi):
         time_limit_s = serializers.IntegerField(required=False)
 
     def get_queryset(self):
-        plans = _plans().order_by("-date", "-id")
-        date = self.request.query_params.get("date")
-        if date:
-            plans = plans.filter(date=serializers.DateField().to_internal_value(date))
-        return plans
+        return _plans().order_by("-date", "-id")
 
     @extend_schema(
         operation_id="plans_create", request=InputSerializer, responses={201: PlanOutput}
@@ -272,18 +270,11 @@ class RouteListApi(generics.ListAPIView, DispatcherApi):
     """Routes, filtered by `?plan=<reference>` and/or `?date=YYYY-MM-DD`."""
 
     serializer_class = RouteOutput
+    filterset_class = RouteFilter
     queryset = Route.objects.none()
 
     def get_queryset(self):
-        routes = _routes().order_by("-id")
-        params = self.request.query_params
-        if params.get("plan"):
-            routes = routes.filter(plan__reference=params["plan"])
-        if params.get("date"):
-            routes = routes.filter(
-                plan__date=serializers.DateField().to_internal_value(params["date"])
-            )
-        return routes
+        return _routes().order_by("-id")
 
 
 class RouteDetailApi(DispatcherApi):

@@ -198,3 +198,20 @@ def test_route_list_query_count_is_bounded(api, optimised_plan, django_assert_ma
     with django_assert_max_num_queries(12):
         r = api.get(f"/api/v1/routes/?plan={plan.reference}")
     assert r.status_code == 200
+
+
+def test_plans_and_routes_filter_by_day_and_plan_and_refuse_a_bad_date(
+    api, optimised_plan, plan_date
+):
+    plan = optimised_plan(orders=2, vehicles=1)
+    other_day = plan_date.replace(year=plan_date.year + 1).isoformat()
+    plans = api.get("/api/v1/plans/", {"date": plan_date.isoformat()}).json()["results"]
+    assert [p["reference"] for p in plans] == [plan.reference]
+    assert api.get("/api/v1/plans/", {"date": other_day}).json()["results"] == []
+    routes = api.get("/api/v1/routes/", {"plan": plan.reference, "date": plan_date.isoformat()})
+    assert len(routes.json()["results"]) == 1
+    assert api.get("/api/v1/routes/", {"date": other_day}).json()["results"] == []
+    for url in ("/api/v1/plans/", "/api/v1/routes/"):
+        bad = api.get(url, {"date": "tomorrow"})
+        assert bad.status_code == 400
+        assert [e["field"] for e in bad.json()["errors"]] == ["date"]
