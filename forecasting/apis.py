@@ -31,7 +31,8 @@ from forecasting.selectors import (
     volume_forecast,
 )
 from forecasting.services import forecast_product_refresh
-from inventory.models import Product, Warehouse
+from inventory.selectors import product_get_by_sku, warehouse_get_by_code
+from purchasing.apis.reorder import suggestion_data, suggestion_fields
 
 READ_ROLES = [Role.PURCHASING, Role.WAREHOUSE, Role.DISPATCHER, Role.APPROVER]
 WRITE_ROLES = [Role.PURCHASING, Role.WAREHOUSE]
@@ -47,20 +48,6 @@ class WriteAccess(ReadAccess):
     allowed_roles = WRITE_ROLES
 
 
-def warehouse_by_code(code: str, *, field: str = "warehouse") -> Warehouse:
-    warehouse = Warehouse.objects.filter(code=code).first()
-    if warehouse is None:
-        raise NotFound(f"No warehouse {code}.", field=field)
-    return warehouse
-
-
-def product_by_sku(sku: str, *, field: str = "product") -> Product:
-    product = Product.objects.filter(sku=sku).first()
-    if product is None:
-        raise NotFound(f"No product {sku}.", field=field)
-    return product
-
-
 class ForecastFilterInput(serializers.Serializer):
     warehouse = serializers.CharField(required=False, max_length=10)
     product = serializers.CharField(required=False, max_length=64)
@@ -71,8 +58,8 @@ def _filtered(params) -> tuple:
     data = ForecastFilterInput(data=params)
     data.is_valid(raise_exception=True)
     values = data.validated_data
-    warehouse = warehouse_by_code(values["warehouse"]) if values.get("warehouse") else None
-    product = product_by_sku(values["product"]) if values.get("product") else None
+    warehouse = warehouse_get_by_code(code=values["warehouse"]) if values.get("warehouse") else None
+    product = product_get_by_sku(sku=values["product"]) if values.get("product") else None
     if product is not None and values["metric"] != ForecastMetric.DEMAND:
         raise ValidationFailed(
             "Only demand forecasts belong to a product.", field="metric", code="invalid"
@@ -134,8 +121,8 @@ class ForecastDetailApi(ReadAccess, APIView):
     @extend_schema(responses=ForecastOutput)
     def get(self, request, warehouse: str, sku: str):
         forecast = forecast_get(
-            product=product_by_sku(sku, field="sku"),
-            warehouse=warehouse_by_code(warehouse),
+            product=product_get_by_sku(sku=sku, field="sku"),
+            warehouse=warehouse_get_by_code(code=warehouse),
         )
         if forecast is None:
             raise NotFound(f"No forecast yet for {sku} at {warehouse}; recompute it.", field="sku")
@@ -149,7 +136,8 @@ class ForecastRecomputeApi(WriteAccess, APIView):
     @idempotent
     def post(self, request, warehouse: str, sku: str):
         forecast = forecast_product_refresh(
-            product=product_by_sku(sku, field="sku"), warehouse=warehouse_by_code(warehouse)
+            product=product_get_by_sku(sku=sku, field="sku"),
+            warehouse=warehouse_get_by_code(code=warehouse),
         )
         return Response(ForecastOutput(forecast).data, status=200)
 
@@ -240,7 +228,7 @@ class VolumeForecastApi(ReadAccess, APIView):
         data = ForecastVolumeInput(data=request.query_params)
         data.is_valid(raise_exception=True)
         days = volume_forecast(
-            warehouse=warehouse_by_code(warehouse), days=data.validated_data["days"]
+            warehouse=warehouse_get_by_code(code=warehouse), days=data.validated_data["days"]
         )
         return Response(
             {"warehouse": warehouse, "days": ForecastVolumeDayOutput(days, many=True).data}
@@ -267,16 +255,7 @@ class ForecastReorderSuggestionsApi(ReadAccess, APIView):
                 "service_level": serializers.FloatField(),
                 "results": inline_serializer(
                     "ForecastReorderSuggestion",
-                    {
-                        "product": serializers.CharField(),
-                        "warehouse": serializers.CharField(),
-                        "available": serializers.IntegerField(),
-                        "on_order": serializers.IntegerField(),
-                        "reorder_point": serializers.IntegerField(),
-                        "quantity": serializers.IntegerField(),
-                        "supplier": serializers.CharField(allow_null=True),
-                        "reason": serializers.CharField(),
-                    },
+                    {**suggestion_fields(), "reason": serializers.CharField()},
                     many=True,
                 ),
             },
@@ -286,7 +265,9 @@ class ForecastReorderSuggestionsApi(ReadAccess, APIView):
         data = ForecastSuggestionInput(data=request.query_params)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        warehouse = warehouse_by_code(values["warehouse"]) if values.get("warehouse") else None
+        warehouse = (
+            warehouse_get_by_code(code=values["warehouse"]) if values.get("warehouse") else None
+        )
         suggestions = reorder_suggestions_for_policy(
             reorder_policy=values["policy"],
             warehouse=warehouse,
@@ -296,19 +277,7 @@ class ForecastReorderSuggestionsApi(ReadAccess, APIView):
             {
                 "policy": values["policy"],
                 "service_level": values["service_level"],
-                "results": [
-                    {
-                        "product": s.product.sku,
-                        "warehouse": s.warehouse.code,
-                        "available": s.available,
-                        "on_order": s.on_order,
-                        "reorder_point": s.reorder_point,
-                        "quantity": s.quantity,
-                        "supplier": s.supplier.code if s.supplier else None,
-                        "reason": s.reason,
-                    }
-                    for s in suggestions
-                ],
+                "results": [{**suggestion_data(s), "reason": s.reason} for s in suggestions],
             }
         )
 

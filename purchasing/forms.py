@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from core.exceptions import DomainError
-from inventory.models import Product, StockCondition, Warehouse
+from core.exceptions import DomainError, NotFound
+from inventory.models import StockCondition, Warehouse
+from inventory.selectors import product_get_by_sku
 from purchasing.models import PurchaseOrder, Supplier
 
 
@@ -64,10 +65,11 @@ class PurchaseLineForm(forms.Form):
         if data.get("product") and not data.get("quantity"):
             self.add_error("quantity", "Give a quantity.")
         if data.get("product"):
-            product = Product.objects.filter(sku=data["product"].strip()).first()
-            if product is None:
-                self.add_error("product", f"Unknown product {data['product']}.")
-            data["product_obj"] = product
+            try:
+                data["product_obj"] = product_get_by_sku(sku=data["product"].strip())
+            except NotFound as unknown:
+                self.add_error("product", unknown.detail)
+                data["product_obj"] = None
         return data
 
 

@@ -8,7 +8,6 @@ from forecasting.selectors.forecasts import (
     forecast_days,
     forecast_get,
     forecast_list,
-    product_or_404,
 )
 from forecasting.selectors.history import HISTORY_DAYS
 from forecasting.selectors.reorder import (
@@ -40,7 +39,6 @@ __all__ = [
     "forecast_lead_time_demand",
     "forecast_list",
     "forecast_reorder_numbers",
-    "product_or_404",
     "reorder_suggestions_for_policy",
     "reorder_suggestions_forecast",
     "supplier_lead_time_std_days",

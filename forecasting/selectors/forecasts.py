@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.db.models import QuerySet
 
-from core.exceptions import NotFound
 from forecasting.models import Forecast, ForecastMetric
 from forecasting.selectors.history import daily_fill, demand_points, history_end
 from inventory.models import Product, Warehouse
@@ -87,10 +86,3 @@ def forecast_chart_data(
         lo95=list(forecast.lo95),
         hi95=list(forecast.hi95),
     )
-
-
-def product_or_404(*, sku: str) -> Product:
-    product = Product.objects.filter(sku=sku).first()
-    if product is None:
-        raise NotFound(f"No product {sku}.", field="sku")
-    return product

@@ -12,6 +12,7 @@ from core.exceptions import ValidationFailed
 from core.idempotency import idempotent
 from core.roles import Role
 from inventory.models import Warehouse
+from inventory.selectors import warehouse_get_by_code
 from purchasing.apis.common import (
     READ_ROLES,
     PurchaseLineInput,
@@ -90,7 +91,6 @@ class PurchaseOrderListCreateApi(PurchasingAccess, generics.ListAPIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         supplier = Supplier.objects.filter(code=values["supplier"]).first()
-        warehouse = Warehouse.objects.filter(code=values["warehouse"]).first()
         errors = []
         if supplier is None:
             errors.append(
@@ -100,14 +100,10 @@ class PurchaseOrderListCreateApi(PurchasingAccess, generics.ListAPIView):
                     "message": f"Unknown supplier {values['supplier']}.",
                 }
             )
-        if warehouse is None:
-            errors.append(
-                {
-                    "field": "warehouse",
-                    "code": "not_found",
-                    "message": f"Unknown warehouse {values['warehouse']}.",
-                }
-            )
+        try:
+            warehouse = warehouse_get_by_code(code=values["warehouse"], missing=ValidationFailed)
+        except ValidationFailed as unknown:
+            warehouse, errors = None, [*errors, *unknown.errors]
         if errors:
             raise ValidationFailed(errors[0]["message"], errors=errors)
         po = purchase_order_create(

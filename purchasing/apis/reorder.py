@@ -22,6 +22,33 @@ from purchasing.services import (
 )
 
 
+def suggestion_fields() -> dict:
+    """The fields every API that shows a reorder suggestion starts with (forecasting's
+    forecast-driven suggestions too), for its response schema; `suggestion_data` fills them."""
+    return {
+        "product": serializers.CharField(),
+        "warehouse": serializers.CharField(),
+        "available": serializers.IntegerField(),
+        "on_order": serializers.IntegerField(),
+        "reorder_point": serializers.IntegerField(),
+        "quantity": serializers.IntegerField(),
+        "supplier": serializers.CharField(allow_null=True),
+    }
+
+
+def suggestion_data(s) -> dict:
+    """`suggestion_fields` of a suggestion (purchasing.selectors.reorder_suggestions)."""
+    return {
+        "product": s.product.sku,
+        "warehouse": s.warehouse.code,
+        "available": s.available,
+        "on_order": s.on_order,
+        "reorder_point": s.reorder_point,
+        "quantity": s.quantity,
+        "supplier": s.supplier.code if s.supplier else None,
+    }
+
+
 class ReorderSuggestionsApi(PurchasingAccess, APIView):
     """Products whose available + on-order quantity is below the reorder point."""
 
@@ -29,13 +56,7 @@ class ReorderSuggestionsApi(PurchasingAccess, APIView):
         responses=inline_serializer(
             "ReorderSuggestionOutput",
             {
-                "product": serializers.CharField(),
-                "warehouse": serializers.CharField(),
-                "available": serializers.IntegerField(),
-                "on_order": serializers.IntegerField(),
-                "reorder_point": serializers.IntegerField(),
-                "quantity": serializers.IntegerField(),
-                "supplier": serializers.CharField(allow_null=True),
+                **suggestion_fields(),
                 "unit_cost": serializers.DecimalField(
                     max_digits=12, decimal_places=4, allow_null=True
                 ),
@@ -52,13 +73,7 @@ class ReorderSuggestionsApi(PurchasingAccess, APIView):
 
 def _suggestion_data(s) -> dict:
     return {
-        "product": s.product.sku,
-        "warehouse": s.warehouse.code,
-        "available": s.available,
-        "on_order": s.on_order,
-        "reorder_point": s.reorder_point,
-        "quantity": s.quantity,
-        "supplier": s.supplier.code if s.supplier else None,
+        **suggestion_data(s),
         "unit_cost": str(s.supplier_product.unit_cost) if s.supplier_product else None,
         "line_total": str(s.line_total),
         "reason": s.reason,

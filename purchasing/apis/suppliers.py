@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from core.exceptions import ValidationFailed
 from core.idempotency import idempotent
 from core.roles import Role
-from inventory.models import Product
+from inventory.selectors import product_get_by_sku
 from purchasing.apis.common import (
     READ_ROLES,
     PurchasingAccess,
@@ -101,9 +101,7 @@ class SupplierProductsApi(PurchasingAccess, APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        product = Product.objects.filter(sku=fields.pop("product")).first()
-        if product is None:
-            raise ValidationFailed("Unknown product.", field="product", code="not_found")
+        product = product_get_by_sku(sku=fields.pop("product"), missing=ValidationFailed)
         row = supplier_product_set(supplier=supplier, product=product, **fields)
         return Response(SupplierProductOutput(row).data, status=status.HTTP_201_CREATED)
 
