@@ -101,9 +101,12 @@ def solve_pyvrp(
     the routes are timed with exact break placement and may not pass the checker (the
     portfolio repairs them). `interrupt(best_cost)` returning True ends the search early
     (stats["interrupted"])."""
+    started = time.perf_counter()
     built = build(prepared, break_relaxation=break_relaxation, required_prize=required_prize)
     exact = not has_breaks(prepared)
-    stop = _Stop(time_limit_s, progress, cancel_event, exact, interrupt, give_up_share)
+    # Building the data (a matrix per profile) counts against the limit too.
+    left = max(time_limit_s - (time.perf_counter() - started), 0.01)
+    stop = _Stop(left, progress, cancel_event, exact, interrupt, give_up_share)
     warm = warm_start(prepared, built, initial) if initial else None
     result = pyvrp.solve(built.data, stop, seed=seed, collect_stats=False, initial_solution=warm)
     best = result.best

@@ -6,9 +6,9 @@ while VROOM's exact break model wins some small instances and is the safety net.
 run at once, one per core: VROOM in a forked child (one thread; a few of its heuristic
 starts, as many as its measured search time allows, instead of exploration level 5's 32,
 which share the timeout evenly and are each cut short at these limits) and PyVRP here.
-If, well into the search, VROOM's plan serves more stops than PyVRP's best so far, PyVRP
-restarts from VROOM's plan. What is left of the budget then goes to the OR-Tools polish
-(exact breaks) from the best checker-valid plan.
+If VROOM answers while PyVRP still has no feasible plan, or VROOM's plan turns out the
+best, PyVRP restarts from it for whatever time is left. The OR-Tools polish (exact breaks)
+then improves the best checker-valid plan (up to POLISH_MAX_STOPS stops).
 """
 
 from __future__ import annotations
@@ -27,14 +27,15 @@ from .providers import UNREACHABLE
 # repairing PyVRP's plans (placing breaks exactly, finding room for what does not fit).
 POLISH_SHARE = 0.1
 REPAIR_SHARE = 0.05
+# Above this many stops OR-Tools spends its share building its model and finds nothing
+# better (measured at 1,000 stops), so the search keeps that time.
+POLISH_MAX_STOPS = 400
 # VROOM's child answers within this share of the search time, so that PyVRP can still
 # start from its plan when it serves more stops (VROOM overshoots its timeout a little).
 VROOM_SHARE = 0.5
 VROOM_SLACK = 1.5
 PRIZE_ARCS = 10  # measured: 100 left PyVRP among infeasible plans on rich100-3
 GIVE_UP = 0.25  # of PyVRP's time without a feasible plan before it switches to prizes
-# Share of PyVRP's time after which a VROOM plan serving more stops takes over (see _Handoff).
-CHECKPOINT = 0.6
 # Seconds one VROOM search takes on one core, as a function of the stop count (measured on
 # benchmarks/rich.py: 0.4 s at 100 stops, 1.8 s at 200, 9.6 s at 400).
 SEARCH_S_AT_100 = 0.4
@@ -71,7 +72,8 @@ def solve_rich(run: Run) -> None:
     vroom_ok = vroom_engine.supports(prepared) is None
     pyvrp_ok = pyvrp_engine.supports(prepared) is None
     initial = problem.initial_routes or None
-    search_end = run.deadline - (POLISH_SHARE + REPAIR_SHARE) * run.remaining()
+    polish = POLISH_SHARE if len(prepared.active) <= POLISH_MAX_STOPS else 0.0
+    search_end = run.deadline - (polish + REPAIR_SHARE) * run.remaining()
     if vroom_ok and pyvrp_ok:
         _side_by_side(run, search_end, initial)
     elif vroom_ok:
@@ -79,33 +81,26 @@ def solve_rich(run: Run) -> None:
         run.add(vroom_engine.solve_vroom(prepared, budget, initial=initial), "vroom")
     elif pyvrp_ok:
         _pyvrp(run, search_end, initial)
-    run.polish()
+    if polish or not run.candidates:
+        run.polish()
 
 
 class _Handoff:
-    """PyVRP's interrupt: from `checkpoint` on, once VROOM's child has answered, stop PyVRP
-    if VROOM's plan serves more of the required stops than PyVRP's best so far (PyVRP's cost
-    counts a prize per stop it leaves out). A VROOM plan that is merely shorter does not stop
-    PyVRP, nor does one that arrives while PyVRP is still placing its first stops: measured,
-    PyVRP restarted from VROOM's plan stays close to it, while its own search, left alone,
-    ends up shorter."""
+    """PyVRP's interrupt: once VROOM's child has answered with a valid plan, stop PyVRP if it
+    still has no feasible plan of its own (PyVRP then restarts from VROOM's plan, with
+    prizes). A VROOM plan that is merely shorter does not stop PyVRP: measured, PyVRP
+    restarted from it stays close to it, while its own search, left alone, ends up shorter."""
 
-    def __init__(self, run: Run, child, prize: int, checkpoint: float) -> None:
-        self.run, self.child, self.prize = run, child, prize
-        self.checkpoint = checkpoint
+    def __init__(self, run: Run, child) -> None:
+        self.run, self.child = run, child
         self.vroom = None
         self.answered = False
 
     def __call__(self, best_cost: int) -> bool:
-        if self.answered or time.perf_counter() < self.checkpoint or not self.child.done():
-            return False
-        self.answered = True
-        self.vroom = self.run.add(self.child.result(0.0), "vroom")
-        if self.vroom is None:
-            return False
-        stops = {s.id: s for s in self.run.prepared.problem.stops}
-        missing = sum(not stops[u.stop_id].optional for u in self.vroom.unassigned)
-        return missing < best_cost // self.prize
+        if not self.answered and self.child.done():
+            self.answered = True
+            self.vroom = self.run.add(self.child.result(0.0), "vroom")
+        return self.vroom is not None and best_cost >= pyvrp_engine.INFEASIBLE
 
 
 def _side_by_side(run: Run, search_end: float, initial) -> None:
@@ -117,12 +112,11 @@ def _side_by_side(run: Run, search_end: float, initial) -> None:
     # core is better left to PyVRP.
     vroom_s = min(VROOM_SHARE * budget, VROOM_SLACK * searches * search_s(n))
     child = vroom_process.start(prepared, vroom_s, searches)
-    if child is None:  # no fork here: VROOM first in this process, then PyVRP from the best
+    if child is None:  # no fork here: VROOM first in this process, then PyVRP
         run.add(vroom_engine.solve_vroom(prepared, 0.3 * budget, searches=searches), "vroom")
-        _restart(run, search_end, initial)
+        _pyvrp(run, search_end, initial)
         return
-    prize = required_prize(prepared)
-    handoff = _Handoff(run, child, prize, time.perf_counter() + CHECKPOINT * budget)
+    handoff = _Handoff(run, child)
     try:
         _pyvrp(run, search_end, initial, interrupt=handoff)
         if not handoff.answered:
@@ -136,21 +130,20 @@ def _side_by_side(run: Run, search_end: float, initial) -> None:
 
 def _pyvrp(run: Run, search_end: float, initial, **kw) -> None:
     """PyVRP with every required stop required; if it finds no feasible plan in GIVE_UP of
-    its time (some stops cannot all be served), PyVRP again with prizes for the rest.
-    Measured: prizes from the start cost PyVRP up to 4 % on instances where everything fits,
-    and required stops alone leave it with no plan where not everything does."""
+    its time (some stops cannot all be served), or VROOM's plan arrives first, PyVRP again
+    with prizes for the rest, from the best plan so far. Measured: prizes from the start cost
+    PyVRP up to 4 % on instances where everything fits, and required stops alone leave it
+    with no plan where not everything does."""
     budget = search_end - time.perf_counter()
-    first = run.pyvrp(budget, initial, give_up_share=GIVE_UP, **kw)
-    left = search_end - time.perf_counter()
-    if first is None and left > 0.2 and not run.cancelled():
-        run.pyvrp(left, initial, required_prize=required_prize(run.prepared), **kw)
+    if run.pyvrp(budget, initial, give_up_share=GIVE_UP, **kw) is None:
+        _restart(run, search_end, initial, **kw)
 
 
-def _restart(run: Run, search_end: float, initial) -> None:
-    """PyVRP again, from the best plan so far, for what is left of the search time."""
+def _restart(run: Run, search_end: float, initial, **kw) -> None:
+    """PyVRP (with prizes) from the best plan so far, for what is left of the search time."""
     left = search_end - time.perf_counter()
     leader = run.leader()
     if left > 0.2 and not run.cancelled():
         warm = as_initial(leader) if leader else initial
         engine = f"{leader.engine}+pyvrp" if leader else "pyvrp"
-        run.pyvrp(left, warm, engine=engine, required_prize=required_prize(run.prepared))
+        run.pyvrp(left, warm, engine=engine, required_prize=required_prize(run.prepared), **kw)
