@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import threading
 import time
+from contextlib import contextmanager
 
 import numpy as np
 from django.db import connection, transaction
@@ -236,10 +237,20 @@ class _Monitor(threading.Thread):
             self.cancel.set()
 
 
-def _run_solver(job: OptimizationJob, problem, budget_s: float, offset_s: float = 0.0):
+@contextmanager
+def _monitored(job: OptimizationJob, offset_s: float = 0.0):
+    """The job's progress writer and cancellation poller, running while the solver does."""
     monitor = _Monitor(job.pk, job.time_limit_s, offset_s)
     monitor.start()
     try:
+        yield monitor
+    finally:
+        monitor.done.set()
+        monitor.join(timeout=10)
+
+
+def _run_solver(job: OptimizationJob, problem, budget_s: float, offset_s: float = 0.0):
+    with _monitored(job, offset_s) as monitor:
         solution = solve(
             problem,
             budget_s,
@@ -247,9 +258,6 @@ def _run_solver(job: OptimizationJob, problem, budget_s: float, offset_s: float 
             cancel_event=monitor.cancel,
             provider=travel_provider(),
         )
-    finally:
-        monitor.done.set()
-        monitor.join(timeout=10)
     return solution, monitor.cancel.is_set()
 
 
@@ -277,9 +285,7 @@ def job_merge(
     base, set_aside = _split_base(ctx, job.time_limit_s)
     merged = merge_solutions(base, [solution_from_data(p) for p in parts])
     left = job.time_limit_s * (1 - PARTS_SHARE)
-    monitor = _Monitor(job.pk, job.time_limit_s, job.time_limit_s * PARTS_SHARE)
-    monitor.start()
-    try:
+    with _monitored(job, job.time_limit_s * PARTS_SHARE) as monitor:
         better = improve(
             base,
             merged,
@@ -288,9 +294,6 @@ def job_merge(
             cancel_event=monitor.cancel,
             provider=travel_provider(),
         )
-    finally:
-        monitor.done.set()
-        monitor.join(timeout=10)
     better.unassigned += set_aside
     better.stats["parts"] = len(parts)
     return better
