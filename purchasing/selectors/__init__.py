@@ -26,10 +26,12 @@ from purchasing.selectors.reorder import (
 )
 from purchasing.selectors.suppliers import (
     LineCostAdvice,
+    PriceComparison,
     SupplierOption,
     product_supplier_options,
     purchase_order_cost_advice,
     supplier_options_by_product,
+    supplier_price_comparison,
 )
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "OPEN_STATES",
     "PENDING_STATES",
     "LineCostAdvice",
+    "PriceComparison",
     "ReorderSuggestion",
     "SupplierOption",
     "SupplierPerformance",
@@ -52,6 +55,7 @@ __all__ = [
     "reorder_suggestions",
     "supplier_options_by_product",
     "supplier_performance",
+    "supplier_price_comparison",
     "supplier_product_choice",
     "suppliers_performance",
 ]

@@ -70,6 +70,42 @@ def supplier_options_by_product(
 
 
 @dataclass
+class PriceComparison:
+    """One of a supplier's prices beside the cheapest active offer of the same product."""
+
+    price: SupplierProduct
+    cheapest: SupplierProduct | None  # another supplier's cheaper offer, None when none is
+
+    @property
+    def difference_per_unit(self) -> Decimal | None:
+        """How much more this supplier charges per unit than the cheapest (positive)."""
+        if self.cheapest is None:
+            return None
+        return self.price.unit_cost - self.cheapest.unit_cost
+
+
+def supplier_price_comparison(*, supplier: Supplier) -> list[PriceComparison]:
+    """Every price of `supplier` (by SKU) with the cheapest active offer of another active
+    supplier when that one is strictly cheaper (a tie leaves this supplier as cheapest)."""
+    prices = list(
+        SupplierProduct.objects.filter(supplier=supplier)
+        .select_related("product", "supplier")
+        .order_by("product__sku")
+    )
+    options = supplier_options_by_product(product_ids=[p.product_id for p in prices])
+    rows = []
+    for price in prices:
+        others = [
+            o.supplier_product
+            for o in options.get(price.product_id, [])
+            if o.supplier_product.supplier_id != supplier.pk
+        ]
+        cheapest = others[0] if others and others[0].unit_cost < price.unit_cost else None
+        rows.append(PriceComparison(price=price, cheapest=cheapest))
+    return rows
+
+
+@dataclass
 class LineCostAdvice:
     line: PurchaseOrderLine
     needed_by: date | None

@@ -11,10 +11,11 @@ from django.views import View
 
 from core.permissions import RoleRequiredMixin
 from core.roles import Role
-from purchasing.models import Supplier, SupplierProduct
+from purchasing.models import Supplier
 from purchasing.selectors import (
     purchase_order_list,
     supplier_performance,
+    supplier_price_comparison,
     suppliers_performance,
 )
 
@@ -38,24 +39,12 @@ class SupplierDetailView(RoleRequiredMixin, View):
         days = request.GET.get("days", "365")
         days = int(days) if days.isdigit() and 0 < int(days) <= 3650 else 365
         since = timezone.localdate() - timedelta(days=days)
-        prices = list(
-            SupplierProduct.objects.filter(supplier=supplier)
-            .select_related("product", "supplier")
-            .order_by("product__sku")
-        )
-        cheapest = {}
-        for row in SupplierProduct.objects.filter(
-            product__in=[p.product_id for p in prices], is_active=True, supplier__is_active=True
-        ).select_related("supplier"):
-            best = cheapest.get(row.product_id)
-            if best is None or row.unit_cost < best.unit_cost:
-                cheapest[row.product_id] = row
         return render(
             request,
             "purchasing/supplier_detail.html",
             {
                 "supplier": supplier,
-                "prices": [(p, cheapest.get(p.product_id)) for p in prices],
+                "prices": supplier_price_comparison(supplier=supplier),
                 "perf": supplier_performance(supplier=supplier, date_from=since),
                 "days": days,
                 "orders": purchase_order_list(supplier=supplier)[:20],

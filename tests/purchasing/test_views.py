@@ -1,12 +1,15 @@
 """Purchasing pages: roles, forms with errors, receiving screen, approval inbox, reorder."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from inventory.models import Stock
 from purchasing.models import PurchaseOrder
+from tests.factories import SupplierProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -196,6 +199,22 @@ def test_supplier_pages(buyer, po_in, acme, django_assert_max_num_queries):
     html = buyer.get(f"{BASE}suppliers/ACME/").content.decode()
     assert "On time" in html and "WID-1" in html
     assert buyer.get(f"{BASE}suppliers/NOPE/").status_code == 404
+
+
+def _text(response) -> str:
+    return " ".join(strip_tags(response.content.decode()).split())
+
+
+def test_supplier_prices_show_how_much_more_than_the_cheapest(buyer, prices, bolt, widget, gadget):
+    # ACME sells the widget at 10.00 and the gadget at 25.00; BOLT the widget at 9.87.
+    SupplierProductFactory(supplier=bolt, product=widget, unit_cost=Decimal("9.87"))
+    SupplierProductFactory(supplier=bolt, product=gadget, unit_cost=Decimal("30.00"))
+    acme_page = _text(buyer.get(f"{BASE}suppliers/ACME/"))
+    assert "BOLT at 9.87 +0.13 here" in acme_page
+    assert "+10.00 here" not in acme_page
+    assert "5 d this supplier" in acme_page  # the gadget: ACME is the cheapest
+    bolt_page = _text(buyer.get(f"{BASE}suppliers/BOLT/"))
+    assert "ACME at 25.00 +5.00 here" in bolt_page
 
 
 def test_print_page_renders_the_order(buyer, po_in):
