@@ -8,6 +8,7 @@ import importlib.util
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -220,12 +221,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {
-    "purge-idempotency-records": {
-        "task": "core.tasks.idempotency_purge",
-        "schedule": 3600.0,
-    },
-}
 
 # One console handler on the root logger. Django's own "django" console handler is dropped
 # (with DEBUG=1 it printed every request error a second time) and 4xx are logged as one line
@@ -261,11 +256,6 @@ WEBHOOKS_SWEEP_INTERVAL_S = env.float("WEBHOOKS_SWEEP_INTERVAL_S", default=10.0)
 WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=5)
 WEBHOOKS_SECRET_OVERLAP_HOURS = env.int("WEBHOOKS_SECRET_OVERLAP_HOURS", default=24)
 WEBHOOKS_QUEUE = env.str("WEBHOOKS_QUEUE", default="celery")
-CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
-    "task": "partners.tasks.webhooks_sweep",
-    "schedule": WEBHOOKS_SWEEP_INTERVAL_S,
-    "options": {"queue": WEBHOOKS_QUEUE, "expires": WEBHOOKS_SWEEP_INTERVAL_S * 3},
-}
 
 # Per-key (per-user, per-IP for anonymous calls) fixed-window throttle counted atomically in Redis.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
@@ -290,8 +280,6 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 # --- Purchasing (issue 6) -----------------------------------------------------------------------
 from decimal import Decimal  # noqa: E402
 
-from celery.schedules import crontab  # noqa: E402
-
 # Orders whose total is above this amount (in the PO's currency) need an approver's decision;
 # at or below it, submitting approves automatically (recorded as an automatic approval).
 PURCHASE_APPROVAL_THRESHOLD = Decimal(env.str("PURCHASE_APPROVAL_THRESHOLD", default="1000.00"))
@@ -299,31 +287,11 @@ PURCHASE_APPROVAL_THRESHOLD = Decimal(env.str("PURCHASE_APPROVAL_THRESHOLD", def
 PURCHASE_RECEIPT_TOLERANCE_PCT = Decimal(env.str("PURCHASE_RECEIPT_TOLERANCE_PCT", default="0"))
 # Daily reorder-suggestion digest to the purchasing role (hour in TIME_ZONE).
 PURCHASE_REORDER_DIGEST_HOUR = env.int("PURCHASE_REORDER_DIGEST_HOUR", default=6)
-CELERY_BEAT_SCHEDULE["purchasing-reorder-digest"] = {
-    "task": "orders.tasks.purchasing_reorder_digest",
-    "schedule": crontab(hour=PURCHASE_REORDER_DIGEST_HOUR, minute=0),
-}
-
-# --- Inventory (issue 5) ------------------------------------------------------------------------
-# Re-grade good units of lots past their expiry date to "expired" (daily), and log any stock
-# row whose on_hand/reserved drifts from the ledger (nightly; see manage.py inventory_check).
-CELERY_BEAT_SCHEDULE["inventory-expire-lots"] = {
-    "task": "inventory.tasks.inventory_expire_lots_task",
-    "schedule": crontab(hour=0, minute=15),
-}
-CELERY_BEAT_SCHEDULE["inventory-check"] = {
-    "task": "inventory.tasks.inventory_check_task",
-    "schedule": crontab(hour=2, minute=30),
-}
 
 # --- Demand forecasting (issue 13) --------------------------------------------------------------
 # Nightly: one forecast task per active warehouse in a chord (hour in TIME_ZONE), before the
 # reorder digest so purchasing sees suggestions from fresh forecasts.
 FORECAST_NIGHTLY_HOUR = env.int("FORECAST_NIGHTLY_HOUR", default=3)
-CELERY_BEAT_SCHEDULE["forecasts-nightly"] = {
-    "task": "orders.tasks.forecasts_nightly",
-    "schedule": crontab(hour=FORECAST_NIGHTLY_HOUR, minute=0),
-}
 # Capacity planning (routing/capacity.py): stops one driver delivers per working hour.
 FORECAST_STOPS_PER_DRIVER_HOUR = env.float("FORECAST_STOPS_PER_DRIVER_HOUR", default=4.0)
 
@@ -334,21 +302,55 @@ GEOCODER_URL = env.str("GEOCODER_URL", default="")
 GEOCODER_TIMEOUT_S = env.float("GEOCODER_TIMEOUT_S", default=5.0)
 # Days after delivery a product can be returned unless its ProductReturnPolicy says otherwise.
 RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
-CELERY_BEAT_SCHEDULE["orders-geocode-pending"] = {
-    "task": "orders.tasks.orders_geocode_pending",
-    "schedule": 900.0,
-    "options": {"expires": 600},
-}
 
-# --- Tracking (issue 9); its other knobs are read from the environment by tracking/conf.py ------
-CELERY_BEAT_SCHEDULE["tracking-pings-prune"] = {
-    "task": "tracking.tasks.pings_prune",
-    "schedule": 3600.0,
-    "options": {"expires": 1800},
-}
-# Routes re-planned or edited since their last ETA run get recomputed (routing cannot call us).
-CELERY_BEAT_SCHEDULE["tracking-eta-sweep"] = {
-    "task": "tracking.tasks.eta_sweep",
-    "schedule": 30.0,
-    "options": {"expires": 25},
+# --- Celery beat: every periodic task of every app, in this one dict ----------------------------
+# Task names stay as registered (purchasing's and forecasting's keep their orders.tasks names so
+# messages already queued still run). Times are in CELERY_TIMEZONE.
+CELERY_BEAT_SCHEDULE = {
+    "purge-idempotency-records": {
+        "task": "core.tasks.idempotency_purge",
+        "schedule": 3600.0,
+    },
+    "webhooks-sweep": {
+        "task": "partners.tasks.webhooks_sweep",
+        "schedule": WEBHOOKS_SWEEP_INTERVAL_S,
+        "options": {"queue": WEBHOOKS_QUEUE, "expires": WEBHOOKS_SWEEP_INTERVAL_S * 3},
+    },
+    # Re-grade good units of lots past their expiry date to "expired" (daily), and log any stock
+    # row whose on_hand/reserved drifts from the ledger (nightly; see manage.py inventory_check).
+    "inventory-expire-lots": {
+        "task": "inventory.tasks.inventory_expire_lots_task",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    "inventory-check": {
+        "task": "inventory.tasks.inventory_check_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Nightly forecasts (one task per active warehouse in a chord), before the reorder digest so
+    # purchasing sees suggestions from fresh forecasts.
+    "forecasts-nightly": {
+        "task": "orders.tasks.forecasts_nightly",
+        "schedule": crontab(hour=FORECAST_NIGHTLY_HOUR, minute=0),
+    },
+    "purchasing-reorder-digest": {
+        "task": "orders.tasks.purchasing_reorder_digest",
+        "schedule": crontab(hour=PURCHASE_REORDER_DIGEST_HOUR, minute=0),
+    },
+    "orders-geocode-pending": {
+        "task": "orders.tasks.orders_geocode_pending",
+        "schedule": 900.0,
+        "options": {"expires": 600},
+    },
+    "tracking-pings-prune": {
+        "task": "tracking.tasks.pings_prune",
+        "schedule": 3600.0,
+        "options": {"expires": 1800},
+    },
+    # Routes re-planned or edited since their last ETA run get recomputed (routing cannot call
+    # tracking).
+    "tracking-eta-sweep": {
+        "task": "tracking.tasks.eta_sweep",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
 }
