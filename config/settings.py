@@ -112,6 +112,8 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
+# ISO first in the input formats, so <input type="date"> shows and submits its value.
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -82,7 +82,6 @@ class ForecastListView(RoleRequiredMixin, View):
                 "warehouse": warehouse,
                 "search": search,
                 "volumes": volumes,
-                "query": request.GET.urlencode(),
             },
         )
 

@@ -70,7 +70,6 @@ class ProductListView(RoleRequiredMixin, View):
                 "page": page,
                 "warehouses": Warehouse.objects.filter(is_active=True),
                 "warehouse": warehouse,
-                "query": request.GET.copy(),
             },
         )
 
@@ -144,8 +143,6 @@ class WarehouseDetailView(RoleRequiredMixin, View):
         if kind and kind not in Location.Kind.values:
             kind = None
         locations, rows = report_selectors.warehouse_contents(warehouse=warehouse, kind=kind)
-        query = request.GET.copy()
-        query.pop("page", None)
         return render(
             request,
             "inventory/warehouse_detail.html",
@@ -153,7 +150,6 @@ class WarehouseDetailView(RoleRequiredMixin, View):
                 "warehouse": warehouse,
                 "locations": locations,
                 "page": Paginator(rows, 100).get_page(request.GET.get("page")),
-                "query": query.urlencode(),
                 "kinds": Location.Kind.choices,
                 "kind": kind,
             },

@@ -45,8 +45,6 @@ class ReportView(RoleRequiredMixin, View):
         if valid and request.GET.get("format") == "csv":
             return csv_response(name=f"inventory-{slug}", columns=columns, rows=rows)
         page = Paginator(rows, 100).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
         table = [[(row.get(key), key in NUMERIC_COLUMNS) for key, _ in columns] for row in page]
         return render(
             request,
@@ -58,7 +56,6 @@ class ReportView(RoleRequiredMixin, View):
                 "table": table,
                 "page": page,
                 "extras": extras,
-                "query": query.urlencode(),
                 "reports": REPORTS.values(),
             },
         )

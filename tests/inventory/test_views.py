@@ -160,3 +160,14 @@ def test_demo_data_is_consistent_idempotent_and_shows_on_pages(
         assert staff.get(f"/inventory/products/{sku}/").status_code == 200
     low = staff.get("/inventory/reports/low-stock/")
     assert len(low.context["table"]) > 0
+
+
+def test_stock_list_pages_keep_the_filters(staff, warehouse):
+    for n in range(55):
+        Product.objects.create(sku=f"PAGE-{n:03d}", name=f"Paged product {n}")
+    page = staff.get("/inventory/", {"q": "PAGE", "warehouse": "BER"})
+    text = page.content.decode()
+    assert "QueryDict" not in text
+    assert 'href="?q=PAGE&amp;warehouse=BER&amp;page=2"' in text
+    second = staff.get("/inventory/", {"q": "PAGE", "warehouse": "BER", "page": 2}).content
+    assert b'href="?q=PAGE&amp;warehouse=BER&amp;page=1"' in second and b"PAGE-054" in second

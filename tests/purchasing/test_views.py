@@ -50,6 +50,13 @@ def test_detail_shows_timeline_history_and_guards_queries(
     assert "Cancel the backorder" in html
 
 
+def test_new_order_form_shows_its_default_expected_date(buyer, prices):
+    # <input type="date"> shows (and submits) only an ISO yyyy-mm-dd value.
+    expected = (timezone.localdate() + timedelta(days=14)).isoformat()
+    html = buyer.get(f"{BASE}new/").content.decode()
+    assert f'type="date" name="expected_date" value="{expected}"' in html
+
+
 def test_create_form_shows_service_errors_on_the_line(buyer, prices, wh, acme):
     response = buyer.post(
         f"{BASE}new/",

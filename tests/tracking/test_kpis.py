@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from routing.models import Stop
-from tracking import services
+from tracking import clock, services
 from tracking.models import EtaRecord, Rating
 
 from .conftest import stops_of
@@ -87,6 +87,17 @@ def test_kpi_page_renders_charts_without_a_cdn(day, client, dispatcher, now):
     assert "/tracking/assets/plotly.js" in body and "cdn" not in body.lower()
     js = client.get("/tracking/assets/plotly.js")
     assert js.status_code == 200 and b"plotly" in js.content[:5000].lower()
+
+
+def test_kpi_filter_dates_can_be_submitted_as_shown(day, client, dispatcher, now):
+    client.force_login(dispatcher)
+    today = clock.now().date()
+    form = client.get("/tracking/kpis/").content.decode()
+    start = (today - dt.timedelta(days=13)).isoformat()
+    assert f'name="date_from" value="{start}"' in form
+    assert f'name="date_to" value="{today.isoformat()}"' in form
+    shown = client.get("/tracking/kpis/", {"date_from": start, "date_to": today.isoformat()})
+    assert shown.context["form"].is_valid() and "kpis" in shown.context
 
 
 def test_live_board_flags_late_risk(make_route, matrix_provider, client, dispatcher, now):
