@@ -12,17 +12,18 @@ import csv
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.exceptions import NotFound, ValidationFailed
+from core.exceptions import NotFound
 from core.idempotency import idempotent
 from core.pagination import CursorPagination
 from core.permissions import HasScope
 from core.roles import Role
-from forecasting.models import Forecast, ForecastMetric
+from forecasting.filters import ForecastFilter
+from forecasting.models import Forecast
 from forecasting.selectors import (
     forecast_days,
     forecast_get,
@@ -46,25 +47,6 @@ class ReadAccess:
 
 class WriteAccess(ReadAccess):
     allowed_roles = WRITE_ROLES
-
-
-class ForecastFilterInput(serializers.Serializer):
-    warehouse = serializers.CharField(required=False, max_length=10)
-    product = serializers.CharField(required=False, max_length=64)
-    metric = serializers.ChoiceField(choices=ForecastMetric.choices, default=ForecastMetric.DEMAND)
-
-
-def _filtered(params) -> tuple:
-    data = ForecastFilterInput(data=params)
-    data.is_valid(raise_exception=True)
-    values = data.validated_data
-    warehouse = warehouse_get_by_code(code=values["warehouse"]) if values.get("warehouse") else None
-    product = product_get_by_sku(sku=values["product"]) if values.get("product") else None
-    if product is not None and values["metric"] != ForecastMetric.DEMAND:
-        raise ValidationFailed(
-            "Only demand forecasts belong to a product.", field="metric", code="invalid"
-        )
-    return warehouse, product, values["metric"]
 
 
 class ForecastDayOutput(serializers.Serializer):
@@ -103,16 +85,15 @@ class ForecastPagination(CursorPagination):
     ordering = "id"
 
 
-@extend_schema_view(get=extend_schema(parameters=[ForecastFilterInput]))
 class ForecastListApi(ReadAccess, generics.ListAPIView):
     """GET /api/v1/forecasts/?warehouse=CODE&product=SKU&metric=demand|stops|parcels"""
 
     serializer_class = ForecastOutput
     pagination_class = ForecastPagination
+    filterset_class = ForecastFilter
 
     def get_queryset(self):
-        warehouse, product, metric = _filtered(self.request.query_params)
-        return forecast_list(warehouse=warehouse, product=product, metric=metric)
+        return forecast_list(metric=None)
 
 
 class ForecastDetailApi(ReadAccess, APIView):
@@ -186,17 +167,18 @@ def forecasts_csv_response(forecasts, *, filename: str = "forecasts.csv") -> Htt
     return response
 
 
-class ForecastExportApi(ReadAccess, APIView):
+class ForecastExportApi(ReadAccess, generics.GenericAPIView):
     """GET /api/v1/forecasts/export.csv?warehouse=&product=&metric= — one row per day."""
 
-    @extend_schema(
-        parameters=[ForecastFilterInput], responses={(200, "text/csv"): OpenApiTypes.STR}
-    )
+    filterset_class = ForecastFilter
+    pagination_class = None
+
+    def get_queryset(self):
+        return forecast_list(metric=None)
+
+    @extend_schema(filters=True, responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request):
-        warehouse, product, metric = _filtered(request.query_params)
-        return forecasts_csv_response(
-            forecast_list(warehouse=warehouse, product=product, metric=metric)
-        )
+        return forecasts_csv_response(self.filter_queryset(self.get_queryset()))
 
 
 class ForecastVolumeInput(serializers.Serializer):

@@ -16,10 +16,14 @@ def forecast_list(
     *,
     warehouse: Warehouse | None = None,
     product: Product | None = None,
-    metric: str = ForecastMetric.DEMAND,
+    metric: str | None = ForecastMetric.DEMAND,
     search: str = "",
 ) -> QuerySet[Forecast]:
-    qs = Forecast.objects.select_related("warehouse", "product").filter(metric=metric)
+    """Forecasts of `metric` (every metric for None), optionally of one warehouse and product
+    or SKUs containing `search`, by warehouse and SKU."""
+    qs = Forecast.objects.select_related("warehouse", "product")
+    if metric is not None:
+        qs = qs.filter(metric=metric)
     if warehouse is not None:
         qs = qs.filter(warehouse=warehouse)
     if product is not None:

@@ -100,3 +100,15 @@ def test_reorder_suggestions_under_both_policies(staff_api, computed):
     assert row["product"] == "FC-WIDGET" and "expected demand" in row["reason"]
     fixed = client.get("/api/v1/forecasts/reorder-suggestions/", {"policy": "fixed"}).json()
     assert fixed["results"] == []  # the widget has no fixed reorder point
+
+
+def test_the_list_and_the_export_share_their_filters(staff_api, computed):
+    client = staff_api(Role.PURCHASING)
+    for url in ("/api/v1/forecasts/", "/api/v1/forecasts/export.csv"):
+        unknown = client.get(url, {"warehouse": "NOPE"})
+        assert unknown.status_code == 404
+        assert unknown.json()["errors"][0]["field"] == "warehouse"
+        unknown = client.get(url, {"product": "NOPE"})
+        assert unknown.status_code == 404 and unknown.json()["errors"][0]["field"] == "product"
+    stops = client.get("/api/v1/forecasts/export.csv", {"metric": "stops"}).content.decode()
+    assert {row["metric"] for row in csv.DictReader(io.StringIO(stops))} == {"stops"}
