@@ -1,1 +1,2 @@
-"""Orders API views: customer orders and returns (customer.py), purchasing (purchasing*.py)."""
+"""Orders API: customer orders (orders.py), returns (returns.py), shared access rules and
+serializers (common.py)."""

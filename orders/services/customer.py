@@ -62,7 +62,7 @@ from orders.models import (
     Priority,
     VehicleSkill,
 )
-from orders.selectors.customer import order_shortfall
+from orders.selectors import order_shortfall
 
 S = OrderStatus
 ORDER_TRANSITIONS: dict[str, set[str]] = {

@@ -1,4 +1,5 @@
-"""Dispatcher and warehouse pages for customer orders and returns (thin: parse, call, render)."""
+"""Dispatcher pages for customer orders (thin: parse, call, render): the board, creating and
+importing orders, an order's page and its actions."""
 
 from __future__ import annotations
 
@@ -17,29 +18,17 @@ from core.exceptions import DomainError
 from core.permissions import RoleRequiredMixin
 from core.roles import Role
 from orders import forms_customer as f
-from orders.models import CustomerOrder, OrderStatus, PickWave, Return
-from orders.selectors.customer import (
+from orders.models import CustomerOrder, OrderStatus
+from orders.selectors import (
     late_risk,
     local_time,
     order_get,
     order_list,
     order_shortfall_safe,
-    pick_list,
-    return_get,
-    return_list,
     status_counts,
 )
 from orders.services import customer as svc
 from orders.services.customer_import import orders_import
-from orders.services.customer_returns import (
-    RETURN_TRANSITIONS,
-    return_close,
-    return_in_transit,
-    return_receive,
-    return_refund,
-    return_reject,
-    return_request,
-)
 
 DISPATCH = [Role.DISPATCHER]
 FLOOR = [Role.DISPATCHER, Role.WAREHOUSE]
@@ -167,7 +156,7 @@ class OrderDetailView(RoleRequiredMixin, View):
     allowed_roles = FLOOR
 
     def get(self, request, reference):
-        order = _order(request, reference)
+        order = order_or_404(request, reference)
         tz = order.warehouse.tzinfo
         return render(
             request,
@@ -194,7 +183,7 @@ class OrderDetailView(RoleRequiredMixin, View):
         )
 
 
-def _order(request, reference) -> CustomerOrder:
+def order_or_404(request, reference) -> CustomerOrder:
     try:
         return order_get(reference=reference, user=request.user)
     except DomainError:
@@ -212,7 +201,7 @@ class OrderActionView(RoleRequiredMixin, View):
         if action in self.dispatcher_only and not _is_dispatcher(request.user):
             messages.error(request, "Only dispatchers may do that.")
             return redirect("orders:detail", reference=reference)
-        order = _order(request, reference)
+        order = order_or_404(request, reference)
         handler = getattr(self, f"do_{action}", None)
         if handler is None:
             raise Http404("Unknown action")
@@ -241,7 +230,7 @@ class OrderActionView(RoleRequiredMixin, View):
     def do_pack(self, request, order):
         form = f.ParcelsForm(request.POST)
         if not form.is_valid():
-            raise _form_error(form)
+            raise form_error(form)
         order = svc.order_pack(order=order, parcels=form.cleaned_data["parcels"], user=request.user)
         return f"Packed into {order.parcels.count()} parcel(s)."
 
@@ -264,7 +253,7 @@ class OrderActionView(RoleRequiredMixin, View):
     def do_fail(self, request, order):
         form = f.FailForm(request.POST, prefix="fail")
         if not form.is_valid():
-            raise _form_error(form)
+            raise form_error(form)
         svc.order_fail(
             order=order,
             reason=form.cleaned_data["reason"],
@@ -282,7 +271,7 @@ class OrderActionView(RoleRequiredMixin, View):
     def do_reschedule(self, request, order):
         form = f.RescheduleForm(request.POST)
         if not form.is_valid():
-            raise _form_error(form)
+            raise form_error(form)
         tz = order.warehouse.tzinfo
         svc.order_reschedule(
             order=order,
@@ -296,7 +285,7 @@ class OrderActionView(RoleRequiredMixin, View):
     def do_location(self, request, order):
         form = f.LocationForm(request.POST)
         if not form.is_valid():
-            raise _form_error(form)
+            raise form_error(form)
         svc.order_location_set(
             order=order,
             latitude=form.cleaned_data["latitude"],
@@ -312,7 +301,7 @@ def _is_dispatcher(user) -> bool:
     return user_has_role(user, Role.DISPATCHER)
 
 
-def _form_error(form) -> DomainError:
+def form_error(form) -> DomainError:
     from core.exceptions import ValidationFailed
 
     errors = [
@@ -342,193 +331,3 @@ class OrderImportView(RoleRequiredMixin, View):
                 messages.success(request, f"Imported {result['created']} order(s).")
                 return redirect("orders:board")
         return render(request, "orders/import.html", {"form": form, "errors": errors}, status=422)
-
-
-class WaveListView(RoleRequiredMixin, View):
-    allowed_roles = FLOOR
-
-    def get(self, request):
-        waves = PickWave.objects.select_related("warehouse").order_by("-created_at")[:50]
-        waiting = (
-            CustomerOrder.objects.filter(status=OrderStatus.CONFIRMED, pick_wave__isnull=True)
-            .values("warehouse__code", "warehouse__name")
-            .order_by("warehouse__code")
-        )
-        counts: dict = {}
-        for row in waiting:
-            key = (row["warehouse__code"], row["warehouse__name"])
-            counts[key] = counts.get(key, 0) + 1
-        return render(
-            request,
-            "orders/waves.html",
-            {"waves": waves, "waiting": sorted(counts.items()), "form": f.WaveForm()},
-        )
-
-    def post(self, request):
-        form = f.WaveForm(request.POST)
-        if form.is_valid():
-            try:
-                wave = svc.pick_wave_create(
-                    warehouse=form.cleaned_data["warehouse"], user=request.user
-                )
-            except DomainError as error:
-                messages.error(request, error.detail)
-            else:
-                messages.success(request, f"Pick wave {wave.reference} created.")
-                return redirect("orders:wave", reference=wave.reference)
-        return redirect("orders:waves")
-
-
-class WaveDetailView(RoleRequiredMixin, View):
-    """Printable pick list of one wave, and the button that records it as picked."""
-
-    allowed_roles = FLOOR
-
-    def _wave(self, reference):
-        wave = PickWave.objects.select_related("warehouse").filter(reference=reference).first()
-        if wave is None:
-            raise Http404("No such wave")
-        return wave
-
-    def get(self, request, reference):
-        wave = self._wave(reference)
-        orders = wave.orders.select_related("customer").order_by("window_start")
-        return render(
-            request,
-            "orders/wave_detail.html",
-            {"wave": wave, "rows": pick_list(wave=wave), "orders": orders},
-        )
-
-    def post(self, request, reference):
-        wave = self._wave(reference)
-        try:
-            svc.pick_wave_complete(wave=wave, user=request.user)
-        except DomainError as error:
-            messages.error(request, error.detail)
-        else:
-            messages.success(request, f"{wave.reference} picked.")
-        return redirect("orders:wave", reference=reference)
-
-
-class PackingView(RoleRequiredMixin, View):
-    """Picked orders waiting for packing, with their computed parcels."""
-
-    allowed_roles = FLOOR
-
-    def get(self, request):
-        orders = list(
-            order_list(user=request.user, filters={"status": OrderStatus.PICKED})
-            .prefetch_related("lines__product")
-            .order_by("window_start")[:100]
-        )
-        rows = [(order, svc.parcels_default(order=order)) for order in orders]
-        return render(request, "orders/packing.html", {"rows": rows, "form": f.ParcelsForm()})
-
-
-# --- returns ------------------------------------------------------------------------------------
-
-
-class ReturnListView(RoleRequiredMixin, View):
-    allowed_roles = FLOOR
-
-    def get(self, request):
-        status = request.GET.get("status", "")
-        qs = return_list(user=request.user, filters={"status": status}).order_by("-created_at")
-        page = Paginator(qs, 100).get_page(request.GET.get("page"))
-        return render(
-            request,
-            "orders/returns.html",
-            {"page": page, "status": status, "statuses": Return.Status.choices},
-        )
-
-
-class ReturnCreateView(RoleRequiredMixin, View):
-    allowed_roles = DISPATCH
-
-    def get(self, request, reference):
-        order = _order(request, reference)
-        return render(
-            request,
-            "orders/return_form.html",
-            {"order": order, "form": f.ReturnRequestForm(order=order)},
-        )
-
-    def post(self, request, reference):
-        order = _order(request, reference)
-        form = f.ReturnRequestForm(request.POST, order=order)
-        if form.is_valid():
-            try:
-                ret = return_request(
-                    order=order,
-                    lines=form.lines(),
-                    channel=Return.Channel.DISPATCHER,
-                    method=form.cleaned_data["method"],
-                    note=form.cleaned_data["note"],
-                    record_rejection=form.cleaned_data["record_rejection"],
-                    user=request.user,
-                )
-            except DomainError as error:
-                f.form_apply_error(form, error)
-            else:
-                messages.success(request, f"Return {ret.reference}: {ret.get_status_display()}.")
-                return redirect("orders:return", reference=ret.reference)
-        return render(
-            request, "orders/return_form.html", {"order": order, "form": form}, status=422
-        )
-
-
-class ReturnDetailView(RoleRequiredMixin, View):
-    allowed_roles = FLOOR
-
-    def _ret(self, request, reference):
-        try:
-            return return_get(reference=reference, user=request.user)
-        except DomainError:
-            raise Http404("No such return") from None
-
-    def get(self, request, reference):
-        ret = self._ret(request, reference)
-        return render(
-            request,
-            "orders/return_detail.html",
-            {
-                "ret": ret,
-                "allowed": RETURN_TRANSITIONS.get(ret.status, set()),
-                "receive_form": f.ReturnReceiveForm(ret=ret),
-                "reject_form": f.ReturnRejectForm(),
-            },
-        )
-
-    def post(self, request, reference):
-        ret = self._ret(request, reference)
-        action = request.POST.get("action")
-        try:
-            if action == "receive":
-                form = f.ReturnReceiveForm(request.POST, ret=ret)
-                if not form.is_valid():
-                    raise _form_error(form)
-                return_receive(
-                    ret=ret,
-                    conditions=form.conditions(),
-                    refund_amount=form.cleaned_data["refund_amount"],
-                    user=request.user,
-                )
-            elif action == "reject":
-                form = f.ReturnRejectForm(request.POST)
-                if not form.is_valid():
-                    raise _form_error(form)
-                return_reject(ret=ret, reason=form.cleaned_data["reason"], user=request.user)
-            elif action == "in_transit":
-                return_in_transit(ret=ret, user=request.user)
-            elif action == "refund":
-                return_refund(ret=ret, user=request.user)
-            elif action == "close":
-                return_close(ret=ret, user=request.user)
-            else:
-                raise Http404("Unknown action")
-        except DomainError as error:
-            details = "; ".join(e["message"] for e in error.errors if e.get("message"))
-            messages.error(request, f"{error.detail}" + (f" ({details})" if details else ""))
-        else:
-            messages.success(request, "Return updated.")
-        return redirect("orders:return", reference=reference)

@@ -1,4 +1,4 @@
-"""Customer orders and returns API (`/api/v1/orders/`, `/api/v1/returns/`).
+"""Customer orders API (`/api/v1/orders/`; returns are in returns.py).
 
 Partners (API key) see and create only their own orders (`orders:read` / `orders:write`);
 staff sessions need the dispatcher role. One class per operation; each parses input (400 naming
@@ -8,10 +8,7 @@ Times without an offset are read in the warehouse's time zone.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -21,74 +18,23 @@ from rest_framework.views import APIView
 
 from core.exceptions import ValidationFailed
 from core.idempotency import idempotent
-from core.permissions import HasScope
-from core.problems import flatten_errors
-from core.roles import Role
 from inventory.models import Product, Warehouse
-from orders.models import CustomerOrder, Priority, Return, ReturnLine, VehicleSkill
-from orders.selectors.customer import (
+from orders.apis.common import (
+    EventOutput,
+    OrdersAccess,
+    local_datetime,
+    partner_of,
+    staff_user,
+    validated,
+)
+from orders.models import CustomerOrder, Priority, VehicleSkill
+from orders.selectors import (
     order_get,
     order_list,
     order_with_details,
-    return_get,
-    return_list,
 )
 from orders.services.customer import order_cancel, order_confirm, order_create, order_reschedule
 from orders.services.customer_import import orders_import
-from orders.services.customer_returns import return_receive, return_reject, return_request
-
-
-class OrdersAccess:
-    # JSON only: nested lines cannot travel in form encodings (and the schema says so).
-    parser_classes = [JSONParser]
-    permission_classes = [HasScope]
-    required_scopes = {"GET": "orders:read", "POST": "orders:write"}
-    allowed_roles = [Role.DISPATCHER]
-
-
-class StaffOnly:
-    parser_classes = [JSONParser]
-    permission_classes = [HasScope]
-    required_scopes = {"GET": "orders:read"}  # partners may read, never call these POSTs
-    allowed_roles = [Role.DISPATCHER, Role.WAREHOUSE]
-
-
-def validated(serializer_class, data) -> dict:
-    """Parse input; field errors answer 422 naming each field (like the services' errors), so
-    a body that fits the schema but not the rules is never a bare 400."""
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        errors = flatten_errors(serializer.errors)
-        names = ", ".join(sorted({e["field"] or "body" for e in errors}))
-        raise ValidationFailed(f"The request has invalid fields: {names}", errors=errors)
-    return serializer.validated_data
-
-
-def partner_of(request):
-    return getattr(request.user, "partner", None)
-
-
-def local_datetime(value, tz, *, field: str) -> datetime | None:
-    """ISO 8601; without an offset the time is local to `tz` (the warehouse)."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        try:
-            parsed = parse_datetime(str(value).strip())
-        except ValueError:
-            parsed = None
-    if parsed is None:
-        raise ValidationFailed(
-            "Use an ISO 8601 date and time, e.g. 2026-05-04T14:00+02:00.", field=field
-        )
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, tz)
-    return parsed
-
-
-# --- output -------------------------------------------------------------------------------------
 
 
 class LineOutput(serializers.Serializer):
@@ -106,13 +52,6 @@ class ParcelOutput(serializers.Serializer):
     label_code = serializers.CharField()
     weight_kg = serializers.DecimalField(max_digits=9, decimal_places=3)
     volume_m3 = serializers.DecimalField(max_digits=9, decimal_places=6)
-
-
-class EventOutput(serializers.Serializer):
-    type = serializers.CharField()
-    at = serializers.DateTimeField()
-    message = serializers.CharField()
-    data = serializers.JSONField()
 
 
 class AttemptOutput(serializers.Serializer):
@@ -176,9 +115,6 @@ class OrderDetailOutput(OrderOutput):
 def order_response(order: CustomerOrder, *, status_code=status.HTTP_200_OK) -> Response:
     order = order_with_details(CustomerOrder.objects.filter(pk=order.pk)).get()
     return Response(OrderDetailOutput(order).data, status=status_code)
-
-
-# --- orders -------------------------------------------------------------------------------------
 
 
 class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
@@ -305,10 +241,6 @@ class OrderDetailApi(OrdersAccess, APIView):
         return Response(OrderDetailOutput(order).data)
 
 
-def _staff_user(request):
-    return request.user if partner_of(request) is None else None
-
-
 class OrderConfirmApi(OrdersAccess, APIView):
     """Reserve stock for every line (409 with `shortfall` when short, nothing reserved);
     `allow_partial: true` confirms what is available."""
@@ -324,7 +256,7 @@ class OrderConfirmApi(OrdersAccess, APIView):
         order = order_confirm(
             order=order,
             allow_partial=data["allow_partial"],
-            user=_staff_user(request),
+            user=staff_user(request),
         )
         return order_response(order)
 
@@ -338,7 +270,7 @@ class OrderCancelApi(OrdersAccess, APIView):
     def post(self, request, reference):
         order = order_get(reference=reference, user=request.user)  # 404 before any 400
         data = validated(self.InputSerializer, request.data)
-        order = order_cancel(order=order, reason=data.get("reason", ""), user=_staff_user(request))
+        order = order_cancel(order=order, reason=data.get("reason", ""), user=staff_user(request))
         return order_response(order)
 
 
@@ -363,7 +295,7 @@ class OrderRescheduleApi(OrdersAccess, APIView):
             window2_start=local_datetime(d.get("window2_start"), tz, field="window2_start"),
             window2_end=local_datetime(d.get("window2_end"), tz, field="window2_end"),
             reason=d.get("reason", ""),
-            user=_staff_user(request),
+            user=staff_user(request),
         )
         return order_response(order)
 
@@ -393,153 +325,6 @@ class OrderImportApi(OrdersAccess, APIView):
                 "Send the CSV as a multipart field 'file' or as a text/csv body.", field="file"
             )
         result = orders_import(
-            content=content, partner=partner_of(request), user=_staff_user(request)
+            content=content, partner=partner_of(request), user=staff_user(request)
         )
         return Response(result, status=status.HTTP_201_CREATED)
-
-
-# --- returns ------------------------------------------------------------------------------------
-
-
-class ReturnLineOutput(serializers.Serializer):
-    order_line = serializers.IntegerField(source="order_line_id")
-    product = serializers.CharField(source="order_line.product.sku")
-    quantity = serializers.IntegerField()
-    reason = serializers.CharField()
-    condition = serializers.CharField()
-
-
-class ReturnOutput(serializers.Serializer):
-    id = serializers.CharField(source="reference", help_text="The public id: the RMA reference.")
-    reference = serializers.CharField()
-    order = serializers.CharField(source="order.reference")
-    status = serializers.CharField()
-    channel = serializers.CharField()
-    method = serializers.CharField()
-    pickup_address = serializers.CharField()
-    pickup_latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
-    pickup_longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
-    rejection_reason = serializers.CharField()
-    refund_amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
-    currency = serializers.CharField()
-    received_at = serializers.DateTimeField(allow_null=True)
-    created_at = serializers.DateTimeField()
-
-
-class ReturnDetailOutput(ReturnOutput):
-    lines = ReturnLineOutput(many=True)
-    events = EventOutput(many=True)
-
-
-def return_response(ret: Return, request, *, status_code=status.HTTP_200_OK) -> Response:
-    ret = return_get(reference=ret.reference, user=request.user)
-    return Response(ReturnDetailOutput(ret).data, status=status_code)
-
-
-class ReturnListCreateApi(OrdersAccess, generics.ListAPIView):
-    """GET: returns (filters status, warehouse, order). POST: request a return of delivered
-    items; decided by the return policy at once (422 with the policy reason when refused)."""
-
-    serializer_class = ReturnOutput
-
-    class InputSerializer(serializers.Serializer):
-        order = serializers.CharField(max_length=32)
-        method = serializers.ChoiceField(choices=Return.Method.choices, default="pickup")
-        pickup_address = serializers.CharField(required=False, allow_blank=True, max_length=1000)
-        pickup_latitude = serializers.DecimalField(
-            max_digits=12, decimal_places=8, required=False, allow_null=True
-        )
-        pickup_longitude = serializers.DecimalField(
-            max_digits=12, decimal_places=8, required=False, allow_null=True
-        )
-        note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-        lines = inline_serializer(
-            "ReturnLineInput",
-            {
-                "order_line": serializers.IntegerField(),
-                "quantity": serializers.IntegerField(),
-                "reason": serializers.ChoiceField(choices=ReturnLine.Reason.choices),
-            },
-            many=True,
-        )
-
-    def get_queryset(self):
-        return return_list(user=self.request.user, filters=self.request.query_params)
-
-    @extend_schema(request=InputSerializer, responses={201: ReturnDetailOutput})
-    @idempotent
-    def post(self, request):
-        d = validated(self.InputSerializer, request.data)
-        order = order_list(user=request.user).filter(reference=d["order"]).first()
-        if order is None:
-            raise ValidationFailed(
-                f"Unknown order '{d['order']}'.", field="order", code="not_found"
-            )
-        ret = return_request(
-            order=order,
-            lines=[
-                {"order_line_id": i["order_line"], "quantity": i["quantity"], "reason": i["reason"]}
-                for i in d["lines"]
-            ],
-            channel=Return.Channel.PARTNER if partner_of(request) else Return.Channel.DISPATCHER,
-            method=d["method"],
-            pickup_address=d.get("pickup_address", ""),
-            pickup_latitude=d.get("pickup_latitude"),
-            pickup_longitude=d.get("pickup_longitude"),
-            note=d.get("note", ""),
-            user=_staff_user(request),
-        )
-        return return_response(ret, request, status_code=status.HTTP_201_CREATED)
-
-
-class ReturnDetailApi(OrdersAccess, APIView):
-    @extend_schema(responses=ReturnDetailOutput)
-    def get(self, request, reference):
-        return Response(ReturnDetailOutput(return_get(reference=reference, user=request.user)).data)
-
-
-class ReturnReceiveApi(StaffOnly, APIView):
-    """Warehouse receipt: `conditions` maps each return line's order_line id to good | damaged |
-    unusable; optional `refund_amount` (default: units x unit price)."""
-
-    class InputSerializer(serializers.Serializer):
-        conditions = serializers.DictField(
-            child=serializers.ChoiceField(choices=ReturnLine.Condition.choices)
-        )
-        refund_amount = serializers.DecimalField(
-            max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
-        )
-
-    @extend_schema(request=InputSerializer, responses=ReturnDetailOutput)
-    @idempotent
-    def post(self, request, reference):
-        ret = return_get(reference=reference, user=request.user)
-        data = validated(self.InputSerializer, request.data)
-        by_order_line = {str(line.order_line_id): line.pk for line in ret.lines.all()}
-        conditions = {}
-        for key, condition in data["conditions"].items():
-            if str(key) not in by_order_line:
-                raise ValidationFailed(
-                    f"Order line {key} is not in this return.", field=f"conditions.{key}"
-                )
-            conditions[by_order_line[str(key)]] = condition
-        ret = return_receive(
-            ret=ret,
-            conditions=conditions,
-            refund_amount=data.get("refund_amount"),
-            user=request.user,
-        )
-        return return_response(ret, request)
-
-
-class ReturnRejectApi(StaffOnly, APIView):
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=300)
-
-    @extend_schema(request=InputSerializer, responses=ReturnDetailOutput)
-    @idempotent
-    def post(self, request, reference):
-        ret = return_get(reference=reference, user=request.user)
-        data = validated(self.InputSerializer, request.data)
-        ret = return_reject(ret=ret, reason=data["reason"], user=request.user)
-        return return_response(ret, request)

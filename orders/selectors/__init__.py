@@ -1,1 +1,0 @@
-"""Orders reads: customer orders (customer.py), purchasing (purchasing.py)."""
