@@ -51,7 +51,7 @@ def seed() -> tuple[str, str]:
     import django
 
     django.setup()
-    from core.models import ApiKey, Partner
+    from partners.models import ApiKey, Partner
     from partners.services.api_keys import api_key_create
     from partners.services.webhooks.delivery import webhook_endpoint_send_test
     from partners.services.webhooks.endpoints import webhook_endpoint_create
@@ -65,7 +65,7 @@ def seed() -> tuple[str, str]:
             )
             for _ in range(100):
                 webhook_endpoint_send_test(endpoint=endpoint)
-    from core.models import WebhookDelivery
+    from partners.models import WebhookDelivery
 
     msg_id = WebhookDelivery.objects.filter(endpoint__partner=partner).first().msg_id
     return raw, msg_id

@@ -18,12 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import DomainError
-from core.models import Partner
 from inventory.models import Location, Product, Warehouse
 from inventory.selectors import stock_available
 from orders.models import CustomerOrder, OrderStatus
 from orders.services import customer as svc
 from orders.services.customer_returns import return_in_transit, return_receive, return_request
+from partners.models import Partner
 
 ORDERS_PER_WAREHOUSE = 150
 PAST_DELIVERED = 24

@@ -9,9 +9,9 @@ from django import forms
 from django.utils import timezone
 
 from core.exceptions import DomainError
-from core.models import Partner
 from inventory.models import Product, Warehouse
 from orders.models import FailureReason, OrderStatus, Priority, ReturnLine, VehicleSkill
+from partners.models import Partner
 
 LOCAL_DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

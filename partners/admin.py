@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import ApiKey, Partner
+from partners.models import ApiKey, Partner
 
 
 @admin.register(Partner)

@@ -18,19 +18,20 @@ class PartnersConfig(AppConfig):
         return None
 
     def dashboard_cards(self, user):
-        from core.models import ApiKey, OutboxEvent, Partner
+        from core.models import OutboxEvent
+        from partners.models import ApiKey, Partner
 
         return [
             DashboardCard(
                 "Active partners",
                 Partner.objects.filter(is_active=True).count(),
-                url="/admin/core/partner/",
+                url="/admin/partners/partner/",
                 roles=(Role.ADMIN,),
             ),
             DashboardCard(
                 "Live API keys",
                 ApiKey.objects.filter(revoked_at__isnull=True).count(),
-                url="/admin/core/apikey/",
+                url="/admin/partners/apikey/",
                 roles=(Role.ADMIN,),
             ),
             DashboardCard(

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from core.models import ApiKey, Partner
+from partners.models import ApiKey, Partner
 from partners.services.api_keys import KEY_PREFIX, hash_key
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from core.models import ApiKey, Partner, PartnerMembership, WebhookDelivery
+from partners.models import ApiKey, Partner, PartnerMembership, WebhookDelivery
 
 
 def apply_domain_error(form: forms.Form, exc) -> None:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.models import (
+from partners.models import (
     ApiKey,
     Partner,
     PartnerAccess,

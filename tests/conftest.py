@@ -127,7 +127,7 @@ def partner_api(db):
 
     from rest_framework.test import APIClient
 
-    from core.models import ApiKey
+    from partners.models import ApiKey
     from partners.services.api_keys import api_key_create
     from tests.factories import PartnerFactory
 

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from core.models import Partner
+from partners.models import Partner
 
 # --- core -------------------------------------------------------------------------------------
 
@@ -207,7 +207,7 @@ class ShiftFactory(factory.django.DjangoModelFactory):
 
 class PartnerMembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "core.PartnerMembership"
+        model = "partners.PartnerMembership"
 
     user = factory.SubFactory(UserFactory)
     partner = factory.SubFactory(PartnerFactory)

@@ -18,7 +18,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from core.models import Partner, TimeStampedModel
+from core.models import TimeStampedModel
+from partners.models import Partner
 
 
 def _coordinates_constraints(prefix: str, lat: str, lon: str) -> list[models.CheckConstraint]:

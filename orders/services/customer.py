@@ -38,7 +38,6 @@ from core.exceptions import (
     ValidationFailed,
     assert_transition,
 )
-from core.models import Partner
 from core.references import reference_next
 from inventory.models import Location, Product, StockMove, Warehouse
 from inventory.selectors import reservations_for_demand, stock_available
@@ -63,6 +62,7 @@ from orders.models import (
     VehicleSkill,
 )
 from orders.selectors import order_shortfall
+from partners.models import Partner
 
 S = OrderStatus
 ORDER_TRANSITIONS: dict[str, set[str]] = {

@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.exceptions import DomainError, ValidationFailed
-from core.models import Partner
 from inventory.models import Product, Warehouse
 from orders.services.customer import order_create
+from partners.models import Partner
 
 REQUIRED = ["order_ref", "warehouse", "customer_name", "address", "window_start", "window_end",
             "sku", "quantity"]  # fmt: skip

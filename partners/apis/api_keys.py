@@ -9,10 +9,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from core.idempotency import idempotent
-from core.models import ApiKey
 from core.serializer_fields import StrictCharField
 from partners import selectors
 from partners.apis.base import PartnerApi, PartnerListApi
+from partners.models import ApiKey
 from partners.services.api_keys import api_key_revoke, partner_api_key_create
 
 

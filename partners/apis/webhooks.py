@@ -12,7 +12,6 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from core.idempotency import idempotent
-from core.models import WebhookDelivery, WebhookEndpoint
 from core.serializer_fields import (
     StrictBooleanField,
     StrictCharField,
@@ -21,6 +20,7 @@ from core.serializer_fields import (
 )
 from partners import selectors
 from partners.apis.base import PartnerApi, PartnerListApi
+from partners.models import WebhookDelivery, WebhookEndpoint
 from partners.services.webhooks.delivery import webhook_delivery_replay, webhook_endpoint_send_test
 from partners.services.webhooks.endpoints import (
     webhook_endpoint_create,

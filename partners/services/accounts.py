@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from core.exceptions import ValidationFailed
-from core.models import ApiKey, Partner, PartnerAccess, PartnerMembership
+from partners.models import ApiKey, Partner, PartnerAccess, PartnerMembership
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import ValidationFailed
-from core.models import ApiKey, Partner
+from partners.models import ApiKey, Partner
 from partners.selectors import partner_allowed_scopes
 
 KEY_PREFIX = "wb_"

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.views import View
 
 from core.exceptions import DomainError
-from core.models import PartnerMembership, WebhookDelivery
 from partners import selectors
 from partners.forms import ApiKeyCreateForm, DeliveryFilterForm, EndpointForm, apply_domain_error
+from partners.models import PartnerMembership, WebhookDelivery
 from partners.selectors import partner_allowed_scopes
 from partners.services.api_keys import api_key_revoke, partner_api_key_create
 from partners.services.webhooks.delivery import webhook_delivery_replay, webhook_endpoint_send_test

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.views import View
 
 from core.exceptions import DomainError
-from core.models import ApiKey, Partner
 from core.permissions import RoleRequiredMixin
 from core.roles import Role
 from partners.forms import (
@@ -20,6 +19,7 @@ from partners.forms import (
     PartnerScopesForm,
     apply_domain_error,
 )
+from partners.models import ApiKey, Partner
 from partners.selectors import partner_allowed_scopes
 from partners.services.accounts import partner_create, partner_member_add, partner_scopes_set
 from partners.services.api_keys import api_key_create, api_key_revoke, api_key_scopes_set

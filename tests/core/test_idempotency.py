@@ -7,7 +7,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.idempotency import idempotency_purge
-from core.models import ApiKey, IdempotencyRecord, OutboxEvent
+from core.models import IdempotencyRecord, OutboxEvent
+from partners.models import ApiKey
 from partners.services.api_keys import api_key_create
 from tests.factories import PartnerFactory
 

@@ -1,8 +1,8 @@
 import pytest
 from django.test import Client
 
-from core.models import ApiKey
 from core.roles import Role
+from partners.models import ApiKey
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

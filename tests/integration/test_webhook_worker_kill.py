@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from standardwebhooks.webhooks import Webhook
 
 from core import events
-from core.models import WebhookAttempt, WebhookDelivery
+from partners.models import WebhookAttempt, WebhookDelivery
 from partners.services.webhooks.delivery import IN_FLIGHT
 from partners.services.webhooks.endpoints import webhook_endpoint_create
 from partners.tasks import webhooks_sweep

@@ -1,6 +1,6 @@
 import pytest
 
-from core.models import ApiKey
+from partners.models import ApiKey
 from partners.services.accounts import partner_scopes_set
 from tests.partners.receiver import start_receiver
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.models import Partner
+from partners.models import Partner
 
 
 @dataclass(frozen=True)

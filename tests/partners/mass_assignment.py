@@ -11,7 +11,7 @@ not choose, and the object still belongs to the caller's partner.
 
 from __future__ import annotations
 
-from core.models import Partner
+from partners.models import Partner
 
 HOSTILE = {
     "status": "delivered",

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from core.models import ApiKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from partners.models import ApiKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from partners.services.webhooks.delivery import webhook_endpoint_send_test
 from partners.services.webhooks.endpoints import webhook_endpoint_create
 

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from core.models import ApiKey
+from partners.models import ApiKey
 from partners.services.api_keys import api_key_create, api_key_revoke, hash_key
 
 pytestmark = pytest.mark.django_db

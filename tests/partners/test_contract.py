@@ -19,8 +19,8 @@ from django.urls import Resolver404, resolve
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
 
-from core.models import ApiKey
 from core.permissions import HasRole, HasScope
+from partners.models import ApiKey
 from partners.services.accounts import partner_scopes_set
 from partners.services.api_keys import api_key_create
 from tests.factories import PartnerFactory

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import events
-from core.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from core.models import OutboxEvent
+from partners.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from partners.services.webhooks.delivery import (
     IN_FLIGHT,
     JITTER,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.models import ApiKey, WebhookEndpoint
+from partners.models import ApiKey, WebhookEndpoint
 from tests.partners.mass_assignment import assert_protected_fields_ignored
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]

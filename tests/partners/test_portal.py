@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from core.models import ApiKey, PartnerMembership, WebhookAttempt, WebhookEndpoint
+from partners.models import ApiKey, PartnerMembership, WebhookAttempt, WebhookEndpoint
 from partners.services.accounts import partner_scopes_set
 from partners.services.webhooks.delivery import webhook_endpoint_send_test
 from partners.services.webhooks.endpoints import webhook_endpoint_create
@@ -170,7 +170,7 @@ def test_staff_create_a_partner_grant_scopes_and_add_a_portal_user(staff):
          "allowed_scopes": ["orders:read", "orders:write"]},
     )  # fmt: skip
     assert response.status_code == 302
-    from core.models import Partner
+    from partners.models import Partner
 
     partner = Partner.objects.get(code="acme")
     assert partner.access.allowed_scopes == ["orders:read", "orders:write"]

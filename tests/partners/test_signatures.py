@@ -8,7 +8,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from core import events
-from core.models import WebhookDelivery, WebhookEndpoint
+from partners.models import WebhookDelivery, WebhookEndpoint
 from partners.services.webhooks.delivery import outbox_event_fan_out, webhook_delivery_send
 from partners.services.webhooks.endpoints import (
     webhook_endpoint_create,

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from core import events
 from core.exceptions import ValidationFailed
-from core.models import WebhookDelivery, WebhookEndpoint
 from partners import ssrf
+from partners.models import WebhookDelivery, WebhookEndpoint
 from partners.services.webhooks import delivery as delivery_service
 from partners.services.webhooks import endpoints as endpoint_service
 from partners.services.webhooks.delivery import outbox_event_fan_out, webhook_delivery_send

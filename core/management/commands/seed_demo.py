@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from core.models import ApiKey, Partner
 from core.roles import Role
+from partners.models import ApiKey, Partner
 from partners.services.api_keys import hash_key
 
 DEMO_PASSWORD = "waybill-demo"  # noqa: S105 (documented demo login)

@@ -33,7 +33,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import Conflict
-from core.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from core.models import OutboxEvent
+from partners.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from partners.services.webhooks.endpoints import webhook_endpoint_disable
 from partners.services.webhooks.signing import event_body, request_headers
 from partners.ssrf import UnsafeTarget, check_url, guarded_session

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import ValidationFailed
-from core.models import Partner, WebhookEndpoint
+from partners.models import Partner, WebhookEndpoint
 from partners.services.webhooks.signing import secret_generate
 from partners.ssrf import check_url
 

@@ -11,7 +11,8 @@ from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from core.models import OutboxEvent, WebhookEndpoint
+from core.models import OutboxEvent
+from partners.models import WebhookEndpoint
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the format prefix, not a secret)
 SECRET_BYTES = 32
