@@ -4,6 +4,10 @@ from django.urls import reverse
 from core.navigation import DashboardCard, NavItem
 from core.roles import Role
 
+# The demo partner (made by `manage.py seed_demo`) and its portal login.
+DEMO_PARTNER = "acme-shop"
+DEMO_PORTAL_USER = "partner"
+
 
 class PartnersConfig(AppConfig):
     name = "partners"
@@ -41,6 +45,31 @@ class PartnersConfig(AppConfig):
                 tone="neutral",
             ),
         ]
+
+    def seed_demo(self, *, stdout) -> None:
+        """A partner portal login for the demo partner: user `partner` (the demo password), an
+        admin of ACME Shop, which may grant its own keys every scope. Idempotent."""
+        from django.contrib.auth import get_user_model
+
+        from core.management.commands.seed_demo import DEMO_PASSWORD
+        from partners.models import ApiKey, Partner, PartnerAccess, PartnerMembership
+        from partners.services.accounts import partner_member_add, partner_scopes_set
+
+        partner = Partner.objects.filter(code=DEMO_PARTNER).first()
+        if partner is None:
+            return
+        if not PartnerAccess.objects.filter(partner=partner).exists():
+            partner_scopes_set(partner=partner, allowed_scopes=list(ApiKey.Scope.values))
+        if get_user_model().objects.filter(username=DEMO_PORTAL_USER).exists():
+            return
+        partner_member_add(
+            partner=partner,
+            username=DEMO_PORTAL_USER,
+            email="portal@acme.example",
+            password=DEMO_PASSWORD,
+            role=PartnerMembership.Role.ADMIN,
+        )
+        stdout.write(f"Partners: portal login '{DEMO_PORTAL_USER}' for {partner.name}.\n")
 
     def ready(self):
         from core import events

@@ -35,6 +35,8 @@ def manage(env: dict, *args: str) -> None:
 
 
 DEMO_USERS = ["dispatcher", "warehouse", "purchasing", "approver", "driver", "admin"]
+# The demo partner's login to the partner portal (/portal/), same password.
+PORTAL_USER = "partner"
 # The simulator drives every demo route but these drivers' (a person drives them by hand in
 # the driver app at /driver/); SIMULATOR_HAND_DRIVEN="" lets it drive them all.
 HAND_DRIVEN = "driver"
@@ -92,6 +94,7 @@ def banner(env: dict, host: str, port: int, *, ready: bool) -> list[str]:
         "",
         f"Waybill is running at {url}/   (Ctrl-C to stop)",
         f"  logins    {', '.join(DEMO_USERS)}   (password 'waybill-demo')",
+        f"  partners  {url}/portal/ as {PORTAL_USER}   (same password)",
         f"  API docs  {url}/api/docs/",
         f"  e-mail    {url}/mail/   (sent mail is kept there, not sent)",
     ]

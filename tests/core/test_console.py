@@ -52,6 +52,7 @@ def test_the_banner_names_url_logins_docs_and_mail_and_says_when_data_is_ready()
         assert f"http://{HOST}:{PORT}/" in text and f"http://{HOST}:{PORT}/api/docs/" in text
         assert f"http://{HOST}:{PORT}/mail/" in text
         assert "dispatcher, warehouse, purchasing, approver, driver, admin" in text
+        assert f"http://{HOST}:{PORT}/portal/ as partner" in text
     assert "loading" in loading and "ready" in ready and "log in as driver" in ready
     assert len(ready.splitlines()) <= 9
 

@@ -206,3 +206,25 @@ def test_partner_pages_are_for_admins_only(dispatcher, partner):
     client.force_login(dispatcher)
     assert client.get("/partners/new/").status_code == 403
     assert client.get(f"/partners/{partner.pk}/").status_code == 403
+
+
+def test_the_demo_data_has_a_partner_portal_login(db):
+    """`partner` / the demo password signs in to the portal of the demo partner, whose keys
+    may have every scope; loading the demo again changes nothing."""
+    import io
+
+    from django.apps import apps
+
+    from core.management.commands.seed_demo import DEMO_PASSWORD
+
+    partner = PartnerFactory(code="acme-shop", name="ACME Shop")
+    config = apps.get_app_config("partners")
+    config.seed_demo(stdout=io.StringIO())
+    config.seed_demo(stdout=io.StringIO())
+    assert PartnerMembership.objects.get(user__username="partner").partner == partner
+    client = Client()
+    assert client.login(username="partner", password=DEMO_PASSWORD)
+    home = client.get("/", follow=True)
+    assert home.redirect_chain[-1][0] == "/portal/" and "ACME Shop" in home.content.decode()
+    created = client.post("/portal/keys/", {"name": "Shop", "scopes": list(ApiKey.Scope.values)})
+    assert created.status_code == 200 and 'id="new-key"' in created.content.decode()
