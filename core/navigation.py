@@ -40,6 +40,8 @@ SITE_NAV_ITEMS = [
 
 
 def navigation_for(user) -> list[dict]:
+    from core.permissions import user_can_path  # (AppConfigs import this module early)
+
     if not getattr(user, "is_authenticated", False):
         return []
     items = []
@@ -51,13 +53,17 @@ def navigation_for(user) -> list[dict]:
         if item.roles and not user_has_role(user, *item.roles):
             continue
         try:
-            items.append({"label": item.label, "url": reverse(item.url_name)})
+            url = reverse(item.url_name)
         except NoReverseMatch:
             continue
+        if user_can_path(user, url):  # the page's own check: never a link it would refuse
+            items.append({"label": item.label, "url": url})
     return items
 
 
 def dashboard_cards_for(user) -> list[DashboardCard]:
+    from core.permissions import user_can_path
+
     cards: list[DashboardCard] = []
     for config in apps.get_app_configs():
         provider = getattr(config, "dashboard_cards", None)
@@ -66,6 +72,8 @@ def dashboard_cards_for(user) -> list[DashboardCard]:
         for card in provider(user):
             if card.roles and not user_has_role(user, *card.roles):
                 continue
+            if card.url and not user_can_path(user, card.url):
+                card.url = ""  # the count still informs; its page would refuse the user
             cards.append(card)
     return cards
 

@@ -18,7 +18,7 @@ from django.views.decorators.cache import cache_control
 
 from core.exceptions import DomainError
 from core.permissions import RoleRequiredMixin
-from core.roles import Role, user_has_role
+from core.roles import Role
 from forecasting.apis import forecasts_csv_response
 from forecasting.models import Forecast, ForecastMetric
 from forecasting.selectors import (
@@ -183,7 +183,6 @@ class ProductForecastView(RoleRequiredMixin, View):
                 "chart_html": _chart_html(chart),
                 "history_total": sum(chart.history),
                 "lead": lead,
-                "can_recompute": user_has_role(request.user, *WRITE_ROLES),
             },
         )
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.views import View
 
 from core.exceptions import DomainError
-from core.permissions import RoleRequiredMixin
-from core.roles import Role, user_has_role
+from core.permissions import RoleRequiredMixin, user_can
+from core.roles import Role
 from inventory.models import Product
 from purchasing import services as svc
 from purchasing.forms import (
@@ -222,12 +222,18 @@ class PurchaseOrderDetailView(RoleRequiredMixin, View):
                 "advice": purchase_order_cost_advice(po=po) if po.status == "draft" else [],
                 "history": history,
                 "allowed": svc.TRANSITIONS.get(po.status, set()),
-                "can_buy": user_has_role(user, Role.PURCHASING),
-                "can_decide": user_has_role(user, Role.APPROVER)
+                # What the user's role may do here, asked of the views that would do it.
+                "may": {
+                    action: user_can(user, "purchasing:po-action", po.reference, action)
+                    for action in ACTIONS
+                },
+                "can_decide": user_can(user, "purchasing:po-action", po.reference, "approve")
                 and user.pk not in (po.requester_id, po.last_amended_by_id),
-                "can_receive": user_has_role(user, Role.PURCHASING, Role.WAREHOUSE)
+                "can_receive": user_can(user, "purchasing:po-receive", po.reference)
                 and po.status in ("sent", "confirmed", "partially_received"),
-                "can_edit": po.status in (*EDITABLE_STATES, *AMENDABLE_STATES),
+                "can_edit": po.status in (*EDITABLE_STATES, *AMENDABLE_STATES)
+                and user_can(user, "purchasing:po-edit", po.reference),
+                "can_see_supplier": user_can(user, "purchasing:supplier-detail", po.supplier.code),
                 "action_form": ActionForm(),
                 "is_overdue": bool(
                     po.due_date
@@ -271,13 +277,14 @@ class PurchaseOrderActionView(RoleRequiredMixin, View):
 
     allowed_roles = [Role.PURCHASING, Role.APPROVER]
 
+    @classmethod
+    def roles_for(cls, *, action: str = "", **url_kwargs) -> list[str]:
+        return ACTIONS[action][0] if action in ACTIONS else super().roles_for(**url_kwargs)
+
     def post(self, request, reference, action):
         if action not in ACTIONS:
             raise Http404("Unknown action")
-        roles, call = ACTIONS[action]
-        if not user_has_role(request.user, *roles):
-            messages.error(request, f"Your role cannot {action} purchase orders.")
-            return redirect("purchasing:po-detail", reference=reference)
+        _roles, call = ACTIONS[action]
         po = get_object_or_404(PurchaseOrder, reference=reference)
         form = ActionForm(request.POST)
         if not form.is_valid():

@@ -6,7 +6,9 @@ once: ids, references and tokens in the path are collapsed (`/orders/ORD-2026-00
 opened in the browser (console and htmx errors count); links that answer a file and `hx-get`
 fragments are fetched without rendering. Every answer is held to: not 403 (a link shown must
 work), not 404, not 5xx, and at most `budget_ms` of server time (the `Server-Timing` header
-core.timing adds).
+core.timing adds). The targets of POST forms and buttons a page shows are asked with a GET
+(never posted): a view the user may use answers 405, one that refuses the user 403 — a button
+shown must work too.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ _SEGMENTS = [
 # hundreds of change forms), static files.
 _SKIP = re.compile(r"^/(accounts/logout/|admin/.+|static/|media/)")
 _FILE_HINTS = re.compile(r"(\.(csv|pdf|json|js|png|jpg|svg|xlsx)$)|([?&]format=)")
+# POST forms and buttons (their targets are checked with a GET, see the module docstring).
+_FORM = " (a form or button)"
+_POSTS = "form[method=post i], button[formaction], [hx-post]"
+_POST_TARGETS = (
+    "els => els.map(e => e.getAttribute('hx-post') || e.getAttribute('formaction')"
+    " || e.getAttribute('action')).filter(Boolean)"
+)
 HTMX_ERRORS = ["htmx:targetError", "htmx:responseError", "htmx:sendError", "htmx:swapError"]
 _WATCH = (
     "[" + ",".join(f'"{n}"' for n in HTMX_ERRORS) + "].forEach(function (n) {"
@@ -146,6 +155,8 @@ def crawl(context, base_url: str, *, cap: int = 60, budget_ms: float = 1000) -> 
                     "[hx-get]", "els => els.map(e => e.getAttribute('hx-get'))"
                 ):
                     enqueue(href, here, False)
+                for href in page.eval_on_selector_all(_POSTS, _POST_TARGETS):
+                    enqueue(href, here + _FORM, False)
     page.close()
     result.wall_s = time.monotonic() - started
     return result
