@@ -38,6 +38,8 @@ class ApiKey(TimeStampedModel):
         ROUTES_WRITE = "routes:write", "Plan routes"
         PINGS_WRITE = "pings:write", "Send position pings"
         WEBHOOKS_MANAGE = "webhooks:manage", "Manage webhooks"
+        OPTIMIZATIONS_READ = "optimizations:read", "Read route optimisations"
+        OPTIMIZATIONS_WRITE = "optimizations:write", "Submit route optimisations"
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from routing import apis
 
@@ -22,4 +22,5 @@ urlpatterns = [
         "routes/<int:route_id>/stops/", apis.RouteStopListApi.as_view(), name="routing-route-stops"
     ),
     path("stops/<int:stop_id>/move/", apis.StopMoveApi.as_view(), name="routing-stop-move"),
+    path("", include("routing.optimizations.api_urls")),
 ]

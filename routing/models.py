@@ -358,3 +358,11 @@ class Stop(TimeStampedModel):
     def is_done(self) -> bool:
         """Completed stops never move: delivered, failed or skipped."""
         return self.status in (StopStatus.DELIVERED, StopStatus.FAILED, StopStatus.SKIPPED)
+
+
+# Optimisation requests in VROOM's JSON (the partner API) keep their own package; importing the
+# model here registers it with the routing app.
+from routing.optimizations.models import (  # noqa: E402, F401
+    OptimizationRequest,
+    OptimizationRequestStatus,
+)

@@ -85,3 +85,7 @@ def _fail(job_id: int, exc: Exception) -> None:
         logger.exception("optimisation job %s crashed", job_id)
         reason = f"Internal error while optimising ({type(exc).__name__}); see the worker log."
     jobs.job_fail(job_id=job_id, reason=reason)
+
+
+# Registered with the worker through this module, which Celery autodiscovers.
+from routing.optimizations.tasks import optimization_request_run  # noqa: E402, F401

@@ -251,6 +251,34 @@ ROUTES.update(
     )
 )
 
+
+def make_optimization(partner):
+    """An optimisation request (VROOM JSON) is the posting partner's own."""
+    from routing.optimizations.services import optimization_request_create
+
+    return optimization_request_create(
+        body={
+            "vehicles": [{"id": 1, "start_index": 0}],
+            "jobs": [{"id": 1, "location_index": 1}],
+            "matrices": {"car": {"durations": [[0, 5], [5, 0]]}},
+        },
+        partner=partner,
+    )
+
+
+ROUTES.update(
+    {
+        "api/v1/optimizations/": Collection(make_optimization, row_id=lambda o: str(o.public_id)),
+        **dict.fromkeys(
+            [
+                "api/v1/optimizations/<uuid:public_id>/",
+                "api/v1/optimizations/<uuid:public_id>/cancel/",
+            ],
+            Item(make_optimization, kwargs=lambda o: {"public_id": o.public_id}),
+        ),
+    }
+)
+
 # --- tracking -----------------------------------------------------------------------------------
 
 

@@ -1,0 +1,24 @@
+"""Reads of optimisation requests, always through the caller's visibility."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from core.exceptions import NotFound
+from routing.optimizations.models import OptimizationRequest
+
+
+def optimization_requests_visible(*, principal) -> QuerySet[OptimizationRequest]:
+    """A partner sees its own requests; staff (dispatchers) see every request."""
+    partner = getattr(principal, "partner", None)
+    requests = OptimizationRequest.objects.all()
+    return requests.filter(partner=partner) if partner is not None else requests
+
+
+def optimization_request_get(*, principal, public_id) -> OptimizationRequest:
+    """The request, or 404 when it does not exist or belongs to someone else (the same answer,
+    so ids reveal nothing)."""
+    found = optimization_requests_visible(principal=principal).filter(public_id=public_id).first()
+    if found is None:
+        raise NotFound("No optimization with this id.", field="id")
+    return found
