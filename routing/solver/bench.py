@@ -19,7 +19,7 @@ from .checker import check
 from .costs import solution_units
 from .model import COST_UNITS, Solution
 from .ortools_engine import solve_ortools
-from .portfolio import PYVRP_SHARE, solve
+from .portfolio import solve
 from .prepare import prepare
 from .vrplib_io import format_distance, read_instance, write_solution
 
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, required=True)
     parser.add_argument("--engine", default="auto", choices=["auto", "ortools", "pyvrp", "vroom"])
     parser.add_argument("--strategy", help="OR-Tools only, e.g. SAVINGS:GUIDED_LOCAL_SEARCH")
-    parser.add_argument("--pyvrp-share", type=float, default=PYVRP_SHARE)
+    parser.add_argument("--pyvrp-share", type=float, default=None, help="default: by size")
     parser.add_argument("--split-above", type=int, default=None)
     parser.add_argument("--write-solutions", metavar="DIR")
     parser.add_argument("--json", metavar="OUT", help="also write the rows as JSON")

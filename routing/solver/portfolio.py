@@ -25,8 +25,11 @@ from .repair import repair
 
 Progress = Callable[[float, float], None]
 # Share of the budget PyVRP gets on textbook problems; the rest polishes with OR-Tools from
-# PyVRP's plan. Chosen by measurement (docs/benchmarks.md, "Budget split").
+# PyVRP's plan. Chosen by measurement (docs/benchmarks.md, "Budget split"). Above
+# POLISH_MAX_STOPS PyVRP keeps the whole budget: on Gehring-Homberger 200 the polish cost
+# more than it found (docs/benchmarks.md, "Rich problems").
 PYVRP_SHARE = 0.85
+POLISH_MAX_STOPS = 150
 MIN_POLISH_S = 0.1
 ENGINES = ("auto", "ortools", "pyvrp", "vroom")
 
@@ -45,7 +48,7 @@ def solve(
     provider: TravelTimeProvider | None = None,
     debug: bool = False,
     split_above: int | None = None,
-    pyvrp_share: float = PYVRP_SHARE,
+    pyvrp_share: float | None = None,
 ) -> Solution:
     """Plan `problem` within `time_limit_s` seconds in total.
 
@@ -53,7 +56,8 @@ def solve(
     stops the search and returns the best plan so far. engine="auto" runs the portfolio
     (module docstring); "ortools", "pyvrp" and "vroom" run one engine alone (ValueError if it
     cannot represent the problem). Problems with more than `split_above` plannable stops are
-    split by depot and geography (see split.py).
+    split by depot and geography (see split.py). `pyvrp_share` overrides PyVRP's share of the
+    budget on textbook problems.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}")
@@ -74,6 +78,9 @@ def solve(
         elif engine in ("pyvrp", "vroom"):
             _alone(run, engine)
         elif plain(prepared):
+            if pyvrp_share is None:
+                small = len(prepared.active) <= POLISH_MAX_STOPS
+                pyvrp_share = PYVRP_SHARE if small else 1.0
             run.pyvrp(run.remaining() * pyvrp_share, problem.initial_routes or None)
             run.polish()
         else:

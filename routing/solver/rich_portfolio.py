@@ -27,12 +27,13 @@ from .providers import UNREACHABLE
 # repairing PyVRP's plans (placing breaks exactly, finding room for what does not fit).
 POLISH_SHARE = 0.1
 REPAIR_SHARE = 0.05
-# Above this many stops OR-Tools spends its share building its model and finds nothing
-# better (measured at 1,000 stops), so the search keeps that time.
-POLISH_MAX_STOPS = 400
+# Above this many stops OR-Tools spends its share building its model and restoring the
+# start, and finds nothing better (measured at 400 and 1,000 stops), so the search keeps
+# that time.
+POLISH_MAX_STOPS = 300
 # VROOM's child answers within this share of the search time, so that PyVRP can still
 # start from its plan when it serves more stops (VROOM overshoots its timeout a little).
-VROOM_SHARE = 0.5
+VROOM_SHARE = 0.9
 VROOM_SLACK = 1.5
 PRIZE_ARCS = 10  # measured: 100 left PyVRP among infeasible plans on rich100-3
 GIVE_UP = 0.25  # of PyVRP's time without a feasible plan before it switches to prizes

@@ -1,6 +1,7 @@
-"""Rich problems on every engine: skills, breaks, returns (`Stop.pickup`) and several depots,
-each on a small instance whose optimum is known by enumeration (solver_testkit.brute_force),
-where the feature changes the optimum (the same instance without it has a cheaper one)."""
+"""Rich problems on every engine: skills, breaks, returns (`Stop.pickup`), several depots and
+pickup-delivery pairs, each on a small instance whose optimum is known by enumeration
+(solver_testkit.brute_force), where the feature changes the optimum (the same instance
+without it has another one)."""
 
 import dataclasses
 import random
@@ -8,7 +9,16 @@ import random
 import pytest
 from solver_testkit import brute_force, planar
 
-from routing.solver import Break, Depot, Stop, TimeWindow, Vehicle, check, solve
+from routing.solver import (
+    Break,
+    Depot,
+    PickupDelivery,
+    Stop,
+    TimeWindow,
+    Vehicle,
+    check,
+    solve,
+)
 from routing.solver.costs import solution_units
 
 ENGINES = ["ortools", "pyvrp", "vroom", "auto"]
@@ -72,6 +82,16 @@ def with_depots(seed: int = 1):
     return planar(depots, vehicles, stops)
 
 
+def with_pairs(seed: int = 1):
+    rng = random.Random(seed)
+    stops = _stops(rng, 6)
+    pairs = [PickupDelivery(f"s{k}", f"s{k + 3}") for k in range(3)]
+    for k in range(3, 6):
+        stops[k] = dataclasses.replace(stops[k], demand={})
+    vehicles = [Vehicle(f"v{k}", "D", capacity={"units": 5}) for k in range(2)]
+    return planar([Depot("D", (0, 0))], vehicles, stops, pairs=pairs)
+
+
 def without(problem, feature: str):
     """The same instance without the feature, to show it binds."""
     p = dataclasses.replace(problem)
@@ -83,6 +103,8 @@ def without(problem, feature: str):
         p.stops = [dataclasses.replace(s, pickup={}) for s in p.stops]
     elif feature == "depots":
         p.vehicles = [dataclasses.replace(v, end_depot=None) for v in p.vehicles]
+    elif feature == "pairs":
+        p.pairs = []
     return p
 
 
@@ -91,6 +113,7 @@ BUILDERS = {
     "breaks": with_breaks,
     "returns": with_returns,
     "depots": with_depots,
+    "pairs": with_pairs,
 }
 OPTIMA: dict[str, int] = {}
 
