@@ -5,12 +5,12 @@ from routing.optimizations import apis
 urlpatterns = [
     path("optimizations/", apis.OptimizationCollectionApi.as_view(), name="routing-optimizations"),
     path(
-        "optimizations/<uuid:public_id>/",
+        "optimizations/<str:public_id>/",
         apis.OptimizationDetailApi.as_view(),
         name="routing-optimization",
     ),
     path(
-        "optimizations/<uuid:public_id>/cancel/",
+        "optimizations/<str:public_id>/cancel/",
         apis.OptimizationCancelApi.as_view(),
         name="routing-optimization-cancel",
     ),

@@ -271,8 +271,8 @@ ROUTES.update(
         "api/v1/optimizations/": Collection(make_optimization, row_id=lambda o: str(o.public_id)),
         **dict.fromkeys(
             [
-                "api/v1/optimizations/<uuid:public_id>/",
-                "api/v1/optimizations/<uuid:public_id>/cancel/",
+                "api/v1/optimizations/<str:public_id>/",
+                "api/v1/optimizations/<str:public_id>/cancel/",
             ],
             Item(make_optimization, kwargs=lambda o: {"public_id": o.public_id}),
         ),

@@ -148,8 +148,10 @@ def test_list_shows_only_my_optimizations_newest_first(partner_api):
 
 
 def test_unknown_id_is_404(client):
-    response = client.get(f"{URL}00000000-0000-0000-0000-000000000000/")
-    assert response.status_code == 404
+    for unknown in ("00000000-0000-0000-0000-000000000000", "0", "not-a-uuid"):
+        response = client.get(f"{URL}{unknown}/")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/problem+json"
 
 
 def test_idempotent_replay_returns_the_same_job(client):
