@@ -13,10 +13,12 @@ def apply_domain_error(form: forms.Form, exc) -> None:
         form.add_error(field if field in form.fields else None, error["message"])
 
 
-class ApiKeyCreateForm(forms.Form):
+class _ApiKeyFields(forms.Form):
+    """What every new API key is given: a name, scopes and an optional expiry in the future."""
+
     name = forms.CharField(max_length=100, help_text="What the key is for, e.g. 'Shop backend'.")
     scopes = forms.MultipleChoiceField(
-        choices=[], widget=forms.CheckboxSelectMultiple, required=False
+        choices=ApiKey.Scope.choices, widget=forms.CheckboxSelectMultiple
     )
     expires_at = forms.DateTimeField(
         required=False,
@@ -24,18 +26,24 @@ class ApiKeyCreateForm(forms.Form):
         help_text="Leave empty for a key that does not expire.",
     )
 
-    def __init__(self, *args, allowed_scopes=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        labels = dict(ApiKey.Scope.choices)
-        self.fields["scopes"].choices = [(s, f"{s} — {labels[s]}") for s in allowed_scopes]
-        if not allowed_scopes:
-            self.fields["scopes"].help_text = "Waybill has not granted your account any scopes yet."
-
     def clean_expires_at(self):
         value = self.cleaned_data.get("expires_at")
         if value and value <= timezone.now():
             raise forms.ValidationError("The expiry must be in the future.")
         return value
+
+
+class ApiKeyCreateForm(_ApiKeyFields):
+    """A partner's own key: scopes within what Waybill granted the partner (maybe none)."""
+
+    def __init__(self, *args, allowed_scopes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(ApiKey.Scope.choices)
+        scopes = self.fields["scopes"]
+        scopes.required = False
+        scopes.choices = [(s, f"{s} — {labels[s]}") for s in allowed_scopes]
+        if not allowed_scopes:
+            scopes.help_text = "Waybill has not granted your account any scopes yet."
 
 
 class EventTypesField(forms.CharField):
@@ -69,23 +77,11 @@ class DeliveryFilterForm(forms.Form):
 # --- staff --------------------------------------------------------------------------------------
 
 
-class ApiKeyForm(forms.Form):
-    partner = forms.ModelChoiceField(queryset=Partner.objects.filter(is_active=True))
-    name = forms.CharField(max_length=100, help_text="What the key is for, e.g. 'Shop backend'.")
-    scopes = forms.MultipleChoiceField(
-        choices=ApiKey.Scope.choices, widget=forms.CheckboxSelectMultiple
-    )
-    expires_at = forms.DateTimeField(
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Leave empty for a key that does not expire.",
-    )
+class ApiKeyForm(_ApiKeyFields):
+    """Staff issue a key for any active partner."""
 
-    def clean_expires_at(self):
-        value = self.cleaned_data.get("expires_at")
-        if value and value <= timezone.now():
-            raise forms.ValidationError("The expiry must be in the future.")
-        return value
+    partner = forms.ModelChoiceField(queryset=Partner.objects.filter(is_active=True))
+    field_order = ["partner", "name", "scopes", "expires_at"]
 
 
 class PartnerCreateForm(forms.Form):

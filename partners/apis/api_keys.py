@@ -38,6 +38,11 @@ class ApiKeyCreatedOutput(ApiKeyOutput):
     key = serializers.CharField(help_text="The secret key. Shown once: store it now.")
 
 
+READ_ONLY_KEY = OpenApiExample(
+    "Read-only key", value={"name": "Reporting", "scopes": ["orders:read"]}, request_only=True
+)
+
+
 class ApiKeyCollectionApi(PartnerListApi):
     """List the partner's API keys, or create one (the secret is in this response only)."""
 
@@ -58,22 +63,14 @@ class ApiKeyCollectionApi(PartnerListApi):
         operation_id="api_keys_create",
         request=InputSerializer,
         responses={201: ApiKeyCreatedOutput},
-        examples=[
-            OpenApiExample(
-                "Read-only key",
-                value={"name": "Reporting", "scopes": ["orders:read"]},
-                request_only=True,
-            )
-        ],
+        examples=[READ_ONLY_KEY],
     )
     @idempotent
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
         key, raw = partner_api_key_create(
             partner=self.partner,
             caller_scopes=request.user.api_key.scopes,
-            **data.validated_data,
+            **self.validated_input(),
         )
         key.key = raw
         return Response(ApiKeyCreatedOutput(key).data, status=status.HTTP_201_CREATED)

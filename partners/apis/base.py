@@ -34,6 +34,12 @@ class PartnerApi(APIView):
     def partner(self):
         return self.request.user.partner
 
+    def validated_input(self, *, partial: bool = False) -> dict:
+        """The request body through the view's InputSerializer (400 naming the fields)."""
+        data = self.InputSerializer(data=self.request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
 
 class PartnerListApi(generics.ListAPIView, PartnerApi):
     pass

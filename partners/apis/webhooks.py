@@ -66,6 +66,16 @@ _EVENT_TYPES = serializers.ListField(
 )
 
 
+ORDER_EVENTS_ENDPOINT = OpenApiExample(
+    "Order events",
+    value={
+        "url": "https://shop.example.com/hooks/waybill",
+        "event_types": ["order.created", "order.delivered"],
+    },
+    request_only=True,
+)
+
+
 class EndpointCollectionApi(PartnerListApi):
     """List the partner's webhook endpoints, or register one (the secret is shown once)."""
 
@@ -84,22 +94,11 @@ class EndpointCollectionApi(PartnerListApi):
         operation_id="webhook_endpoints_create",
         request=InputSerializer,
         responses={201: EndpointWithSecretOutput},
-        examples=[
-            OpenApiExample(
-                "Order events",
-                value={
-                    "url": "https://shop.example.com/hooks/waybill",
-                    "event_types": ["order.created", "order.delivered"],
-                },
-                request_only=True,
-            )
-        ],
+        examples=[ORDER_EVENTS_ENDPOINT],
     )
     @idempotent
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        endpoint, _secret = webhook_endpoint_create(partner=self.partner, **data.validated_data)
+        endpoint, _secret = webhook_endpoint_create(partner=self.partner, **self.validated_input())
         return Response(EndpointWithSecretOutput(endpoint).data, status=status.HTTP_201_CREATED)
 
 
@@ -128,9 +127,7 @@ class EndpointDetailApi(_EndpointLookup):
     )
     def patch(self, request, endpoint_id):
         endpoint = self._get(endpoint_id)
-        data = self.InputSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        endpoint = webhook_endpoint_update(endpoint=endpoint, **data.validated_data)
+        endpoint = webhook_endpoint_update(endpoint=endpoint, **self.validated_input(partial=True))
         return Response(EndpointOutput(endpoint).data)
 
     @extend_schema(operation_id="webhook_endpoints_destroy", responses={204: None})
@@ -156,9 +153,7 @@ class EndpointRotateSecretApi(_EndpointLookup):
     def post(self, request, endpoint_id):
         """New signing secret; the old one also signs for the overlap (two signatures)."""
         endpoint = self._get(endpoint_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        hours = data.validated_data.get("overlap_hours")
+        hours = self.validated_input().get("overlap_hours")
         endpoint, _secret = webhook_endpoint_rotate_secret(
             endpoint=endpoint, overlap=None if hours is None else timedelta(hours=hours)
         )

@@ -78,15 +78,10 @@ def api_key_scopes_set(*, api_key: ApiKey, scopes: list[str]) -> ApiKey:
 
 
 def partner_api_key_create(
-    *,
-    partner: Partner,
-    name: str,
-    scopes: list[str],
-    expires_at: datetime | None = None,
-    created_by=None,
-    caller_scopes: list[str] | None = None,
+    *, partner: Partner, name: str, scopes: list[str], caller_scopes: list[str] | None = None, **key
 ) -> tuple[ApiKey, str]:
-    """A partner creates its own key: scopes within its grant (and within the calling key's)."""
+    """A partner creates its own key: scopes within its grant (and within the calling key's);
+    the rest of the `key` (`expires_at`, `created_by`) as for `api_key_create`."""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("A name is required.", field="name")
@@ -98,6 +93,4 @@ def partner_api_key_create(
         raise ValidationFailed(
             f"These scopes are not available to you: {', '.join(outside)}.", field="scopes"
         )
-    return api_key_create(
-        partner=partner, name=name, scopes=scopes, expires_at=expires_at, created_by=created_by
-    )
+    return api_key_create(partner=partner, name=name, scopes=scopes, **key)
