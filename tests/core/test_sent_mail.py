@@ -83,3 +83,15 @@ def test_only_the_newest_messages_are_kept(kept_mail, settings):
     for n in range(5):
         send_mail(f"Message {n}", "body", None, ["a@example.com"])
     assert [m.subject for m in sent_mail_list()] == ["Message 4", "Message 3", "Message 2"]
+
+
+def test_encoded_subjects_and_names_read_back_as_written(kept_mail):
+    send_mail(
+        "Lieferung für Jörg \u2013 heute",
+        "body",
+        "Wäre <noreply@example.com>",
+        ["jörg@example.com"],
+    )
+    (mail,) = sent_mail_list()
+    assert mail.subject == "Lieferung für Jörg \u2013 heute"
+    assert mail.sender == "Wäre <noreply@example.com>" and mail.to == "jörg@example.com"
