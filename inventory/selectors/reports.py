@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import (
+    BooleanField,
     Case,
     DateTimeField,
     DecimalField,
@@ -26,7 +27,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from inventory.models import Location, Product, Stock, StockCondition, StockMove, Warehouse
+from inventory.models import Product, Stock, StockCondition, StockMove, Warehouse
+from inventory.selectors.stock import expired_q, sellable_q
 from inventory.supply import on_order_quantities
 
 AGING_BUCKETS = [("0-30", 0, 30), ("31-90", 31, 90), ("91-180", 91, 180), (">180", 181, None)]
@@ -44,15 +46,6 @@ def _zero():
     return Value(0)
 
 
-def reservable_q(*, today: date) -> Q:
-    """Stock rows whose unreserved units can be promised (see selectors.stock)."""
-    return (
-        Q(condition=StockCondition.GOOD, location__is_active=True)
-        & ~Q(location__kind=Location.Kind.QUARANTINE)
-        & (Q(lot__isnull=True) | Q(lot__expires_at__isnull=True) | Q(lot__expires_at__gte=today))
-    )
-
-
 def _base(stock: QuerySet[Stock] | None) -> QuerySet[Stock]:
     return Stock.objects.all() if stock is None else stock
 
@@ -61,19 +54,23 @@ def stock_summary(*, stock: QuerySet[Stock] | None = None, group_by=("product",)
     """On hand by condition, reserved and available, grouped by any of product, warehouse,
     location, condition and lot (in the order given)."""
     keys = [key for group in group_by for key in GROUPS[group]]
-    today = timezone.localdate()
+    # A lot past its expiry counts as expired whatever its condition says (the columns add up
+    # to on hand).
+    expired = expired_q()
     condition_sums = {
-        f"{condition}_qty": Coalesce(Sum("on_hand", filter=Q(condition=condition)), _zero())
+        f"{condition}_qty": Coalesce(
+            Sum("on_hand", filter=Q(condition=condition) & ~expired), _zero()
+        )
         for condition in StockCondition.values
+        if condition != StockCondition.EXPIRED
     }
+    condition_sums["expired_qty"] = Coalesce(Sum("on_hand", filter=expired), _zero())
     return (
         _base(stock)
         .filter(on_hand__gt=0)
         .values(*keys)
         .annotate(
-            available=Coalesce(
-                Sum(F("on_hand") - F("reserved"), filter=reservable_q(today=today)), _zero()
-            ),
+            available=Coalesce(Sum(F("on_hand") - F("reserved"), filter=sellable_q()), _zero()),
             reserved_qty=Sum("reserved"),
             **condition_sums,
         )
@@ -84,7 +81,6 @@ def stock_summary(*, stock: QuerySet[Stock] | None = None, group_by=("product",)
 
 def atp_report(*, stock: QuerySet[Stock] | None = None) -> list[dict]:
     """Available-to-promise per product and warehouse: available now plus on order."""
-    today = timezone.localdate()
     rows = list(
         _base(stock)
         .values(
@@ -95,9 +91,7 @@ def atp_report(*, stock: QuerySet[Stock] | None = None) -> list[dict]:
             "location__warehouse__code",
         )
         .annotate(
-            available=Coalesce(
-                Sum(F("on_hand") - F("reserved"), filter=reservable_q(today=today)), _zero()
-            ),
+            available=Coalesce(Sum(F("on_hand") - F("reserved"), filter=sellable_q()), _zero()),
             reserved_qty=Sum("reserved"),
         )
         .annotate(on_hand=Sum("on_hand"))
@@ -112,6 +106,10 @@ def atp_report(*, stock: QuerySet[Stock] | None = None) -> list[dict]:
         row["on_order"] = incoming.get((row["product_id"], row["location__warehouse_id"]), 0)
         row["atp"] = row["available"] + row["on_order"]
     return rows
+
+
+def _is_expired():
+    return ExpressionWrapper(expired_q(), output_field=BooleanField())
 
 
 def _arrival():
@@ -195,16 +193,7 @@ def low_stock(
 ) -> list[dict]:
     """Active products whose available units plus units on order are below the reorder point
     (in one warehouse, or all together). Suggests max(reorder_qty, the shortfall)."""
-    today = timezone.localdate()
-    stock_q = (
-        Q(stock__condition=StockCondition.GOOD, stock__location__is_active=True)
-        & ~Q(stock__location__kind=Location.Kind.QUARANTINE)
-        & (
-            Q(stock__lot__isnull=True)
-            | Q(stock__lot__expires_at__isnull=True)
-            | Q(stock__lot__expires_at__gte=today)
-        )
-    )
+    stock_q = sellable_q("stock__")
     if warehouse is not None:
         stock_q &= Q(stock__location__warehouse=warehouse)
     qs = (products if products is not None else Product.objects.all()).filter(
@@ -272,11 +261,12 @@ def movement_history(*, moves: QuerySet[StockMove] | None = None) -> QuerySet[St
 
 
 def product_stock_rows(*, product: Product) -> QuerySet[Stock]:
-    """A product's non-empty stock rows by warehouse, location, condition."""
+    """A product's non-empty stock rows by warehouse, location, condition; `is_expired` says
+    whether the row's units are expired (see selectors.stock.expired_q)."""
     return (
         Stock.objects.filter(product=product, on_hand__gt=0)
         .select_related("location__warehouse", "lot")
-        .annotate(arrived=_arrival())
+        .annotate(arrived=_arrival(), is_expired=_is_expired())
         .order_by("location__warehouse__code", "location__code", "condition", "lot__expires_at")
     )
 
@@ -300,6 +290,7 @@ def warehouse_contents(*, warehouse: Warehouse, kind: str | None = None) -> tupl
     rows = (
         Stock.objects.filter(location__warehouse=warehouse, on_hand__gt=0)
         .select_related("product", "lot", "location")
+        .annotate(is_expired=_is_expired())
         .order_by("location__code", "product__sku", "condition", "pk")
     )
     if kind:
@@ -314,7 +305,7 @@ def inventory_counts() -> dict:
     soon = today + timedelta(days=30)
     stock = Stock.objects.filter(on_hand__gt=0)
     return {
-        "unsellable": stock.exclude(condition=StockCondition.GOOD).aggregate(
+        "unsellable": stock.filter(~Q(condition=StockCondition.GOOD) | expired_q()).aggregate(
             total=Coalesce(Sum("on_hand"), _zero(), output_field=IntegerField())
         )["total"],
         "expiring_lots": stock.filter(lot__expires_at__lte=soon)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import (
+    DateField,
+    DateTimeField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from core.exceptions import NotFound
@@ -15,6 +26,53 @@ from inventory.supply import on_order_quantities
 def warehouse_today(warehouse: Warehouse) -> date:
     """Today's date where the warehouse is (expiry is judged by the local calendar)."""
     return timezone.now().astimezone(warehouse.tzinfo).date()
+
+
+def local_today(prefix: str = "") -> Cast:
+    """The local date where the stock row's warehouse is, as a database expression (expiry is
+    judged by the warehouse's calendar, as `warehouse_today` does for one warehouse)."""
+    zone = F(f"{prefix}location__warehouse__timezone")
+    local = Func(zone, Value(timezone.now()), function="timezone", output_field=DateTimeField())
+    return Cast(local, DateField())
+
+
+def expired_q(prefix: str = "") -> Q:
+    """Expired stock rows: a lot past its expiry date (`expires_at` is the last day it may be
+    sold, in the warehouse's calendar), or units already booked to the `expired` condition."""
+    return Q(**{f"{prefix}condition": StockCondition.EXPIRED}) | Q(
+        **{f"{prefix}lot__expires_at__lt": local_today(prefix)}
+    )
+
+
+def sellable_q(prefix: str = "") -> Q:
+    """Rows whose unreserved units may be promised (the rule of `reservable_stock`): good, in an
+    active location that is not quarantine, not expired."""
+    return (
+        Q(**{f"{prefix}condition": StockCondition.GOOD, f"{prefix}location__is_active": True})
+        & ~Q(**{f"{prefix}location__kind": Location.Kind.QUARANTINE})
+        & ~expired_q(prefix)
+    )
+
+
+def stock_totals(*, prefix: str = "stock__", warehouse: Warehouse | None = None) -> dict:
+    """Annotations for products (or anything with stock rows under `prefix`): units on hand,
+    reserved and available, and why the rest cannot be promised — `expired_qty` (expired
+    rows) and `blocked_qty` (damaged, quarantined, or in a quarantine or inactive location)."""
+    scope = Q(**{f"{prefix}location__warehouse": warehouse}) if warehouse else Q()
+    expired, sellable = expired_q(prefix), sellable_q(prefix)
+    zero = IntegerField()
+
+    def total(expression, condition):
+        return Coalesce(Sum(expression, filter=scope & condition), 0, output_field=zero)
+
+    on_hand = F(f"{prefix}on_hand")
+    return {
+        "on_hand_qty": total(on_hand, Q()),
+        "reserved_qty": total(F(f"{prefix}reserved"), Q()),
+        "available_qty": total(on_hand - F(f"{prefix}reserved"), sellable),
+        "expired_qty": total(on_hand, expired),
+        "blocked_qty": total(on_hand, ~expired & ~sellable),
+    }
 
 
 def reservable_stock(*, product: Product, warehouse: Warehouse) -> QuerySet[Stock]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, IntegerField, Q, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -12,42 +12,12 @@ from django.views import View
 from core.permissions import RoleRequiredMixin
 from core.roles import Role
 from inventory.filters import ProductFilter
-from inventory.models import Location, Product, Reservation, StockCondition, Warehouse
+from inventory.models import Location, Product, Reservation, Warehouse
 from inventory.selectors import reports as report_selectors
+from inventory.selectors.stock import stock_totals
 
 READ_ROLES = [Role.WAREHOUSE, Role.PURCHASING, Role.DISPATCHER]
 WRITE_ROLES = [Role.WAREHOUSE]
-
-
-def _stock_sums(prefix: str = "stock__", warehouse: Warehouse | None = None) -> dict:
-    today = timezone.localdate()
-    scope = Q(**{f"{prefix}location__warehouse": warehouse}) if warehouse else Q()
-    sellable = Q(
-        **{
-            f"{prefix}condition": StockCondition.GOOD,
-            f"{prefix}location__is_active": True,
-        }
-    ) & ~Q(**{f"{prefix}location__kind": Location.Kind.QUARANTINE})
-    sellable &= (
-        Q(**{f"{prefix}lot__isnull": True})
-        | Q(**{f"{prefix}lot__expires_at__isnull": True})
-        | Q(**{f"{prefix}lot__expires_at__gte": today})
-    )
-    zero = IntegerField()
-    return {
-        "on_hand_qty": Coalesce(Sum(f"{prefix}on_hand", filter=scope), 0, output_field=zero),
-        "reserved_qty": Coalesce(Sum(f"{prefix}reserved", filter=scope), 0, output_field=zero),
-        "available_qty": Coalesce(
-            Sum(F(f"{prefix}on_hand") - F(f"{prefix}reserved"), filter=scope & sellable),
-            0,
-            output_field=zero,
-        ),
-        "unsellable_qty": Coalesce(
-            Sum(f"{prefix}on_hand", filter=scope & ~Q(**{f"{prefix}condition": "good"})),
-            0,
-            output_field=zero,
-        ),
-    }
 
 
 class ProductListView(RoleRequiredMixin, View):
@@ -58,7 +28,7 @@ class ProductListView(RoleRequiredMixin, View):
     def get(self, request):
         filterset = ProductFilter(request.GET, queryset=Product.objects.all())
         warehouse = Warehouse.objects.filter(code=request.GET.get("warehouse", "")).first()
-        products = filterset.qs.annotate(**_stock_sums(warehouse=warehouse)).order_by("sku")
+        products = filterset.qs.annotate(**stock_totals(warehouse=warehouse)).order_by("sku")
         if request.GET.get("low"):
             products = products.filter(reorder_point__gt=0, available_qty__lt=F("reorder_point"))
         page = Paginator(products, 50).get_page(request.GET.get("page"))
@@ -98,8 +68,8 @@ class ProductDetailView(RoleRequiredMixin, View):
         )
         totals = (
             Product.objects.filter(pk=product.pk)
-            .annotate(**_stock_sums())
-            .values("on_hand_qty", "reserved_qty", "available_qty", "unsellable_qty")[0]
+            .annotate(**stock_totals())
+            .values("on_hand_qty", "reserved_qty", "available_qty", "expired_qty", "blocked_qty")[0]
         )
         return render(
             request,

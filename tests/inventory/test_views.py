@@ -1,5 +1,6 @@
 """Pages for warehouse staff: lists, detail pages, forms with clear errors, reports, CSV."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -10,9 +11,11 @@ from inventory.demo import seed_inventory
 from inventory.models import Product, Stock, StockMove, Warehouse
 from inventory.reports import REPORTS
 from inventory.selectors.integrity import stock_drift
+from inventory.selectors.stock import warehouse_today
 from inventory.services import stock_receive, stock_reserve
 
 pytestmark = pytest.mark.django_db
+D1 = timedelta(days=1)
 
 
 @pytest.fixture
@@ -171,3 +174,34 @@ def test_stock_list_pages_keep_the_filters(staff, warehouse):
     assert 'href="?q=PAGE&amp;warehouse=BER&amp;page=2"' in text
     second = staff.get("/inventory/", {"q": "PAGE", "warehouse": "BER", "page": 2}).content
     assert b'href="?q=PAGE&amp;warehouse=BER&amp;page=1"' in second and b"PAGE-054" in second
+
+
+def _text(response) -> str:
+    """The page's words, one space between elements (as a reader sees them)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def test_expired_stock_shows_as_expired_and_explains_what_is_not_available(
+    staff, perishable, shelf, warehouse
+):
+    """A lot past its expiry date is still booked `good` (nobody moved it yet): the stock views
+    call it expired and say why those units are not available."""
+    today = warehouse_today(warehouse)
+    stock_receive(
+        product=perishable, location=shelf, quantity=12, lot_code="OLD", expires_at=today - D1
+    )
+    stock_receive(product=perishable, location=shelf, quantity=5, lot_code="NEW", expires_at=today)
+    listed = _text(staff.get("/inventory/", {"q": "MILK"}))
+    assert "MILK-1L Milk 1 l expires each 17 0 5 12 expired" in listed
+    detail = staff.get(f"/inventory/products/{perishable.sku}/")
+    text = _text(detail)
+    assert "Available 5 12 expired reorder at" in text
+    assert "Expired 12 past the lot's expiry date" in text
+    rows = {s.lot.code: s.is_expired for s in detail.context["rows"]}
+    assert rows == {"OLD": True, "NEW": False}
+    assert 'title="Lot OLD expired after' in detail.content.decode()
+    report = staff.get("/inventory/reports/stock/", {"product": perishable.sku})
+    (row,) = list(report.context["page"])
+    assert (row["good_qty"], row["expired_qty"], row["available"]) == (5, 12, 5)
+    warehouse_page = _text(staff.get(f"/inventory/warehouses/{warehouse.code}/"))
+    assert "OLD Expired booked good 12" in warehouse_page
