@@ -48,7 +48,7 @@ def parse_input(data, provider: TravelTimeProvider | None = None) -> VroomProble
     doc = r.obj(data, "", TOP_KEYS, required=("vehicles",))
     r.raise_if_any()
     vehicles = r.array(doc["vehicles"], "vehicles", non_empty=True)
-    time_limit_s = _options(r, doc.get("options"))
+    time_limit_s = _options(r, doc["options"]) if "options" in doc else None
     r.raise_if_any()
     first = vehicles[0]
     size = (
@@ -86,8 +86,6 @@ def parse_input(data, provider: TravelTimeProvider | None = None) -> VroomProble
 
 
 def _options(r: Reader, value) -> float | None:
-    if value is None:
-        return None
     options = r.obj(value, "options", OPTION_KEYS)
     if options is None:
         return None

@@ -245,6 +245,7 @@ def test_error_message_lists_path_and_reason():
         ({"g": True}, "options.g"),
         ({"x": 5}, "options.x"),
         ([], "options"),
+        (None, "options"),
     ],
 )
 def test_options_are_checked(options, path):
