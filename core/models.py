@@ -1,6 +1,15 @@
 """Shared plumbing: timestamps, document numbers, idempotency records, the events outbox."""
 
+from django.conf import settings
 from django.db import models
+
+
+def created_by_field() -> models.ForeignKey:
+    """Who created a document: a user, forgotten (NULL) when the user is deleted, with no reverse
+    accessor on the user."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
 
 class TimeStampedModel(models.Model):

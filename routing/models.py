@@ -18,7 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, created_by_field
 from orders.models import VehicleSkill
 
 # Route colours on maps and sheets, picked for contrast with each other and the tiles.
@@ -166,9 +166,7 @@ class Plan(TimeStampedModel):
     )
     unassigned = models.JSONField(default=list, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = created_by_field()
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -215,9 +213,7 @@ class OptimizationJob(TimeStampedModel):
     parts = models.PositiveSmallIntegerField(default=1)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = created_by_field()
 
     class Meta:
         ordering = ["-created_at", "-id"]
