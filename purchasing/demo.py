@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.models import Product, Warehouse
+from inventory.selectors import warehouse_get_by_code
 from purchasing.models import PurchaseOrder, PurchaseOrderEvent, Supplier
 from purchasing.services import (
     purchase_order_approve,
@@ -230,7 +231,7 @@ def _current(suppliers, *, buyer, approver, receiver) -> None:
     """Open orders in every status, including an overdue one."""
     rng = random.Random(8)
     today = timezone.localdate()
-    ber = Warehouse.objects.get(code="BER")
+    ber = warehouse_get_by_code(code="BER")
     sup = {code: s for code, (s, _, _) in suppliers.items()}
 
     def new(code, *, big=False, note="Restock for next month's demand."):
