@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -249,7 +250,7 @@ class ForecastReorderView(RoleRequiredMixin, View):
         if orders:
             messages.success(
                 request,
-                f"Created {len(orders)} draft purchase order(s): "
+                f"Created {len(orders)} draft purchase order{pluralize(len(orders))}: "
                 + ", ".join(o.reference for o in orders),
             )
         else:

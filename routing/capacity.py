@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.template.defaultfilters import pluralize
 
 from forecasting.selectors import volume_forecast
 from inventory.models import Warehouse
@@ -123,7 +124,8 @@ def capacity_dashboard_cards(user) -> list:
                 f"{tomorrow.expected_stops:.0f} / {tomorrow.capacity_stops:.0f}",
                 url=f"{url}?warehouse={depot.code}" if url else "",
                 hint=(
-                    f"expected stops / capacity of {tomorrow.shifts} shift(s); "
+                    f"expected stops / capacity of {tomorrow.shifts} "
+                    f"shift{pluralize(tomorrow.shifts)}; "
                     f"{tomorrow.expected_parcels:.0f} parcels"
                 ),
                 tone=tone,
@@ -134,7 +136,7 @@ def capacity_dashboard_cards(user) -> list:
         cards.append(
             DashboardCard(
                 f"Next 7 days · {depot.code}",
-                f"{len(short)} day(s) short",
+                f"{len(short)} day{pluralize(len(short))} short",
                 url=f"{url}?warehouse={depot.code}" if url else "",
                 hint=(
                     f"{week_stops:.0f} stops expected"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Sum
 
 from orders.models import CustomerOrder
 from routing.models import OptimizationJob, Plan, PlanStatus, Route, Shift, Stop
@@ -30,6 +30,18 @@ def plan_routes(*, plan: Plan) -> list[Route]:
         .prefetch_related(Prefetch("stops", queryset=stops))
         .order_by("sequence")
     )
+
+
+def plan_totals(*, plan: Plan) -> dict:
+    """What the plan's routes add up to, for dispatchers: routes, stops, distance and driving
+    plus service time (the solver's objective, with its penalties, means nothing to them)."""
+    totals = Route.objects.filter(plan=plan).aggregate(
+        routes=Count("id"),
+        distance_m=Sum("distance_m"),
+        duration_s=Sum("duration_s"),
+    )
+    totals["stops"] = Stop.objects.filter(route__plan=plan).count()
+    return {key: value or 0 for key, value in totals.items()}
 
 
 def plan_latest_job(*, plan: Plan) -> OptimizationJob | None:

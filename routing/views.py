@@ -101,6 +101,7 @@ class PlanDetailView(DispatcherView):
             "plan": plan,
             "routes": routes,
             "job": job,
+            "totals": selectors.plan_totals(plan=plan),
             "map_data": selectors.plan_map_data(plan=plan, routes=routes),
             "optimize_form": OptimizeForm(initial={"time_limit_s": plan.time_limit_s}),
             "order_count": plan.orders.count(),
@@ -129,7 +130,8 @@ class PlanProgressView(DispatcherView):
     def get(self, request, reference):
         plan = _plan(reference)
         job = selectors.plan_latest_job(plan=plan)
-        response = render(request, "routing/_progress.html", {"plan": plan, "job": job})
+        context = {"plan": plan, "job": job, "totals": selectors.plan_totals(plan=plan)}
+        response = render(request, "routing/_progress.html", context)
         if request.htmx and job and job.is_finished and request.GET.get("watching"):
             response["HX-Refresh"] = "true"
         return response

@@ -238,7 +238,7 @@ def _fallback(values: np.ndarray, h: int, reasons: list[str]) -> SeriesForecast:
     else:
         name = Model.MEAN
         reasons.append(
-            f"Only {n} day(s) of history (seasonal naive needs {2 * SEASON}): "
+            f"Only {n} day{'' if n == 1 else 's'} of history (seasonal naive needs {2 * SEASON}): "
             "the mean of the history, not backtested."
         )
     out = _intervals_native(name, values, h)
@@ -260,8 +260,10 @@ def _forecast_series(values, *, horizon: int, history_note: str) -> SeriesForeca
     values = np.asarray(values, dtype=float)
     reasons = [history_note] if history_note else []
     if len(values) and np.any(values < 0):
+        days = int(np.sum(values < 0))
         reasons.append(
-            f"Returns exceeded sales on {int(np.sum(values < 0))} day(s); counted as zero demand."
+            f"Returns exceeded sales on {days} day{'' if days == 1 else 's'}; "
+            "counted as zero demand."
         )
         values = np.maximum(values, 0.0)
     zeros = np.zeros(horizon)

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -67,8 +68,8 @@ class _Errors:
         if self.items:
             rows = len({e["row"] for e in self.items if e["row"]})
             raise ValidationFailed(
-                f"The {what} file has {len(self.items)} error(s) in {rows} row(s); nothing was "
-                "imported.",
+                f"The {what} file has {len(self.items)} error{pluralize(len(self.items))} in "
+                f"{rows} row{pluralize(rows)}; nothing was imported.",
                 errors=self.items,
                 code="csv_invalid",
             )

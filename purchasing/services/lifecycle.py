@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from core.exceptions import Conflict, ValidationFailed
@@ -191,7 +192,12 @@ def purchase_order_create(
         _line_create(po, line)
     po.total_amount = po_total(po)
     po.save(update_fields=["total_amount", "updated_at"])
-    po_event(po, kind="created", user=requester, message=f"Created with {len(cleaned)} line(s).")
+    po_event(
+        po,
+        kind="created",
+        user=requester,
+        message=f"Created with {len(cleaned)} line{pluralize(len(cleaned))}.",
+    )
     return po
 
 

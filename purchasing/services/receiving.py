@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import F
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from core.exceptions import DomainError, InvalidTransition, ValidationFailed
@@ -258,7 +259,7 @@ def purchase_order_receive(
     still_open = sum(line.quantity_open for line in lines_by_pk.values())
     target = Status.PARTIALLY_RECEIVED if still_open else Status.RECEIVED
     received_units = sum(row["quantity"] for row in cleaned)
-    message = f"{receipt.reference}: {received_units} unit(s) received"
+    message = f"{receipt.reference}: {received_units} unit{pluralize(received_units)} received"
     message += f", {still_open} still on backorder." if still_open else ", order complete."
     po_move(
         po,

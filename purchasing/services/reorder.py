@@ -7,6 +7,7 @@ from collections import defaultdict
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 
 from core.roles import Role
@@ -69,7 +70,8 @@ def reorder_digest_send(*, base_url: str = "") -> int:
         .distinct()
     )
     context = {"suggestions": suggestions, "base_url": base_url}
-    subject = f"Reorder suggestions: {len(suggestions)} product(s) below reorder point"
+    n = len(suggestions)
+    subject = f"Reorder suggestions: {n} product{pluralize(n)} below reorder point"
     text = render_to_string("purchasing/email/reorder_digest.txt", context)
     html = render_to_string("purchasing/email/reorder_digest.html", context)
     sent = 0

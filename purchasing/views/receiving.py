@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views import View
 
 from core.exceptions import DomainError
@@ -101,5 +102,7 @@ class PurchaseOrderReceiveView(RoleRequiredMixin, View):
             add_domain_errors(form, exc, formset=formset, rows=rows)
             return self._render(request, po, formset, form)
         units = sum(line["quantity"] for line in lines)
-        messages.success(request, f"{receipt.reference}: {units} unit(s) received into stock.")
+        messages.success(
+            request, f"{receipt.reference}: {units} unit{pluralize(units)} received into stock."
+        )
         return redirect("purchasing:po-detail", reference=reference)

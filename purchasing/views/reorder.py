@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views import View
 
@@ -36,6 +37,7 @@ class ReorderView(RoleRequiredMixin, View):
             return redirect("purchasing:reorder")
         messages.success(
             request,
-            f"Created {len(orders)} draft order(s): " + ", ".join(o.reference for o in orders),
+            f"Created {len(orders)} draft order{pluralize(len(orders))}: "
+            + ", ".join(o.reference for o in orders),
         )
         return redirect(f"{reverse('purchasing:po-list')}?status=draft")

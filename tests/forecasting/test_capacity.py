@@ -51,5 +51,5 @@ def test_dispatcher_dashboard_shows_tomorrow_and_the_week(fc_warehouse, forecast
     assert titles["Tomorrow · FCW"].value == "20 / 24"
     assert titles["Tomorrow · FCW"].tone in {"good", "warn"}
     week = titles["Next 7 days · FCW"]
-    assert week.value == "6 day(s) short" and week.tone == "bad"
+    assert week.value == "6 days short" and week.tone == "bad"
     assert capacity_dashboard_cards(make_user(Role.PURCHASING)) == []

@@ -47,7 +47,7 @@ def test_returns_are_netted_and_a_day_with_more_returns_than_sales_is_reported(
     assert series.values[-1] == 1 - 6
     forecast_warehouse_refresh(warehouse=fc_warehouse)
     forecast = Forecast.objects.get(product=widget)
-    assert "Returns exceeded sales on 1 day(s)" in forecast.reason
+    assert "Returns exceeded sales on 1 day;" in forecast.reason
     assert min(forecast.lo95) >= 0
 
 

@@ -58,7 +58,7 @@ def test_product_without_forecast_offers_recompute_and_it_works(client, fc_wareh
     response = client.post("/orders/forecasts/products/FC-NEW/recompute/", {"warehouse": "FCW"})
     assert response.status_code == 302
     forecast = Forecast.objects.get(product=newbie)
-    assert forecast.model_name == "mean" and "Only 3 day(s)" in forecast.reason
+    assert forecast.model_name == "mean" and "Only 3 days" in forecast.reason
 
 
 def test_recompute_without_a_warehouse_is_refused_with_a_message(client, computed):

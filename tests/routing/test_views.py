@@ -100,6 +100,24 @@ def test_the_progress_fragment_polls_while_running_and_reloads_when_done(
     assert r["HX-Refresh"] == "true" and "Succeeded" in r.content.decode()
 
 
+def test_a_finished_job_reads_in_stops_distance_and_time_not_the_objective(page, optimised_plan):
+    plan = optimised_plan(orders=2, vehicles=1)
+    route = plan.routes.get()
+    job = plan.jobs.get()
+    html = " ".join(page.get(f"/routing/plans/{plan.reference}/").content.decode().split())
+    assert f"{route.distance_m / 1000:.1f} km" in html and "2 stops on 1 route," in html
+    assert "objective" not in html and "route cost" not in html
+    assert f"{job.best_cost:.2f}" not in html
+    assert "1 route</p>" in html or "· 1 route" in html  # not "1 routes"
+
+
+def test_an_unoptimised_plan_does_not_claim_every_order_is_on_a_route(page, make_plan):
+    plan = make_plan(orders=2, vehicles=1)
+    html = page.get(f"/routing/plans/{plan.reference}/").content.decode()
+    assert "Every order is on a route." not in html
+    assert "Not optimised yet: no order is on a route." in html and "2 orders · 0 routes" in html
+
+
 def test_moving_a_stop_from_the_page(page, optimised_plan):
     plan = optimised_plan(orders=3, vehicles=1)
     route = plan.routes.get()

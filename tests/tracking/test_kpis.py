@@ -96,6 +96,9 @@ def test_kpi_filter_dates_can_be_submitted_as_shown(day, client, dispatcher, now
     start = (today - dt.timedelta(days=13)).isoformat()
     assert f'name="date_from" value="{start}"' in form
     assert f'name="date_to" value="{today.isoformat()}"' in form
+    assert "2 ratings" in form
+    Rating.objects.filter(score=2).delete()
+    assert "1 rating<" in client.get("/tracking/kpis/").content.decode()  # not "1 ratings"
     shown = client.get("/tracking/kpis/", {"date_from": start, "date_to": today.isoformat()})
     assert shown.context["form"].is_valid() and "kpis" in shown.context
 
