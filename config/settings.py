@@ -355,4 +355,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # Today's ETA windows, cut from the errors of earlier days: the first run of a day does the
+    # work, the others find it done (hourly, so a worker down at midnight delays it an hour).
+    "tracking-eta-windows-refresh": {
+        "task": "tracking.tasks.eta_windows_refresh",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
 }

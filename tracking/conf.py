@@ -17,16 +17,18 @@ _DEFAULTS = {
     "TRACKING_ETA_TICK_S": ("float", 1.0),
     # A ping older than this is not used as the vehicle's position.
     "TRACKING_PING_STALE_S": ("int", 600),
-    # ETA window: quantiles of past errors per horizon bucket once this many samples exist.
-    "TRACKING_ETA_LOW_QUANTILE": ("float", 0.1),
-    "TRACKING_ETA_HIGH_QUANTILE": ("float", 0.9),
-    "TRACKING_ETA_MIN_SAMPLES": ("int", 30),
-    "TRACKING_ETA_SAMPLE_DAYS": ("int", 60),
+    # ETA windows: the share of arrivals a window should hold. Cut per horizon once a day from
+    # the errors of arrivals on the previous TRACKING_ETA_SAMPLE_DAYS days (never today's), by
+    # `tracking.tasks.eta_windows_refresh`; a horizon with errors from fewer arrivals than
+    # TRACKING_ETA_WINDOW_MIN_ARRIVALS keeps the prior (the default half-width below).
+    "TRACKING_ETA_COVERAGE": ("float", 0.8),
+    "TRACKING_ETA_WINDOW_MIN_ARRIVALS": ("int", 30),
+    "TRACKING_ETA_SAMPLE_DAYS": ("int", 28),
     # Shift the point ETA by the median past error at its horizon (the window stays put).
     # Off: measured on the simulator once breaks are scheduled, it moved MAE at 60 min from
     # 7.4 to 7.7 min and the window did not narrow (docs/benchmarks.md, ETA accuracy).
     "TRACKING_ETA_RECENTRE": ("bool", False),
-    # Default half-width before data exists: base + share of the horizon.
+    # The prior's 80 % half-width (scaled to TRACKING_ETA_COVERAGE): base + share of the horizon.
     "TRACKING_ETA_DEFAULT_BASE_S": ("int", 300),
     "TRACKING_ETA_DEFAULT_SHARE": ("float", 0.10),
     # A new ETA history row when the ETA moved this much, or the last row is this old.

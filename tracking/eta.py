@@ -2,9 +2,10 @@
 leave, the remaining stops in order, a travel-time provider (the optimiser's: haversine by
 default, OSRM when configured) asked at each leg's own departure hour, a learned speed ratio
 (by hour of day when the caller has one) and the route's breaks not taken yet, compute each
-stop's arrival, service start (after waiting for its window) and departure; then cut a window
-around each arrival from the measured distribution of past errors at that horizon, after
-shifting the arrival by the median of those errors when TRACKING_ETA_RECENTRE is on.
+stop's arrival, service start (after waiting for its window) and departure; then put a window
+around each arrival from the errors measured at that horizon on earlier days (`ErrorWindows`,
+cut by `tracking.services.eta.windows`), after shifting the arrival by the median of those
+errors when TRACKING_ETA_RECENTRE is on.
 
 `tracking.services.eta` loads the route, calls these and stores the result.
 """
@@ -16,11 +17,15 @@ import math
 import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+from statistics import NormalDist
 
 Point = tuple[float, float]
 
-# Horizon buckets (seconds ahead) whose errors are pooled: <15 min, <30, <1 h, <2 h, <4 h, more.
-HORIZON_EDGES_S: tuple[int, ...] = (900, 1800, 3600, 7200, 14400)
+# Horizon buckets (seconds ahead) whose errors make one window each: <10 min, <20, <30, <45,
+# <1 h, <1.5 h, <2 h, <3 h, <4 h, more. Windows are interpolated between the buckets, so
+# predictions 59 and 61 minutes ahead get nearly the same window.
+HORIZON_EDGES_S: tuple[int, ...] = (600, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400)
 # Never promise a window narrower than this either side of the point ETA.
 MIN_HALF_WIDTH_S = 120
 # Learned speed ratios are kept within these bounds (a stuck van is a ping problem, not a ratio).
@@ -64,59 +69,80 @@ class EtaResult:
 
 
 @dataclass(frozen=True)
-class ErrorQuantiles:
-    """Per horizon bucket: (low, high) error offsets in seconds (actual - model arrival), or
-    None for buckets without enough samples yet; `centres` the buckets' median errors (None
-    where unknown), by which the point ETA is re-centred."""
+class HorizonWindow:
+    """The window for predictions `horizon_s` ahead, as offsets from the model's arrival:
+    `low_s`..`high_s` held the target share of past errors (actual - model arrival);
+    `centre_s` is their median."""
 
-    buckets: tuple[tuple[float, float] | None, ...] = ()
-    centres: tuple[float | None, ...] = ()
+    horizon_s: float
+    low_s: float
+    high_s: float
+    centre_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class ErrorWindows:
+    """Windows by horizon (`points` in ascending horizon), interpolated linearly between two
+    points and flat beyond the first and the last. With `recentre` the point ETA is the model
+    arrival shifted by the median error; the window stays where the errors put it."""
+
+    points: tuple[HorizonWindow, ...]
+    recentre: bool = False
+
+    def at(self, horizon_s: float) -> HorizonWindow:
+        points = self.points
+        if horizon_s <= points[0].horizon_s:
+            return points[0]
+        for before, after in pairwise(points):
+            if horizon_s <= after.horizon_s:
+                share = (horizon_s - before.horizon_s) / (after.horizon_s - before.horizon_s)
+                return HorizonWindow(
+                    horizon_s,
+                    before.low_s + share * (after.low_s - before.low_s),
+                    before.high_s + share * (after.high_s - before.high_s),
+                    before.centre_s + share * (after.centre_s - before.centre_s),
+                )
+        return points[-1]
 
     def centre(self, horizon_s: float) -> float:
-        index = horizon_bucket(horizon_s)
-        value = self.centres[index] if index < len(self.centres) else None
-        return value or 0.0
+        """The shift from the model arrival to the point ETA (0 unless `recentre`)."""
+        return self.at(horizon_s).centre_s if self.recentre else 0.0
+
+    def offsets(self, horizon_s: float) -> tuple[float, float]:
+        """(low, high) offsets from the point ETA; the window always holds the point ETA
+        and at least MIN_HALF_WIDTH_S either side of it."""
+        window = self.at(horizon_s)
+        shift = window.centre_s if self.recentre else 0.0
+        return (
+            min(window.low_s - shift, -MIN_HALF_WIDTH_S),
+            max(window.high_s - shift, MIN_HALF_WIDTH_S),
+        )
 
 
-def horizon_bucket(horizon_s: float) -> int:
-    for index, edge in enumerate(HORIZON_EDGES_S):
-        if horizon_s < edge:
-            return index
-    return len(HORIZON_EDGES_S)
+def bucket_horizons_s(edges: Sequence[int] = HORIZON_EDGES_S) -> list[float]:
+    """A representative horizon per bucket (its middle; the open last one a quarter above its
+    lower edge), where a bucket without measured errors puts its window."""
+    lows = [0, *edges]
+    return [(lo + hi) / 2 for lo, hi in zip(lows, edges, strict=False)] + [edges[-1] * 1.25]
 
 
-def default_half_width_s(horizon_s: float, *, base_s: float, share: float) -> float:
-    """Before any data: ±(base + share x horizon), e.g. ±(5 min + 10 %)."""
-    return base_s + share * max(0.0, horizon_s)
+def prior_half_width_s(horizon_s: float, *, coverage: float, base_s: float, share: float) -> float:
+    """Before errors are measured: base + share x horizon is taken as an 80 % half-width
+    (e.g. ±(5 min + 10 %)); other coverages scale it as a normal distribution's quantile."""
+    normal = NormalDist()
+    scale = normal.inv_cdf((1 + coverage) / 2) / normal.inv_cdf(0.9)
+    return (base_s + share * max(0.0, horizon_s)) * scale
 
 
-def window_offsets(
-    horizon_s: float, quantiles: ErrorQuantiles, *, base_s: float, share: float
-) -> tuple[float, float]:
-    """(low, high) offsets from the re-centred point ETA for a prediction `horizon_s` ahead.
-
-    Empirical quantiles where the bucket has data, the default otherwise, both taken relative
-    to the bucket's median error (the point ETA is shifted by it, see `ErrorQuantiles`).
-    Uncertainty cannot shrink with the horizon, so a bucket's centred offsets are at least as
-    wide as any shorter bucket's measured ones: sparse long-horizon data cannot promise a
-    2-hour window narrower than the 10-minute one. Comparing them centred matters: a bias
-    that grows with the horizon must not stretch the long windows on both sides.
-    """
-    index = horizon_bucket(horizon_s)
-    default = default_half_width_s(horizon_s, base_s=base_s, share=share)
-    low, high = -default, default
-    own = quantiles.buckets[index] if index < len(quantiles.buckets) else None
-    if own is not None:
-        centre = quantiles.centres[index] if index < len(quantiles.centres) else None
-        low, high = own[0] - (centre or 0.0), own[1] - (centre or 0.0)
-    for shorter_index, shorter in enumerate(quantiles.buckets[:index]):
-        if shorter is not None:
-            centre = (
-                quantiles.centres[shorter_index] if shorter_index < len(quantiles.centres) else 0
-            )
-            low = min(low, shorter[0] - (centre or 0.0))
-            high = max(high, shorter[1] - (centre or 0.0))
-    return min(low, -MIN_HALF_WIDTH_S), max(high, MIN_HALF_WIDTH_S)
+def prior_windows(*, coverage: float = 0.8, base_s: float = 300, share: float = 0.10):
+    """The windows of an engine that has measured nothing yet (see `prior_half_width_s`)."""
+    return ErrorWindows(
+        tuple(
+            HorizonWindow(h, -w, w)
+            for h in [0, *bucket_horizons_s()]
+            for w in [prior_half_width_s(h, coverage=coverage, base_s=base_s, share=share)]
+        )
+    )
 
 
 def breaks_pending(
@@ -212,9 +238,7 @@ def etas_compute(
     tz: zoneinfo.ZoneInfo,
     now: dt.datetime,
     speed_ratio: float | Callable[[int], float] = 1.0,
-    quantiles: ErrorQuantiles | None = None,
-    default_base_s: float = 300,
-    default_share: float = 0.10,
+    windows: ErrorWindows | None = None,
     durations: Callable[..., list[int]] = leg_durations,
     breaks: Sequence[EtaBreak] = (),
 ) -> list[EtaResult]:
@@ -223,11 +247,11 @@ def etas_compute(
     Travel = provider duration at the leg's departure hour x the speed ratio (a number, or a
     function of the local departure hour); a stop's service starts at max(arrival, its window
     start) and lasts its service time; each of `breaks` (those not taken yet) is taken after
-    the stop during which it falls due. The point ETA is the model arrival shifted by the
-    median past error at horizon (arrival - now), and the window around it comes from
-    `window_offsets` at that horizon.
+    the stop during which it falls due. The window around each arrival comes from `windows`
+    (the prior when None) at its horizon (arrival - now); with re-centring on, the point ETA
+    is the arrival shifted by the median past error there.
     """
-    quantiles = quantiles or ErrorQuantiles()
+    windows = windows or prior_windows()
 
     def ratio_at(hour: int) -> float:
         value = speed_ratio(hour) if callable(speed_ratio) else speed_ratio
@@ -244,11 +268,9 @@ def etas_compute(
         start = max(arrival, stop.window_start) if stop.window_start else arrival
         departure = start + dt.timedelta(seconds=stop.service_s)
         horizon = max(0.0, (arrival - now).total_seconds())
-        shift_s = round(quantiles.centre(horizon))
+        shift_s = round(windows.centre(horizon))
         eta = arrival + dt.timedelta(seconds=shift_s)
-        low_s, high_s = window_offsets(
-            horizon, quantiles, base_s=default_base_s, share=default_share
-        )
+        low_s, high_s = windows.offsets(horizon)
         results.append(
             EtaResult(
                 key=stop.key,

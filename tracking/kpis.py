@@ -24,7 +24,7 @@ from django.db.models import Avg
 
 from orders.models import DeliveryAttempt, FailureReason
 from routing.models import PlanStatus, Stop, StopStatus
-from tracking.models import EtaErrorSample, EtaRecord, Rating, RouteEta, StopEvent
+from tracking.models import EtaRecord, Rating, RouteEta, StopEvent
 
 HORIZON_60 = dt.timedelta(minutes=60)
 
@@ -91,7 +91,9 @@ def kpis_compute(*, date_from: dt.date, date_to: dt.date, warehouse=None) -> Kpi
 
     stop_ids = [s.pk for s in stops]
     errors = list(
-        EtaErrorSample.objects.filter(stop_id__in=stop_ids).values_list("error_s", flat=True)
+        EtaRecord.objects.filter(stop_id__in=stop_ids, error_s__isnull=False).values_list(
+            "error_s", flat=True
+        )
     )
     if errors:
         out.eta_mae_min = round(sum(abs(e) for e in errors) / len(errors) / 60, 2)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from core.models import TimeStampedModel
 
@@ -165,7 +165,10 @@ class EtaRecord(models.Model):
 
 
 class EtaErrorSample(models.Model):
-    """The error of one ETA once the truth was known: the data the ETA windows are cut from."""
+    """The error of the ETA a customer was shown at one moment before the arrival, once the
+    truth was known: the data the ETA windows are cut from. When a stop is reached, the ETA in
+    force every few minutes before (back to the first one given) becomes one sample, so each
+    arrival weighs the same at every horizon; `horizon_s` is how far ahead that ETA was then."""
 
     stop = models.ForeignKey("routing.Stop", on_delete=models.CASCADE, related_name="+")
     horizon_s = models.IntegerField()
@@ -178,6 +181,43 @@ class EtaErrorSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.horizon_s}s ahead: {self.error_s:+d}s"
+
+
+class EtaWindow(models.Model):
+    """The ETA window for one horizon bucket on one day, as offsets from the model's arrival:
+    cut from the errors of arrivals before that day only (so a day's windows are out of sample
+    for it) to hold `coverage` of them, or the prior when too few arrivals were measured at
+    that horizon (`arrivals` below the minimum; `is_prior`). `horizon_s` is where the window
+    holds (the mean horizon of its errors); the engine interpolates between buckets."""
+
+    day = models.DateField()
+    horizon_from_s = models.PositiveIntegerField()  # the bucket: from here to the next row's
+    horizon_s = models.PositiveIntegerField()
+    coverage = models.FloatField()
+    low_s = models.IntegerField()
+    high_s = models.IntegerField()
+    centre_s = models.IntegerField(default=0)  # the median error
+    samples = models.PositiveIntegerField(default=0)
+    arrivals = models.PositiveIntegerField(default=0)
+    is_prior = models.BooleanField(default=False)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-day", "horizon_from_s"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "horizon_from_s"], name="uniq_eta_window_bucket"
+            ),
+            models.CheckConstraint(
+                condition=Q(low_s__lte=F("high_s")), name="eta_window_low_le_high"
+            ),
+            models.CheckConstraint(
+                condition=Q(coverage__gt=0, coverage__lt=1), name="eta_window_coverage_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.horizon_s // 60} min: {self.low_s:+d}..{self.high_s:+d} s"
 
 
 class LegSample(models.Model):

@@ -27,7 +27,7 @@ from tracking.models import (
     StopEta,
 )
 from tracking.services.customer import instructions_editable
-from tracking.services.eta import error_quantiles, route_signature
+from tracking.services.eta import eta_windows_current, route_signature
 from tracking.services.eta.inputs import hours_ahead, latest_pings, vehicle_origin
 from tracking.services.eta.learning import RATIO_KEY, route_legs
 from tracking.services.eta.refresh import route_etas_compute
@@ -336,6 +336,6 @@ def route_sequence_etas(
         legs=route_legs([route.pk]).get(route.pk, (0, 0, 0)),
         priors=cache.get_many({RATIO_KEY.format(route.driver_id or 0, h) for h in hours}),
         provider=routing_services.travel_provider(),
-        quantiles=error_quantiles(),
+        windows=eta_windows_current(now=now),
     )
     return {r.key: r for r in results}

@@ -43,6 +43,12 @@ def pings_prune() -> int:
     return services.pings_prune()
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def eta_windows_refresh() -> int:
+    """Cut today's ETA windows from earlier days' errors (a no-op once they exist)."""
+    return len(services.eta_windows_refresh())
+
+
 @shared_task(ignore_result=True)
 def eta_sweep() -> int:
     """Recompute routes that changed without telling tracking (a re-plan, a moved stop), and

@@ -10,15 +10,15 @@ from django.utils import timezone
 from routing.models import Plan, PlanStatus, StopStatus
 from routing.services import plan_publish
 from tracking.eta import (
-    ErrorQuantiles,
+    ErrorWindows,
     EtaBreak,
     EtaStop,
+    HorizonWindow,
     breaks_pending,
     etas_compute,
-    window_offsets,
 )
 from tracking.models import EtaErrorSample, EtaRecord
-from tracking.services import error_quantiles, route_etas_refresh, stop_reached_record
+from tracking.services import eta_windows_refresh, route_etas_refresh, stop_reached_record
 
 from .conftest import stops_of
 
@@ -147,6 +147,7 @@ def test_breaks_already_taken_are_not_scheduled_again():
 
 
 def _samples(stop, *, errors, shift_s=0, horizon_s=600):
+    """Errors measured yesterday (today's windows are cut from earlier days only)."""
     EtaErrorSample.objects.bulk_create(
         [
             EtaErrorSample(
@@ -154,83 +155,89 @@ def _samples(stop, *, errors, shift_s=0, horizon_s=600):
                 horizon_s=horizon_s,
                 error_s=e - shift_s,
                 shift_s=shift_s,
-                arrived_at=timezone.now(),
+                arrived_at=timezone.now() - dt.timedelta(days=1),
             )
             for e in errors
         ]
     )
 
 
-def test_point_eta_moves_to_the_median_error_and_the_window_stays_on_the_quantiles(
+def test_point_eta_moves_to_the_median_error_and_the_window_stays_on_the_errors(
     route, now, settings
 ):
     """40 past arrivals 10 min ahead were 100, 110, ..., 490 s later than predicted: the median
-    is 295 s, the 10 % and 90 % quantiles 139 and 451 s. A (model arrival +10 min) is shown at
-    +10 min + 295 s, between +10 min + 139 s and +10 min + 451 s."""
+    is 290 s, and a window holds ceil(41 x 0.8) = 33 of them; all such runs are equally narrow,
+    so the central one, 130..450 s. A (model arrival +10 min) is shown at +10 min + 290 s,
+    between +10 min + 130 s and + 450 s."""
     settings.TRACKING_ETA_RECENTRE = True
+    settings.TRACKING_ETA_WINDOW_MIN_ARRIVALS = 1
     _samples(stops_of(route)[2], errors=range(100, 500, 10))
-    quantiles = error_quantiles(refresh=True)
-    assert quantiles.centres[0] == pytest.approx(295)
-    assert quantiles.buckets[0] == pytest.approx((139, 451))
+    window = next(w for w in eta_windows_refresh() if w.horizon_from_s == 600)
+    assert (window.low_s, window.centre_s, window.high_s) == (130, 290, 450)
 
     route_etas_refresh(route_id=route.pk, now=now)
 
     a = stops_of(route)[0]
     model = now + 10 * M
-    assert a.eta == model + dt.timedelta(seconds=295)
+    assert a.eta == model + dt.timedelta(seconds=290)
     assert (a.eta_low, a.eta_high) == (
-        model + dt.timedelta(seconds=139),
-        model + dt.timedelta(seconds=451),
+        model + dt.timedelta(seconds=130),
+        model + dt.timedelta(seconds=450),
     )
     record = EtaRecord.objects.get(stop=a)
-    assert record.shift_s == 295
+    assert record.shift_s == 290
 
 
 def test_learning_uses_the_model_error_so_the_centre_does_not_drift_back(route, settings):
     """Errors of re-centred ETAs (shown ETA already 295 s later) are stored with their shift:
-    the learned centre stays at 295 s instead of collapsing towards 0."""
+    the learned centre stays at 290 s instead of collapsing towards 0."""
     settings.TRACKING_ETA_RECENTRE = True
+    settings.TRACKING_ETA_WINDOW_MIN_ARRIVALS = 1
     _samples(stops_of(route)[2], errors=range(100, 500, 10), shift_s=295)
-    assert error_quantiles(refresh=True).centres[0] == pytest.approx(295)
+    window = next(w for w in eta_windows_refresh() if w.horizon_from_s == 600)
+    assert window.centre_s == 290
 
 
-def test_recentring_is_off_by_default_the_window_still_follows_the_quantiles(route, now):
+def test_recentring_is_off_by_default_the_window_still_follows_the_errors(route, now, settings):
+    settings.TRACKING_ETA_WINDOW_MIN_ARRIVALS = 1
     _samples(stops_of(route)[2], errors=range(100, 500, 10))
-    assert error_quantiles(refresh=True).centres[0] is None
+    eta_windows_refresh()
 
     route_etas_refresh(route_id=route.pk, now=now)
 
     a = stops_of(route)[0]
     assert a.eta == now + 10 * M
-    assert a.eta_high == now + 10 * M + dt.timedelta(seconds=451)
+    assert a.eta_high == now + 10 * M + dt.timedelta(seconds=450)
 
 
 def test_reached_stop_scores_the_shown_eta_and_keeps_its_shift(route, now):
+    """One ETA given at `now` for +10 min, reached at +13 min: it was the ETA in force 5 and
+    10 minutes before the arrival (2 and 7 minutes ahead then), each a sample of +180 s."""
     a = stops_of(route)[0]
     EtaRecord.objects.create(
         stop=a, computed_at=now, eta=now + 10 * M, eta_low=now, eta_high=now + 20 * M,
         horizon_s=600, shift_s=120,
     )  # fmt: skip
     stop_reached_record(stop=a, arrived_at=now + 13 * M)
-    sample = EtaErrorSample.objects.get(stop=a)
-    assert (sample.error_s, sample.shift_s) == (180, 120)
+    samples = EtaErrorSample.objects.filter(stop=a).order_by("horizon_s")
+    assert [(s.horizon_s, s.error_s, s.shift_s) for s in samples] == [
+        (120, 180, 120),
+        (420, 180, 120),
+    ]
     assert EtaRecord.objects.get(stop=a).error_s == 180  # the customer's error: what KPIs use
 
 
-def test_a_bias_growing_with_horizon_no_longer_widens_long_windows_both_ways():
+def test_a_bias_growing_with_horizon_does_not_widen_long_windows_both_ways():
     """Short horizon: errors between -2 and +2 min around 0. Two hours: between +5 and +25 min,
-    median +15. Uncentred, the long window would be [-2, +25] min around the model ETA (27
-    min); centred it is ±10 min around ETA + 15 min (20 min) and still covers the same
-    quantiles."""
-    quantiles = ErrorQuantiles(
-        buckets=((-120.0, 120.0), None, None, None, (300.0, 1500.0), None),
-        centres=(0.0, None, None, None, 900.0, None),
-    )
-    assert quantiles.centre(9000) == 900
-    low, high = window_offsets(9000, quantiles, base_s=300, share=0.1)
-    assert (low, high) == (-600.0, 600.0)
-    without_centres = ErrorQuantiles(buckets=quantiles.buckets)
-    assert window_offsets(9000, without_centres, base_s=300, share=0.1) == (-120.0, 1500.0)
+    median +15. Re-centred, the long window is ±10 min around ETA + 15 min; without
+    re-centring it is +5..+25 min from the ETA, which stays inside it at 2 minutes' margin."""
+    points = (HorizonWindow(600, -120, 120, 0), HorizonWindow(7200, 300, 1500, 900))
+    recentred = ErrorWindows(points, recentre=True)
+    assert recentred.centre(9000) == 900
+    assert recentred.offsets(9000) == (-600, 600)
+    plain = ErrorWindows(points)
+    assert plain.centre(9000) == 0
+    assert plain.offsets(9000) == (-120, 1500)
 
 
 # --- speed by each leg's own departure hour ---------------------------------------------------

@@ -4,13 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tracking.eta import (
-    ErrorQuantiles,
-    EtaStop,
-    blended_ratio,
-    etas_compute,
-    window_offsets,
-)
+from tracking.eta import EtaStop, blended_ratio, etas_compute
 from tracking.models import EtaRecord, PositionPing, RouteEta, StopEta
 from tracking.services import route_etas_refresh
 
@@ -90,15 +84,6 @@ def test_window_widens_with_horizon(route, now):
     # The default before any data: ±(5 min + 10 % of the horizon); A is 10 min ahead.
     a = stops_of(route)[0]
     assert a.eta_high - a.eta == dt.timedelta(seconds=300 + 60)
-
-
-def test_window_uses_measured_quantiles_and_never_narrows_with_horizon():
-    quantiles = ErrorQuantiles((None, (-120.0, 600.0), None, (-60.0, 200.0), None, None))
-    assert window_offsets(1000, quantiles, base_s=300, share=0.1) == (-120.0, 600.0)
-    # The 1-2 h bucket measured narrower, but cannot be narrower than the 15-30 min one.
-    assert window_offsets(4000, quantiles, base_s=300, share=0.1) == (-120.0, 600.0)
-    # No data at all under 15 min: the default.
-    assert window_offsets(100, quantiles, base_s=300, share=0.1) == (-310.0, 310.0)
 
 
 def test_late_risk_when_the_eta_window_ends_after_the_time_window(make_route, matrix_provider, now):

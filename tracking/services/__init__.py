@@ -3,7 +3,7 @@
 - pings: `pings_record`, `driver_pings_record`, `driver_route_today`, `pings_prune`
 - stops (driver actions): `route_start`, `stop_arrive`, `stop_deliver`, `stop_fail`, `stop_skip`
 - eta: `eta_request` (debounced, batched per tick), `eta_tick_run`, `route_etas_refresh`,
-  `routes_etas_refresh`, `stop_reached_record`, `error_quantiles`
+  `routes_etas_refresh`, `stop_reached_record`, `eta_windows_refresh`, `eta_windows_current`
 - notifications: `notification_create`, `notification_for_event`, `notification_send`
 - customer: `instructions_set`, `rating_submit`
 - pages: `page_invalidate`
@@ -11,11 +11,12 @@
 
 from tracking.services.customer import instructions_editable, instructions_set, rating_submit
 from tracking.services.eta import (
-    error_quantiles,
     eta_refresh_run,
     eta_request,
     eta_tick_run,
     eta_ticks_resume,
+    eta_windows_current,
+    eta_windows_refresh,
     route_etas_refresh,
     routes_etas_refresh,
     stop_reached_record,
@@ -47,11 +48,12 @@ __all__ = [
     "PingBatchResult",
     "driver_pings_record",
     "driver_route_today",
-    "error_quantiles",
     "eta_refresh_run",
     "eta_request",
     "eta_tick_run",
     "eta_ticks_resume",
+    "eta_windows_current",
+    "eta_windows_refresh",
     "instructions_editable",
     "instructions_set",
     "notification_create",

@@ -13,9 +13,11 @@ Rules:
   and the route's engine state (RouteEta). It announces "arriving" when a stop becomes next and
   emails a customer whose window moved by more than TRACKING_ETA_NOTIFY_SHIFT_MIN.
   (refresh.py, from the inputs in inputs.py; writes.py)
-- When a stop is reached, every ETA given for it gets its error; those errors (by horizon)
-  set future window widths, and the leg's actual vs predicted travel time the speed ratio.
-  (learning.py)
+- When a stop is reached, every ETA given for it gets its error, and the ETAs in force every
+  few minutes before it become error samples by horizon; the leg's actual vs predicted travel
+  time sets the speed ratio. (learning.py)
+- Once a day the windows are cut per horizon from the samples of earlier days only, to hold
+  TRACKING_ETA_COVERAGE of them (the prior until enough arrivals were measured). (windows.py)
 """
 
 from tracking.services.eta.debounce import (
@@ -30,12 +32,9 @@ from tracking.services.eta.debounce import (
     eta_ticks_resume,
 )
 from tracking.services.eta.inputs import route_signature
-from tracking.services.eta.learning import (
-    error_quantiles,
-    route_speed_ratio,
-    stop_reached_record,
-)
+from tracking.services.eta.learning import route_speed_ratio, stop_reached_record
 from tracking.services.eta.refresh import route_etas_refresh, routes_etas_refresh
+from tracking.services.eta.windows import eta_windows_current, eta_windows_refresh
 
 __all__ = [
     "DIRTY_KEY",
@@ -43,11 +42,12 @@ __all__ = [
     "PENDING_KEY",
     "TICK_KEY",
     "TRAIL_KEY",
-    "error_quantiles",
     "eta_refresh_run",
     "eta_request",
     "eta_tick_run",
     "eta_ticks_resume",
+    "eta_windows_current",
+    "eta_windows_refresh",
     "route_etas_refresh",
     "route_signature",
     "route_speed_ratio",

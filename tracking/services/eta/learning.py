@@ -1,7 +1,7 @@
 """What the ETA engine learns from the truth: when a stop is reached, every ETA given for it
-gets its error; those errors (by horizon) set future window widths, and each leg's actual vs
-predicted travel time sets the speed ratio (per route, shrunk towards the driver's and the hour
-of day's typical ratio).
+gets its error; those errors (by horizon) set the next days' windows (windows.py), and each
+leg's actual vs predicted travel time sets the speed ratio (per route, shrunk towards the
+driver's and the hour of day's typical ratio).
 """
 
 from __future__ import annotations
@@ -9,62 +9,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Sum
 
 from core.geo import point_of
 from routing import services as routing_services
 from routing.models import Route, Stop, StopStatus
-from tracking import clock, conf
-from tracking.eta import (
-    HORIZON_EDGES_S,
-    ErrorQuantiles,
-    blended_ratio,
-    leg_durations,
-    prior_ratio,
-    seconds_of_day,
-)
+from tracking.eta import blended_ratio, leg_durations, prior_ratio, seconds_of_day
 from tracking.models import EtaErrorSample, EtaRecord, LegSample, RouteEta
+from tracking.services.eta.windows import samples_build
 
-QUANTILES_KEY = "tracking:eta:quantiles:v2"
 RATIO_KEY = "tracking:eta:ratio:{}:{}"
-
-
-def error_quantiles(*, refresh: bool = False) -> ErrorQuantiles:
-    """Empirical (low, high) quantiles and the median of the model's errors (actual - the
-    arrival before re-centring) per horizon bucket over the last TRACKING_ETA_SAMPLE_DAYS;
-    buckets with fewer than TRACKING_ETA_MIN_SAMPLES are None. Cached for five minutes (it
-    moves slowly and every recompute needs it)."""
-    if not refresh:
-        cached = cache.get(QUANTILES_KEY)
-        if cached is not None:
-            buckets, centres = cached
-            return ErrorQuantiles(tuple(tuple(b) if b else None for b in buckets), tuple(centres))
-    cutoff = clock.now() - dt.timedelta(days=conf.get("TRACKING_ETA_SAMPLE_DAYS"))
-    q_low, q_high = conf.get("TRACKING_ETA_LOW_QUANTILE"), conf.get("TRACKING_ETA_HIGH_QUANTILE")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT width_bucket(horizon_s, %s::int[]) AS bucket, count(*),
-                   percentile_cont(%s) WITHIN GROUP (ORDER BY error_s + shift_s),
-                   percentile_cont(%s) WITHIN GROUP (ORDER BY error_s + shift_s),
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY error_s + shift_s)
-            FROM {EtaErrorSample._meta.db_table}
-            WHERE arrived_at >= %s
-            GROUP BY bucket
-            """,  # noqa: S608 (table name from the model, values as parameters)
-            [list(HORIZON_EDGES_S), q_low, q_high, cutoff],
-        )
-        rows = cursor.fetchall()
-    buckets: list = [None] * (len(HORIZON_EDGES_S) + 1)
-    centres: list = [None] * (len(HORIZON_EDGES_S) + 1)
-    recentre = conf.get("TRACKING_ETA_RECENTRE")
-    for bucket, count, low, high, median in rows:
-        if count >= conf.get("TRACKING_ETA_MIN_SAMPLES"):
-            buckets[bucket] = (float(low), float(high))
-            centres[bucket] = float(median) if recentre else None
-    cache.set(QUANTILES_KEY, (buckets, centres), 300)
-    return ErrorQuantiles(tuple(buckets), tuple(centres))
 
 
 def _ratio_of(queryset) -> tuple[float, int]:
@@ -151,24 +105,17 @@ def route_prior_ratio(*, route: Route, hour: int, now: dt.datetime, known=None) 
 
 def stop_reached_record(*, stop: Stop, arrived_at: dt.datetime) -> int:
     """Called (in the stop action's transaction) when the vehicle reached `stop`: fill in the
-    error of every ETA given for it, add the error samples, and record the leg's actual vs
-    predicted travel time. Returns how many ETAs were scored; a second call scores nothing."""
+    error of every ETA given for it, add the error samples the windows are cut from (the ETA
+    in force every few minutes before the arrival, `windows.samples_build`), and record the
+    leg's actual vs predicted travel time. Returns how many ETAs were scored; a second call
+    scores nothing."""
     records = list(EtaRecord.objects.filter(stop=stop, error_s__isnull=True))
     for record in records:
         record.error_s = round((arrived_at - record.eta).total_seconds())
     if records:
         EtaRecord.objects.bulk_update(records, ["error_s"])
         EtaErrorSample.objects.bulk_create(
-            [
-                EtaErrorSample(
-                    stop=stop,
-                    horizon_s=r.horizon_s,
-                    error_s=r.error_s,
-                    shift_s=r.shift_s,
-                    arrived_at=arrived_at,
-                )
-                for r in records
-            ]
+            samples_build(stop=stop, arrived_at=arrived_at, records=records)
         )
     _leg_record(stop=stop, arrived_at=arrived_at)
     return len(records)

@@ -10,8 +10,8 @@ from django.db import transaction
 
 from routing import services as routing_services
 from routing.models import Route, RouteStatus, Stop, StopStatus
-from tracking import clock, conf
-from tracking.eta import ErrorQuantiles, EtaResult, blended_ratio, etas_compute
+from tracking import clock
+from tracking.eta import ErrorWindows, EtaResult, blended_ratio, etas_compute
 from tracking.models import RouteEta
 from tracking.services.eta.inputs import (
     eta_stop,
@@ -22,13 +22,8 @@ from tracking.services.eta.inputs import (
     route_signature,
     vehicle_origin,
 )
-from tracking.services.eta.learning import (
-    RATIO_KEY,
-    error_quantiles,
-    hour_prior,
-    route_legs,
-    route_prior_ratio,
-)
+from tracking.services.eta.learning import RATIO_KEY, hour_prior, route_legs, route_prior_ratio
+from tracking.services.eta.windows import eta_windows_current
 from tracking.services.eta.writes import Writes, log_append, states_write
 
 
@@ -84,7 +79,7 @@ def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[in
         )
         legs = route_legs(active) if active else {}
         provider = routing_services.travel_provider() if active else None
-        quantiles = error_quantiles() if active else None
+        windows = eta_windows_current(now=now) if active else None
         origins = {
             pk: vehicle_origin(
                 route=routes[pk], stops=by_route[pk], now=now, ping=pings.get(routes[pk].vehicle_id)
@@ -113,7 +108,7 @@ def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[in
                 legs=legs.get(pk, (0, 0, 0)),
                 priors=priors,
                 provider=provider,
-                quantiles=quantiles,
+                windows=windows,
             )
         writes = Writes.load(by_route=by_route, remaining=remaining)
         for pk in ids:
@@ -150,13 +145,14 @@ def route_etas_compute(
     legs: tuple[float, float, int],
     priors: dict,
     provider,
-    quantiles: ErrorQuantiles,
+    windows: ErrorWindows,
 ) -> tuple[list[EtaResult], float]:
     """The engine's answer for one route: the `remaining` stops' ETAs when the vehicle leaves
     `origin` at `ready_at` (after the breaks still due), each leg at the speed ratio of its
     departure hour, and the route's speed ratio at `ready_at`. `legs` are the route's measured
     (actual_s, predicted_s, count) so far; `priors` the hourly priors already read from the
-    cache (others are read or learned as needed). Writes nothing."""
+    cache (others are read or learned as needed); `windows` the error windows by horizon.
+    Writes nothing."""
     actual_s, predicted_s, n_legs = legs
 
     def ratio_at(hour: int) -> float:
@@ -186,8 +182,6 @@ def route_etas_compute(
         now=now,
         speed_ratio=ratio_by_hour(ratio_at),
         breaks=breaks,
-        quantiles=quantiles,
-        default_base_s=conf.get("TRACKING_ETA_DEFAULT_BASE_S"),
-        default_share=conf.get("TRACKING_ETA_DEFAULT_SHARE"),
+        windows=windows,
     )
     return results, speed_ratio
