@@ -13,7 +13,7 @@ from django.db import transaction
 
 from core.exceptions import Conflict, ValidationFailed
 from orders.models import OrderEvent, OrderStatus
-from orders.services.customer import order_cancel, order_event_add, order_reschedule
+from orders.services import order_cancel, order_event_add, order_reschedule
 from routing import services as routing
 from routing.models import OptimizationJob, Plan, Route, Stop, StopStatus
 from routing.services.plans import route_ref

@@ -1,4 +1,4 @@
-"""Demand forecasts (issue 13): one row per product and warehouse, and per depot for order
+"""Demand forecasts: one row per product and warehouse, and per depot for order
 volume (stops, parcels), recomputed nightly and on demand.
 
 Invariants the database enforces: one current forecast per (warehouse, metric, product), with

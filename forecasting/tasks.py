@@ -29,7 +29,7 @@ def forecasts_summarise(results: list[dict]) -> dict:
         "series": sum(r.get("series", 0) for r in results),
         "seconds": round(sum(r.get("seconds", 0.0) for r in results), 2),
     }
-    logging.getLogger("orders.forecasting").info("nightly forecasts: %s", summary)
+    logging.getLogger("forecasting").info("nightly forecasts: %s", summary)
     return summary
 
 

@@ -15,7 +15,7 @@ from orders.models import (
     ReturnLine,
 )
 
-# --- customer orders and returns (issue 7) ------------------------------------------------------
+# --- customer orders and returns ---------------------------------------------------------------
 
 
 class OrderLineInline(admin.TabularInline):

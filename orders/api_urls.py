@@ -26,6 +26,8 @@ urlpatterns = [
         name="api-return-receive",
     ),
     path(
-        "returns/<str:reference>/reject/", returns_api.ReturnRejectApi.as_view(), name="api-return-reject"
+        "returns/<str:reference>/reject/",
+        returns_api.ReturnRejectApi.as_view(),
+        name="api-return-reject",
     ),
 ]

@@ -102,6 +102,6 @@ class OrdersConfig(AppConfig):
     def seed_demo(self, *, stdout) -> None:
         """Demo customer orders in every state. Runs after purchasing's demo (INSTALLED_APPS
         order), whose receipts put the stock these orders reserve on the shelves."""
-        from orders.customer_demo import seed_customer_demo
+        from orders.demo import seed_customer_demo
 
         seed_customer_demo(stdout=stdout)

@@ -4,7 +4,7 @@ from celery import shared_task
 
 from orders.geocoding import GeocoderUnavailable
 
-# --- customer orders (issue 7) ----------------------------------------------------------------
+# --- customer orders ------------------------------------------------------------------------
 
 
 @shared_task(
@@ -23,7 +23,7 @@ def order_geocode_task(order_id: int) -> bool:
     (GeocoderUnavailable) are retried with exponential backoff.
     """
     from orders.models import CustomerOrder
-    from orders.services.customer import order_geocode
+    from orders.services import order_geocode
 
     order = CustomerOrder.objects.filter(pk=order_id).first()
     if order is None:

@@ -180,7 +180,7 @@ def _orders_for_today(depots: dict, day: dt.date) -> list[CustomerOrder]:
 
 def _demo_orders(depots, day: dt.date) -> list[CustomerOrder]:
     """Packed orders for today through the orders services (stock is reserved and picked)."""
-    from orders.services import customer as order_services
+    from orders import services as order_services
 
     rng = random.Random(f"routing-demo-{day}")
     out = []

@@ -15,8 +15,8 @@ from django.db.models import Prefetch, Sum
 from core.exceptions import DomainError, InsufficientStock
 from core.geo import point_of
 from inventory.models import Location, Product, Stock, Warehouse
+from orders import services as order_services
 from orders.models import CustomerOrder, OrderStatus
-from orders.services import customer as order_services
 from routing import services as routing_services
 from routing.models import Plan, PlanStatus, Route, RouteStatus, Shift, Stop, StopStatus
 from routing.services import travel_provider

@@ -83,7 +83,7 @@ class LotFactory(factory.django.DjangoModelFactory):
 
 # --- orders: customer orders (issue 7) --------------------------------------------------------
 # These write rows directly (no stock is reserved): fine for routing/tracking tests that only
-# need orders in a given status. Tests about stock go through orders.services.customer.
+# need orders in a given status. Tests about stock go through orders.services.
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

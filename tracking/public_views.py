@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.exceptions import DomainError
 from core.throttling import client_ip, parse_rate
 from orders.models import ReturnLine
-from orders.services.customer_returns import return_request
+from orders.services import return_request
 from tracking import conf, selectors
 from tracking.services import instructions_set, rating_submit
 from tracking.services.cache_client import redis_client, redis_serializer

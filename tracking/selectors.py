@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from core import timefmt
 from core.geo import point_of
 from orders.models import CustomerOrder, OrderEvent, OrderStatus
-from orders.services.customer_returns import return_policy_violations
+from orders.services import return_policy_violations
 from routing import services as routing_services
 from routing.models import PlanStatus, Route, RouteStatus, Stop, StopStatus
 from tracking import clock, conf

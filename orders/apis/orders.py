@@ -33,8 +33,13 @@ from orders.selectors import (
     order_list,
     order_with_details,
 )
-from orders.services.customer import order_cancel, order_confirm, order_create, order_reschedule
-from orders.services.customer_import import orders_import
+from orders.services import (
+    order_cancel,
+    order_confirm,
+    order_create,
+    order_reschedule,
+    orders_import,
+)
 
 
 class LineOutput(serializers.Serializer):
@@ -309,7 +314,7 @@ class CsvParser(BaseParser):
 
 class OrderImportApi(OrdersAccess, APIView):
     """CSV import (multipart `file` or a text/csv body): all orders or none; 422 lists every
-    row's errors. Columns: see orders.services.customer_import."""
+    row's errors. Columns: see orders.services.imports."""
 
     parser_classes = [CsvParser, MultiPartParser, FormParser, JSONParser]
 

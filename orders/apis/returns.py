@@ -24,7 +24,7 @@ from orders.selectors import (
     return_get,
     return_list,
 )
-from orders.services.customer_returns import return_receive, return_reject, return_request
+from orders.services import return_receive, return_reject, return_request
 
 
 class ReturnLineOutput(serializers.Serializer):

@@ -1,3 +1,5 @@
-"""Orders models: customer orders and returns (customer.py), purchasing (purchasing.py)."""
+"""Orders models: customers, customer orders, lines, parcels, pick waves, attempts and the timeline
+(orders.py); returns (returns.py)."""
 
-from orders.models.customer import *  # noqa: F403
+from orders.models.orders import *  # noqa: F403
+from orders.models.returns import *  # noqa: F403

@@ -17,7 +17,8 @@ from django.views import View
 from core.exceptions import DomainError
 from core.permissions import RoleRequiredMixin
 from core.roles import Role
-from orders import forms_customer as f
+from orders import forms as f
+from orders import services as svc
 from orders.models import CustomerOrder, OrderStatus
 from orders.selectors import (
     late_risk,
@@ -27,8 +28,7 @@ from orders.selectors import (
     order_shortfall_safe,
     status_counts,
 )
-from orders.services import customer as svc
-from orders.services.customer_import import orders_import
+from orders.services import orders_import
 
 DISPATCH = [Role.DISPATCHER]
 FLOOR = [Role.DISPATCHER, Role.WAREHOUSE]

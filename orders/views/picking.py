@@ -9,13 +9,13 @@ from django.views import View
 
 from core.exceptions import DomainError
 from core.permissions import RoleRequiredMixin
-from orders import forms_customer as f
+from orders import forms as f
+from orders import services as svc
 from orders.models import CustomerOrder, OrderStatus, PickWave
 from orders.selectors import (
     order_list,
     pick_list,
 )
-from orders.services import customer as svc
 from orders.views.orders import FLOOR
 
 

@@ -11,13 +11,13 @@ from django.views import View
 
 from core.exceptions import DomainError
 from core.permissions import RoleRequiredMixin
-from orders import forms_customer as f
+from orders import forms as f
 from orders.models import Return
 from orders.selectors import (
     return_get,
     return_list,
 )
-from orders.services.customer_returns import (
+from orders.services import (
     RETURN_TRANSITIONS,
     return_close,
     return_in_transit,

@@ -10,8 +10,8 @@ from django.utils import timezone
 from core import events
 from core.exceptions import Conflict, ValidationFailed, assert_transition
 from core.references import reference_next
+from orders import services as order_services
 from orders.models import CustomerOrder, OrderStatus
-from orders.services import customer as order_services
 from routing import conf
 from routing.models import (
     Plan,

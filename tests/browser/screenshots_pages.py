@@ -109,8 +109,8 @@ def test_take_mail_screenshots(
 ):
     """The kept e-mail, as every staff role (demo data: its notifications and approvals)."""
     OUT.mkdir(parents=True, exist_ok=True)
-    monkeypatch.setattr("orders.customer_demo.ORDERS_PER_WAREHOUSE", 6)
-    monkeypatch.setattr("orders.customer_demo.PAST_DELIVERED", 4)
+    monkeypatch.setattr("orders.demo.ORDERS_PER_WAREHOUSE", 6)
+    monkeypatch.setattr("orders.demo.PAST_DELIVERED", 4)
     monkeypatch.setattr("routing.demo.PLAN_TIME_LIMIT_S", 1)
     settings.EMAIL_BACKEND = "core.sentmail.SentMailBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"

@@ -30,8 +30,8 @@ SERVER_BUDGET_MS = 1000
 def demo_data(roles, eager_tasks, monkeypatch, settings, tmp_path):
     """`manage.py seed_demo` as `make run` loads it, with fewer orders per warehouse and a
     shorter optimiser limit so it loads in seconds instead of two minutes."""
-    monkeypatch.setattr("orders.customer_demo.ORDERS_PER_WAREHOUSE", 16)
-    monkeypatch.setattr("orders.customer_demo.PAST_DELIVERED", 8)
+    monkeypatch.setattr("orders.demo.ORDERS_PER_WAREHOUSE", 16)
+    monkeypatch.setattr("orders.demo.PAST_DELIVERED", 8)
     monkeypatch.setattr("routing.demo.PLAN_TIME_LIMIT_S", 1)
     # Mail is kept as in development, so the /mail/ pages have something to show.
     settings.EMAIL_BACKEND = "core.sentmail.SentMailBackend"

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from inventory.selectors.integrity import stock_drift
 from inventory.services import stock_receive
-from orders.services.customer import order_create
+from orders.services import order_create
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory
 
 

@@ -221,7 +221,7 @@ def test_csv_import_is_all_or_nothing_with_row_errors(shop):
 
 
 def test_returns_api_scoped_and_policy_checked(shop, partner_api, staff_api, returns_location):
-    from orders.services.customer import (
+    from orders.services import (
         order_confirm,
         order_deliver,
         order_out_for_delivery,

@@ -8,7 +8,7 @@ from django.db import connection
 from core.exceptions import InsufficientStock
 from inventory.models import Reservation, Stock
 from orders.models import CustomerOrder
-from orders.services.customer import order_cancel, order_confirm
+from orders.services import order_cancel, order_confirm
 
 
 @pytest.fixture

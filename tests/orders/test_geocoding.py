@@ -10,7 +10,7 @@ import pytest
 
 from orders.geocoding import GeocoderUnavailable, geocode
 from orders.models import OrderEvent
-from orders.services.customer import order_geocode
+from orders.services import order_geocode
 
 KNOWN = {"Torstraße 1, 10119 Berlin": ("52.5294", "13.4010")}
 

@@ -11,7 +11,7 @@ from core.models import OutboxEvent
 from inventory.models import Reservation, Stock, StockMove
 from inventory.selectors import stock_available
 from orders.models import CustomerOrder, DeliveryAttempt, OrderEvent, OrderStatus
-from orders.services.customer import (
+from orders.services import (
     ORDER_TRANSITIONS,
     order_arriving,
     order_cancel,

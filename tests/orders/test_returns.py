@@ -10,15 +10,13 @@ from core.exceptions import Conflict, InvalidTransition, ValidationFailed
 from core.models import OutboxEvent
 from inventory.models import Stock, StockMove
 from orders.models import ProductReturnPolicy, Return
-from orders.services.customer import (
+from orders.services import (
     order_confirm,
     order_deliver,
     order_out_for_delivery,
     order_pack,
     order_pick,
     order_plan,
-)
-from orders.services.customer_returns import (
     return_close,
     return_in_transit,
     return_receive,

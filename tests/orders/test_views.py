@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from core.roles import Role
 from orders.models import CustomerOrder, Return
-from orders.services.customer import (
+from orders.services import (
     order_confirm,
     order_deliver,
     order_out_for_delivery,

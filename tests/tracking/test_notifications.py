@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from orders.services.customer import order_event_add
+from orders.services import order_event_add
 from tracking import services
 from tracking.models import Notification, StopEta
 from tracking.tasks import notification_send

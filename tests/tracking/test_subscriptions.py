@@ -5,7 +5,7 @@ when a stop's status changes or a plan is published."""
 import pytest
 from django.db import transaction
 
-from orders.services.customer import order_out_for_delivery
+from orders.services import order_out_for_delivery
 from routing import services as routing_services
 from routing.models import Plan, PlanStatus, StopStatus
 from tests.factories import DriverFactory

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from core.exceptions import Conflict, ValidationFailed
 from orders.models import CustomerOrder, OrderEvent, OrderStatus
-from orders.services.customer import order_event_add
+from orders.services import order_event_add
 from tracking.models import DeliveryInstruction, Rating, StopEta
 from tracking.services.pages import page_invalidate
 

@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from orders.models import CustomerOrder, FailureReason, OrderEvent
-from orders.services.customer import order_arriving
+from orders.services import order_arriving
 from tracking import clock, conf
 from tracking.display import window_text
 from tracking.models import Notification, StopEta

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from core.exceptions import Conflict, ValidationFailed
 from orders.models import FailureReason, OrderStatus
-from orders.services.customer import order_deliver, order_fail, order_out_for_delivery
+from orders.services import order_deliver, order_fail, order_out_for_delivery
 from routing.models import Route, Stop, StopStatus
 from routing.services import stop_status_set
 from routing.services.plans import route_ref

@@ -20,9 +20,9 @@ from django.utils import timezone
 from core.exceptions import DomainError
 from inventory.models import Location, Product, Warehouse
 from inventory.selectors import stock_available
+from orders import services as svc
 from orders.models import CustomerOrder, OrderStatus
-from orders.services import customer as svc
-from orders.services.customer_returns import return_in_transit, return_receive, return_request
+from orders.services import return_in_transit, return_receive, return_request
 from partners.models import Partner
 
 ORDERS_PER_WAREHOUSE = 150

@@ -1,4 +1,5 @@
-"""Customer orders, parcels, delivery attempts, returns (issue 7).
+"""Customers, customer orders, their lines and parcels, pick waves, delivery attempts and the
+order timeline (returns are in returns.py).
 
 Invariants the database enforces: line quantities are positive and picked ≤ reserved ≤ ordered;
 an order's coordinates are either both set (in range, not 0,0) or both empty; its first time
@@ -22,7 +23,7 @@ from core.models import TimeStampedModel
 from partners.models import Partner
 
 
-def _coordinates_constraints(prefix: str, lat: str, lon: str) -> list[models.CheckConstraint]:
+def coordinates_constraints(prefix: str, lat: str, lon: str) -> list[models.CheckConstraint]:
     both_or_none = (Q(**{f"{lat}__isnull": True}) & Q(**{f"{lon}__isnull": True})) | (
         Q(**{f"{lat}__isnull": False}) & Q(**{f"{lon}__isnull": False})
     )
@@ -51,7 +52,7 @@ class Customer(TimeStampedModel):
 
     class Meta:
         ordering = ["name", "id"]
-        constraints = _coordinates_constraints("customer", "latitude", "longitude")
+        constraints = coordinates_constraints("customer", "latitude", "longitude")
         indexes = [models.Index(fields=["partner", "email"], name="customer_partner_email_idx")]
 
     def __str__(self) -> str:
@@ -187,7 +188,7 @@ class CustomerOrder(TimeStampedModel):
                 | Q(window2_start__lt=F("window2_end")),
                 name="order_window2_ordered",
             ),
-            *_coordinates_constraints("order", "latitude", "longitude"),
+            *coordinates_constraints("order", "latitude", "longitude"),
         ]
         indexes = [
             models.Index(fields=["status", "window_start"], name="order_status_window_idx"),
@@ -318,126 +319,6 @@ class DeliveryAttempt(models.Model):
         return f"{self.order_id} {self.outcome} @ {self.attempted_at:%Y-%m-%d %H:%M}"
 
 
-class ReturnStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    IN_TRANSIT = "in_transit", "In transit"
-    RECEIVED = "received", "Received"
-    REFUNDED = "refunded", "Refunded"
-    CLOSED = "closed", "Closed"
-
-
-class Return(TimeStampedModel):
-    """A return merchandise authorisation (RMA) against a delivered order."""
-
-    Status = ReturnStatus
-
-    class Method(models.TextChoices):
-        PICKUP = "pickup", "Pickup by us"
-        DROPOFF = "dropoff", "Drop-off at the warehouse"
-
-    class Channel(models.TextChoices):
-        DISPATCHER = "dispatcher", "Dispatcher"
-        CUSTOMER = "customer", "Customer (tracking page)"
-        PARTNER = "partner", "Partner API"
-
-    reference = models.CharField(max_length=32, unique=True)
-    order = models.ForeignKey(CustomerOrder, on_delete=models.PROTECT, related_name="returns")
-    partner = models.ForeignKey(
-        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="returns"
-    )
-    warehouse = models.ForeignKey(
-        "inventory.Warehouse", on_delete=models.PROTECT, related_name="returns"
-    )
-    status = models.CharField(
-        max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED
-    )
-    channel = models.CharField(max_length=12, choices=Channel.choices)
-    method = models.CharField(max_length=8, choices=Method.choices, default=Method.PICKUP)
-    pickup_address = models.TextField(blank=True)
-    pickup_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    pickup_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    pickup_window_start = models.DateTimeField(null=True, blank=True)
-    pickup_window_end = models.DateTimeField(null=True, blank=True)
-    rejection_reason = models.CharField(max_length=300, blank=True)
-    refund_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(max_length=3, default="EUR")
-    note = models.TextField(blank=True)
-    received_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(refund_amount__isnull=True) | Q(refund_amount__gte=0),
-                name="return_refund_not_negative",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
-                name="return_rejection_has_reason",
-            ),
-            *_coordinates_constraints("return_pickup", "pickup_latitude", "pickup_longitude"),
-        ]
-        indexes = [models.Index(fields=["status", "-created_at"], name="return_status_idx")]
-
-    def __str__(self) -> str:
-        return self.reference
-
-
-class ReturnLine(models.Model):
-    class Reason(models.TextChoices):
-        DAMAGED = "damaged", "Arrived damaged"
-        DEFECTIVE = "defective", "Defective"
-        WRONG_ITEM = "wrong_item", "Wrong item"
-        NOT_AS_DESCRIBED = "not_as_described", "Not as described"
-        NO_LONGER_NEEDED = "no_longer_needed", "No longer needed"
-        OTHER = "other", "Other"
-
-    class Condition(models.TextChoices):
-        """Found on receipt: good is restocked, damaged quarantined, unusable scrapped."""
-
-        GOOD = "good", "Good (restock)"
-        DAMAGED = "damaged", "Damaged (quarantine)"
-        UNUSABLE = "unusable", "Unusable (scrap)"
-
-    ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
-    quantity = models.PositiveIntegerField()
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    condition = models.CharField(max_length=10, choices=Condition.choices, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(quantity__gt=0), name="returnline_quantity_positive"
-            ),
-            models.UniqueConstraint(fields=["ret", "order_line"], name="uniq_returnline_per_line"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.quantity} x line {self.order_line_id}"
-
-
-class ProductReturnPolicy(models.Model):
-    """Per-product return window; products without one use settings.RETURN_WINDOW_DAYS.
-
-    Whether a product is returnable at all is `Product.is_returnable` (inventory).
-    """
-
-    product = models.OneToOneField(
-        "inventory.Product", on_delete=models.CASCADE, related_name="return_policy"
-    )
-    window_days = models.PositiveIntegerField(validators=[MaxValueValidator(3650)])
-
-    def __str__(self) -> str:
-        return f"{self.product_id}: {self.window_days} days"
-
-
 class OrderEvent(models.Model):
     """One entry of an order's timeline (and of its return's timeline when `ret` is set)."""
 
@@ -468,7 +349,7 @@ class OrderEvent(models.Model):
 
     order = models.ForeignKey(CustomerOrder, on_delete=models.CASCADE, related_name="events")
     ret = models.ForeignKey(
-        Return, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+        "orders.Return", on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
     type = models.CharField(max_length=24, choices=Type.choices)
     at = models.DateTimeField(db_index=True)
@@ -497,9 +378,5 @@ __all__ = [
     "Parcel",
     "PickWave",
     "Priority",
-    "ProductReturnPolicy",
-    "Return",
-    "ReturnLine",
-    "ReturnStatus",
     "VehicleSkill",
 ]

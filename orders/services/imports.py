@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_datetime
 
 from core.exceptions import DomainError, ValidationFailed
 from inventory.models import Product, Warehouse
-from orders.services.customer import order_create
+from orders.services.creation import order_create
 from partners.models import Partner
 
 REQUIRED = ["order_ref", "warehouse", "customer_name", "address", "window_start", "window_end",
