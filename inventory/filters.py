@@ -28,9 +28,15 @@ class _Search(django_filters.CharFilter):
 
 
 class _IdFilter(django_filters.NumberFilter):
-    """An integer id: "1.5" is refused rather than truncated to 1."""
+    """An integer id: "1.5" is refused rather than truncated to 1. For API clients and links
+    (a product's "history at this location"): pages carry it as a hidden field, since a
+    person picks a location by its code."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(*args, **kwargs)
 
 
 class StockFilter(django_filters.FilterSet):
@@ -45,6 +51,7 @@ class StockFilter(django_filters.FilterSet):
         to_field_name="code",
         queryset=Warehouse.objects.all(),
         empty_label="All warehouses",
+        label="Warehouse",
     )
     location = _IdFilter(field_name="location_id", label="Location id")
     location_code = django_filters.CharFilter(
@@ -54,7 +61,7 @@ class StockFilter(django_filters.FilterSet):
         field_name="location__kind", choices=Location.Kind.choices, label="Location kind"
     )
     condition = django_filters.ChoiceFilter(choices=StockCondition.choices)
-    lot = django_filters.CharFilter(field_name="lot__code", lookup_expr="iexact")
+    lot = django_filters.CharFilter(field_name="lot__code", lookup_expr="iexact", label="Lot")
 
     class Meta:
         model = Stock
@@ -79,7 +86,7 @@ class LocationFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=Location.Kind.choices)
     code = django_filters.CharFilter(lookup_expr="istartswith")
-    is_active = django_filters.BooleanFilter()
+    is_active = django_filters.BooleanFilter(label="Active")
 
     class Meta:
         model = Location
@@ -102,13 +109,16 @@ class StockMoveFilter(django_filters.FilterSet):
             method="_in_warehouse",
             empty_label="All warehouses",
             help_text="Warehouse code",
+            label="Warehouse",
         )
     )
     location = extend_schema_field(OpenApiTypes.INT)(
         _IdFilter(method="_at_location", label="Location id")
     )
-    reference = django_filters.CharFilter(lookup_expr="icontains")
-    user = django_filters.CharFilter(field_name="user__username", lookup_expr="iexact")
+    reference = django_filters.CharFilter(lookup_expr="icontains", label="Reference")
+    user = django_filters.CharFilter(
+        field_name="user__username", lookup_expr="iexact", label="User", help_text="Username"
+    )
     date_from = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__gte",

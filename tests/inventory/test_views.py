@@ -205,3 +205,19 @@ def test_expired_stock_shows_as_expired_and_explains_what_is_not_available(
     assert (row["good_qty"], row["expired_qty"], row["available"]) == (5, 12, 5)
     warehouse_page = _text(staff.get(f"/inventory/warehouses/{warehouse.code}/"))
     assert "OLD Expired booked good 12" in warehouse_page
+
+
+def test_report_filters_are_labelled_for_people(staff, product, shelf):
+    stock_receive(product=product, location=shelf, quantity=3)
+    history = staff.get("/inventory/reports/history/", {"location": shelf.pk})
+    text = _text(history)
+    assert "User username" not in text and "Location id" not in text
+    assert "[invalid name]" not in text and "Reference contains" not in text
+    assert "Warehouse" in text and "User" in text
+    # The location id still filters (a link's hidden field), and says what is wrong with it.
+    assert f'type="hidden" name="location" value="{shelf.pk}"' in history.content.decode()
+    assert "Location id: Enter a whole number." in _text(
+        staff.get("/inventory/reports/history/", {"location": "x"})
+    )
+    stock = _text(staff.get("/inventory/reports/stock/"))
+    assert "Location warehouse" not in stock and "Lot code" not in stock
