@@ -76,7 +76,7 @@ class PurchaseOrderSubmitApi(PurchaseOrderActionApi):
 
 
 class PurchaseOrderApproveApi(PurchaseOrderActionApi):
-    """Approve a submitted order (approver role; never the requester or the last amender: 403)."""
+    """Approve a submitted order (approver role; never someone who requested, edited, submitted or amended it: 403 `separation_of_duties`)."""  # noqa: E501 (the operation's description in the schema)
 
     allowed_roles = [Role.APPROVER]
 

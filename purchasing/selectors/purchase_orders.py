@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from inventory.models import Product, Warehouse
-from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct
+from purchasing.models import (
+    PurchaseOrder,
+    PurchaseOrderEvent,
+    PurchaseOrderLine,
+    Supplier,
+    SupplierProduct,
+)
 
 Status = PurchaseOrder.Status
 # Lines of these orders are "on order" for stock planning (committed to the supplier or about to
@@ -63,12 +69,54 @@ def purchase_order_list(
     return qs
 
 
+# Separation of duties: whoever created, edited, submitted or amended an order (at any
+# revision) had a hand in what the approver decides on, so they may not approve or reject it.
+AUTHORING_EVENTS = {
+    "created": "requested",
+    "submitted": "submitted",
+    "edited": "changed",
+    "amended": "changed",
+}
+
+
+def purchase_order_authored_q(user) -> Q:
+    """Orders this user had a hand in (see AUTHORING_EVENTS), as a filter on PurchaseOrder."""
+    return (
+        Q(requester=user)
+        | Q(last_amended_by=user)
+        | Exists(
+            PurchaseOrderEvent.objects.filter(
+                purchase_order=OuterRef("pk"), user=user, kind__in=list(AUTHORING_EVENTS)
+            )
+        )
+    )
+
+
+def purchase_order_user_part(*, po: PurchaseOrder, user) -> str | None:
+    """What this user did to the order that bars them from deciding on it ("requested",
+    "submitted" or "changed"), or None when they had no hand in it."""
+    if user is None or not user.is_authenticated:
+        return None
+    if po.requester_id == user.pk:
+        return "requested"
+    if po.last_amended_by_id == user.pk:
+        return "changed"
+    kinds = set(
+        PurchaseOrderEvent.objects.filter(
+            purchase_order=po, user=user, kind__in=list(AUTHORING_EVENTS)
+        ).values_list("kind", flat=True)
+    )
+    for kind, part in AUTHORING_EVENTS.items():
+        if kind in kinds:
+            return part
+    return None
+
+
 def purchase_orders_awaiting_approval(*, user) -> QuerySet[PurchaseOrder]:
-    """Submitted orders this user may decide on: not requested or last changed by them."""
+    """Submitted orders this user may decide on: none they had a hand in."""
     return (
         purchase_order_list(status=Status.SUBMITTED)
-        .exclude(requester=user)
-        .exclude(last_amended_by=user)
+        .exclude(purchase_order_authored_q(user))
         .order_by("submitted_at", "id")
     )
 

@@ -1,5 +1,5 @@
 """Approval of purchase orders: submit (automatic approval at or below the threshold), approve,
-reject; never by the requester or the last amender."""
+reject; never by anyone who requested, edited, submitted or amended the order."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.db import transaction
 from core.exceptions import ValidationFailed
 from core.roles import Role, user_has_role
 from purchasing.models import Approval, PurchaseOrder
+from purchasing.selectors.purchase_orders import purchase_order_user_part
 from purchasing.services.common import (
     PurchaseForbidden,
     Status,
@@ -56,25 +57,21 @@ def purchase_order_submit(*, po: PurchaseOrder, user) -> PurchaseOrder:
 def _approver_check(po: PurchaseOrder, approver) -> None:
     if not user_has_role(approver, Role.APPROVER):
         raise PurchaseForbidden("Only a user with the approver role can decide.", field="approver")
-    if approver.pk == po.requester_id:
+    part = purchase_order_user_part(po=po, user=approver)
+    if part:
         raise PurchaseForbidden(
-            "You requested this purchase order, so someone else must approve it.",
-            code="own_purchase_order",
-            field="approver",
-        )
-    if po.last_amended_by_id and approver.pk == po.last_amended_by_id:
-        raise PurchaseForbidden(
-            "You changed this purchase order, so someone else must approve it.",
-            code="own_purchase_order",
+            f"Separation of duties: you {part} this purchase order, "
+            "so someone else must approve or reject it.",
+            code="separation_of_duties",
             field="approver",
         )
 
 
 @transaction.atomic
 def purchase_order_approve(*, po: PurchaseOrder, approver, comment: str = "") -> PurchaseOrder:
-    """Approve a submitted order: the approver role, never the requester or the last amender
-    (admins included). Concurrent decisions are serialised by the row lock (the loser gets 409)
-    and backed by one Approval per revision."""
+    """Approve a submitted order: the approver role, never someone who requested, edited,
+    submitted or amended it (admins included). Concurrent decisions are serialised by the row
+    lock (the loser gets 409) and backed by one Approval per revision."""
     po = po_lock(po)
     _approver_check(po, approver)
     po.approved_total = po.total_amount

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.shortcuts import render
 from django.views import View
 
@@ -13,6 +13,7 @@ from purchasing.forms import (
 )
 from purchasing.models import PurchaseOrderLine
 from purchasing.selectors import (
+    purchase_order_authored_q,
     purchase_order_list,
     purchase_orders_awaiting_approval,
 )
@@ -26,7 +27,7 @@ class ApprovalInboxView(RoleRequiredMixin, View):
             Prefetch("lines", queryset=PurchaseOrderLine.objects.select_related("product"))
         )
         mine = purchase_order_list(status="submitted").filter(
-            Q(requester=request.user) | Q(last_amended_by=request.user)
+            purchase_order_authored_q(request.user)
         )
         return render(
             request,

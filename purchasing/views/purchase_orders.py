@@ -30,6 +30,7 @@ from purchasing.selectors import (
     purchase_order_cost_advice,
     purchase_order_detail,
     purchase_order_list,
+    purchase_order_user_part,
 )
 from purchasing.services.common import AMENDABLE_STATES, EDITABLE_STATES
 
@@ -213,6 +214,7 @@ class PurchaseOrderDetailView(RoleRequiredMixin, View):
             reverse=True,
         )
         user = request.user
+        part = purchase_order_user_part(po=po, user=user) if po.status == "submitted" else None
         return render(
             request,
             "purchasing/po_detail.html",
@@ -228,7 +230,8 @@ class PurchaseOrderDetailView(RoleRequiredMixin, View):
                     for action in ACTIONS
                 },
                 "can_decide": user_can(user, "purchasing:po-action", po.reference, "approve")
-                and user.pk not in (po.requester_id, po.last_amended_by_id),
+                and not part,
+                "user_part": part,
                 "can_receive": user_can(user, "purchasing:po-receive", po.reference)
                 and po.status in ("sent", "confirmed", "partially_received"),
                 "can_edit": po.status in (*EDITABLE_STATES, *AMENDABLE_STATES)

@@ -135,8 +135,26 @@ def test_approving_own_order_answers_403(staff_api, prices, wh):
     both.post(f"{URL}{ref}/submit/")
     response = both.post(f"{URL}{ref}/approve/")
     assert response.status_code == 403
-    assert response.json()["errors"][0]["code"] == "own_purchase_order"
+    assert response.json()["errors"][0]["code"] == "separation_of_duties"
     assert PurchaseOrder.objects.get(reference=ref).status == "submitted"
+
+
+def test_submitting_a_colleagues_draft_bars_approving_it(buyer_api, staff_api, prices, wh):
+    ref = _create(buyer_api).json()["reference"]
+    colleague = staff_api(Role.ADMIN, username="root")
+    assert colleague.post(f"{URL}{ref}/submit/").json()["status"] == "submitted"
+    response = colleague.post(f"{URL}{ref}/approve/")
+    assert response.status_code == 403
+    body = response.json()
+    assert body["errors"][0] == {
+        "field": "approver",
+        "code": "separation_of_duties",
+        "message": "Separation of duties: you submitted this purchase order, "
+        "so someone else must approve or reject it.",
+    }
+    assert PurchaseOrder.objects.get(reference=ref).status == "submitted"
+    other = staff_api(Role.APPROVER, username="arne")
+    assert other.post(f"{URL}{ref}/approve/").json()["status"] == "approved"
 
 
 def test_over_receipt_answers_422_and_books_nothing(buyer_api, po_in):

@@ -135,6 +135,39 @@ def test_approval_by_requester_is_refused_even_for_admins(make_po, big_lines, ad
     assert po.status == "submitted" and not po.approvals.exists()
 
 
+def test_colleague_who_submits_someone_elses_draft_may_not_approve_it(
+    make_po, big_lines, approver, approver2, requester
+):
+    po = make_po(big_lines)
+    # otto holds the approver role and is the one who pressed "submit" on petra's draft.
+    approver2.groups.add(*requester.groups.all())
+    po = purchase_order_submit(po=po, user=approver2)
+    for decide in (
+        lambda: purchase_order_approve(po=po, approver=approver2),
+        lambda: purchase_order_reject(po=po, approver=approver2, comment="no"),
+    ):
+        with pytest.raises(PurchaseForbidden) as caught:
+            decide()
+        assert caught.value.status == 403
+        assert caught.value.errors[0]["code"] == "separation_of_duties"
+        assert "you submitted" in caught.value.detail
+    po.refresh_from_db()
+    assert po.status == "submitted" and not po.approvals.exists()
+    assert purchase_order_approve(po=po, approver=approver).status == "approved"
+
+
+def test_colleague_who_edited_the_draft_may_not_approve_it(
+    make_po, big_lines, approver, approver2, requester, widget
+):
+    po = make_po(big_lines)
+    po = purchase_order_amend(po=po, user=approver2, lines=[{"product": widget, "quantity": 160}])
+    po = purchase_order_submit(po=po, user=requester)
+    with pytest.raises(PurchaseForbidden) as caught:
+        purchase_order_approve(po=po, approver=approver2)
+    assert "you changed" in caught.value.detail
+    assert purchase_order_approve(po=po, approver=approver).status == "approved"
+
+
 def test_approval_needs_the_approver_role(po_in, purchasing_user):
     po = po_in("submitted")
     with pytest.raises(PurchaseForbidden):

@@ -184,6 +184,22 @@ def test_approval_inbox_hides_own_orders_and_approves(client, approver, po_in, m
     assert theirs.status == "approved"
 
 
+def test_who_submitted_a_colleagues_draft_sees_no_approve_button(
+    client, approver, requester, make_po, big_lines
+):
+    from purchasing.services import purchase_order_submit
+
+    po = make_po(big_lines)
+    approver.groups.add(*requester.groups.all())
+    purchase_order_submit(po=po, user=approver)
+    client.force_login(approver)
+    html = client.get(f"{BASE}{po.reference}/").content.decode()
+    assert f"{po.reference}/approve/" not in html
+    assert "you submitted it" in html
+    inbox = client.get(f"{BASE}approvals/").content.decode()
+    assert f"{po.reference}/approve/" not in inbox and "Waiting for someone else" in inbox
+
+
 def test_warehouse_user_cannot_approve_or_reach_reorder(client, warehouse_user, po_in):
     po = po_in("submitted")
     client.force_login(warehouse_user)
