@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, created_by_field
 
 
 class OptimizationRequestStatus(models.TextChoices):
@@ -34,9 +33,7 @@ class OptimizationRequest(TimeStampedModel):
         blank=True,
         related_name="optimization_requests",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = created_by_field()
     status = models.CharField(
         max_length=10,
         choices=OptimizationRequestStatus.choices,
