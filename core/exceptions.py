@@ -42,6 +42,14 @@ class NotFound(DomainError):
     title = "Not found"
 
 
+class Forbidden(DomainError):
+    """The caller may not do this (a partner key without the scope an endpoint needs)."""
+
+    status = 403
+    code = "permission_denied"
+    title = "Permission denied"
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

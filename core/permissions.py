@@ -15,6 +15,7 @@ from django.contrib.auth.mixins import AccessMixin
 from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve, reverse
 from rest_framework import permissions
 
+from core.exceptions import Forbidden
 from core.roles import Role, user_has_role
 
 
@@ -92,7 +93,7 @@ class HasScope(permissions.BasePermission):
     method means partners may not call it) and optionally `allowed_roles` for staff.
     """
 
-    message = "This API key lacks the scope this endpoint needs."
+    message = "Partner API keys may not call this endpoint."
 
     def has_permission(self, request, view):
         principal = request.user
@@ -102,6 +103,14 @@ class HasScope(permissions.BasePermission):
             needed = scopes.get(method)
             if needed is None:
                 return False
-            self.message = f"This API key lacks the '{needed}' scope."
-            return principal.has_scope(needed)
+            if not principal.has_scope(needed):
+                # A problem naming the scope, so the partner knows which key to ask for.
+                detail = f"This API key lacks the '{needed}' scope."
+                raise Forbidden(
+                    detail,
+                    code="missing_scope",
+                    errors=[{"field": "scope", "code": "missing_scope", "message": detail}],
+                    extra={"required_scope": needed},
+                )
+            return True
         return HasRole().has_permission(request, view)
