@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
+from core.internal_fields import InternalFieldsMixin
 from inventory.apis.access import CATALOG_WRITE_ROLES, InventoryAccess
 from inventory.filters import LocationFilter, ProductFilter
 from inventory.models import PRODUCT_ATTRIBUTES, Location, Product, Warehouse
@@ -60,7 +61,7 @@ class LocationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(InternalFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [
@@ -75,6 +76,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        internal_fields = ("unit_cost",)  # our purchase cost: staff only
 
 
 class _CatalogViewSet(InventoryAccess, viewsets.ModelViewSet):
@@ -142,4 +144,7 @@ class ProductViewSet(_CatalogViewSet):
     @extend_schema(responses={200: ProductSerializer})
     def destroy(self, request, *args, **kwargs):
         product = product_deactivate(product=self.get_object())
-        return Response(ProductSerializer(product).data, status=status.HTTP_200_OK)
+        return Response(
+            ProductSerializer(product, context=self.get_serializer_context()).data,
+            status=status.HTTP_200_OK,
+        )

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.idempotency import idempotent
+from core.internal_fields import InternalFieldsMixin
 from core.serializer_fields import NonBlankCharField
 from inventory.apis.access import InventoryAccess
 from inventory.filters import StockFilter, StockMoveFilter
@@ -60,7 +61,7 @@ class StockOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class MoveOutputSerializer(serializers.ModelSerializer):
+class MoveOutputSerializer(InternalFieldsMixin, serializers.ModelSerializer):
     product = serializers.CharField(source="product.sku")
     lot = serializers.CharField(source="lot.code", allow_null=True, default=None)
     user = serializers.CharField(source="user.username", allow_null=True, default=None)
@@ -85,6 +86,7 @@ class MoveOutputSerializer(serializers.ModelSerializer):
             "user",
             "created_at",
         ]
+        internal_fields = ("unit_cost",)  # our purchase cost: staff only
 
 
 class StockListApi(InventoryAccess, generics.ListAPIView):
@@ -147,13 +149,15 @@ class _StockOperationApi(InventoryAccess, APIView):
     def perform(self, data: dict, *, user) -> dict:
         raise NotImplementedError
 
-    @staticmethod
-    def one(stock: Stock) -> dict:
-        return {"stock": _stock_data(stock), "move": _last_move(stock)}
+    def one(self, stock: Stock) -> dict:
+        return {"stock": _stock_data(stock), "move": _last_move(stock, request=self.request)}
 
-    @staticmethod
-    def pair(source: Stock, target: Stock) -> dict:
-        return {"from": _stock_data(source), "to": _stock_data(target), "move": _last_move(target)}
+    def pair(self, source: Stock, target: Stock) -> dict:
+        return {
+            "from": _stock_data(source),
+            "to": _stock_data(target),
+            "move": _last_move(target, request=self.request),
+        }
 
 
 def _stock_data(stock: Stock) -> dict:
@@ -161,14 +165,14 @@ def _stock_data(stock: Stock) -> dict:
     return StockOutputSerializer(stock).data
 
 
-def _last_move(stock: Stock) -> dict | None:
+def _last_move(stock: Stock, *, request) -> dict | None:
     move = (
         StockMove.objects.filter(Q(to_stock=stock) | Q(from_stock=stock))
         .select_related("product", "lot", "user")
         .order_by("-id")
         .first()
     )
-    return MoveOutputSerializer(move).data if move else None
+    return MoveOutputSerializer(move, context={"request": request}).data if move else None
 
 
 class StockReceiveApi(_StockOperationApi):
