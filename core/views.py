@@ -1,5 +1,7 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.generic import TemplateView
 
 from core.navigation import dashboard_cards_for, home_url_for
@@ -22,3 +24,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context["cards"] = dashboard_cards_for(self.request.user)
         context["roles"] = sorted(user_roles(self.request.user))
         return context
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (printouts, files, errors)."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

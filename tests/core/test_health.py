@@ -56,3 +56,8 @@ def test_readyz_answers_503_when_the_database_is_stopped(client, tmp_path, monke
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"]["ok"] is False
+
+
+def test_favicon_ico_answers_for_pages_that_name_no_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
