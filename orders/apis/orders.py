@@ -12,13 +12,14 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.csv_upload import CSV_PARSERS, csv_content
 from core.exceptions import ValidationFailed
 from core.idempotency import idempotent
-from inventory.models import Product, Warehouse
+from inventory.models import Product
+from inventory.selectors import warehouse_get_by_code
 from orders.apis.common import (
     EventOutput,
     OrdersAccess,
@@ -190,11 +191,9 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
     @idempotent
     def post(self, request):
         d = validated(self.InputSerializer, request.data)
-        warehouse = Warehouse.objects.filter(code=d["warehouse"], is_active=True).first()
-        if warehouse is None:
-            raise ValidationFailed(
-                f"Unknown warehouse '{d['warehouse']}'.", field="warehouse", code="not_found"
-            )
+        warehouse = warehouse_get_by_code(
+            code=d["warehouse"], active_only=True, missing=ValidationFailed
+        )
         tz = warehouse.tzinfo
         skus = {line["product"] for line in d["lines"]}
         products = {p.sku: p for p in Product.objects.filter(sku__in=skus)}
@@ -305,31 +304,16 @@ class OrderRescheduleApi(OrdersAccess, APIView):
         return order_response(order)
 
 
-class CsvParser(BaseParser):
-    media_type = "text/csv"
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        return {"content": stream.read()}
-
-
 class OrderImportApi(OrdersAccess, APIView):
     """CSV import (multipart `file` or a text/csv body): all orders or none; 422 lists every
     row's errors. Columns: see orders.services.imports."""
 
-    parser_classes = [CsvParser, MultiPartParser, FormParser, JSONParser]
+    parser_classes = CSV_PARSERS
 
     @extend_schema(request={"text/csv": OpenApiTypes.STR}, responses=OpenApiTypes.OBJECT)
     @idempotent
     def post(self, request):
-        upload = request.FILES.get("file") if hasattr(request, "FILES") else None
-        content = upload.read() if upload is not None else request.data.get("content")
-        if isinstance(content, str):
-            content = content.encode()
-        if not content:
-            raise ValidationFailed(
-                "Send the CSV as a multipart field 'file' or as a text/csv body.", field="file"
-            )
         result = orders_import(
-            content=content, partner=partner_of(request), user=staff_user(request)
+            content=csv_content(request), partner=partner_of(request), user=staff_user(request)
         )
         return Response(result, status=status.HTTP_201_CREATED)

@@ -19,7 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, created_by_field
 from partners.models import Partner
 
 
@@ -101,9 +101,7 @@ class PickWave(TimeStampedModel):
         "inventory.Warehouse", on_delete=models.PROTECT, related_name="pick_waves"
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = created_by_field()
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -166,9 +164,7 @@ class CustomerOrder(TimeStampedModel):
         PickWave, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
     )
     currency = models.CharField(max_length=3, default="EUR")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = created_by_field()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 

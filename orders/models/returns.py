@@ -3,12 +3,11 @@ product. Lifecycle table in orders.services.return_policy, enforced by the servi
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, created_by_field
 from orders.models.orders import CustomerOrder, OrderLine, coordinates_constraints
 from partners.models import Partner
 
@@ -60,9 +59,7 @@ class Return(TimeStampedModel):
     currency = models.CharField(max_length=3, default="EUR")
     note = models.TextField(blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = created_by_field()
 
     class Meta:
         ordering = ["-created_at", "-id"]
