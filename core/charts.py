@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from datetime import date, timedelta
 
 from django.http import HttpResponse, HttpResponseNotModified
 from django.views.decorators.http import require_GET
@@ -35,6 +36,20 @@ def plotly_js(request):
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+def daily_axis(fig, days) -> None:
+    """Make the x axis one of calendar days: ticks on whole days, labelled like "07 Dec". With
+    a single day plotly would zoom into milliseconds ("23:59:59.9996"): show that day with half a
+    day either side instead."""
+    distinct = sorted({str(d)[:10] for d in days})
+    axis = {"type": "date", "tickformat": "%d %b"}
+    if len(distinct) <= 14:
+        axis["dtick"] = 86_400_000  # one tick a day
+    if len(distinct) == 1:
+        day = date.fromisoformat(distinct[0])
+        axis["range"] = [f"{day - timedelta(days=1)} 12:00", f"{day} 12:00"]
+    fig.update_xaxes(**axis)
 
 
 def chart_html(fig, *, height: int = 320) -> str:

@@ -17,6 +17,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import cache_control
 
+from core.charts import daily_axis
 from core.exceptions import DomainError
 from core.permissions import RoleRequiredMixin
 from core.roles import Role
@@ -150,6 +151,7 @@ def _chart_html(chart) -> str:
         template="plotly_white",
         bargap=0.1,
     )
+    daily_axis(fig, chart.history_dates + chart.dates)
     return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.views.generic import TemplateView
 
 from core import timefmt
-from core.charts import chart_html
+from core.charts import chart_html, daily_axis
 from core.permissions import RoleRequiredMixin
 from core.roles import Role
 from inventory.models import Warehouse
@@ -110,6 +110,7 @@ def _charts(kpis) -> list[str]:
             yaxis2={"title": "on time %", "overlaying": "y", "side": "right", "range": [0, 100]},
             legend={"orientation": "h"},
         )
+        daily_axis(fig, days)
         charts.append(chart_html(fig))
     if kpis.failed_reasons:
         fig = go.Figure(

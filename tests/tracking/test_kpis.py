@@ -103,6 +103,16 @@ def test_kpi_filter_dates_can_be_submitted_as_shown(day, client, dispatcher, now
     assert shown.context["form"].is_valid() and "kpis" in shown.context
 
 
+def test_a_one_day_chart_has_a_day_axis(day, client, dispatcher, now):
+    """One day of data: the axis shows that day, not milliseconds around midnight."""
+    client.force_login(dispatcher)
+    today = timezone.localdate(now)
+    chart = client.get(f"/tracking/kpis/?date_from={today}&date_to={today}").context["charts"][0]
+    yesterday = today - dt.timedelta(days=1)
+    assert '"type":"date"' in chart and '"tickformat":"%d %b"' in chart
+    assert f'"range":["{yesterday} 12:00","{today} 12:00"]' in chart
+
+
 def test_live_board_flags_late_risk(make_route, matrix_provider, client, dispatcher, now):
     route = make_route(windows=((0, 180), (0, 32), (0, 180)))
     services.route_etas_refresh(route_id=route.pk, now=now)
