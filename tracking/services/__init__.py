@@ -9,8 +9,8 @@
 - pages: `page_invalidate`
 """
 
-from tracking.services.customer import instructions_editable, instructions_set, rating_submit
-from tracking.services.eta import (
+from tracking.services.customer import instructions_editable, instructions_set, rating_submit  # noqa: F401
+from tracking.services.eta import (  # noqa: F401
     eta_refresh_run,
     eta_request,
     eta_tick_run,
@@ -21,20 +21,20 @@ from tracking.services.eta import (
     routes_etas_refresh,
     stop_reached_record,
 )
-from tracking.services.notifications import (
+from tracking.services.notifications import (  # noqa: F401
     notification_create,
     notification_for_event,
     notification_send,
 )
-from tracking.services.pages import page_invalidate
-from tracking.services.pings import (
+from tracking.services.pages import page_invalidate  # noqa: F401
+from tracking.services.pings import (  # noqa: F401
     PingBatchResult,
     driver_pings_record,
     driver_route_today,
     pings_prune,
     pings_record,
 )
-from tracking.services.stops import (
+from tracking.services.stops import (  # noqa: F401
     BadUpload,
     route_start,
     stop_arrive,
@@ -42,33 +42,3 @@ from tracking.services.stops import (
     stop_fail,
     stop_skip,
 )
-
-__all__ = [
-    "BadUpload",
-    "PingBatchResult",
-    "driver_pings_record",
-    "driver_route_today",
-    "eta_refresh_run",
-    "eta_request",
-    "eta_tick_run",
-    "eta_ticks_resume",
-    "eta_windows_current",
-    "eta_windows_refresh",
-    "instructions_editable",
-    "instructions_set",
-    "notification_create",
-    "notification_for_event",
-    "notification_send",
-    "page_invalidate",
-    "pings_prune",
-    "pings_record",
-    "rating_submit",
-    "route_etas_refresh",
-    "route_start",
-    "routes_etas_refresh",
-    "stop_arrive",
-    "stop_deliver",
-    "stop_fail",
-    "stop_reached_record",
-    "stop_skip",
-]
