@@ -3,7 +3,16 @@ only through services, so the ledger stays true)."""
 
 from django.contrib import admin
 
-from inventory.models import Location, Lot, Product, Reservation, Stock, StockMove, Warehouse
+from inventory.models import (
+    Location,
+    Lot,
+    PartnerWarehouse,
+    Product,
+    Reservation,
+    Stock,
+    StockMove,
+    Warehouse,
+)
 
 
 @admin.register(Warehouse)
@@ -86,3 +95,12 @@ class ReservationAdmin(_ReadOnly):
     list_filter = ["state"]
     search_fields = ["demand_ref", "product__sku"]
     list_select_related = ["product", "stock__location__warehouse"]
+
+
+@admin.register(PartnerWarehouse)
+class PartnerWarehouseAdmin(admin.ModelAdmin):
+    """Warehouses whose stock a partner's `stock:write` keys may change."""
+
+    list_display = ["partner", "warehouse", "created_at"]
+    list_filter = ["warehouse"]
+    autocomplete_fields = ["partner"]

@@ -1,7 +1,7 @@
 """Resolve the names a request uses (SKU, location id, lot code) into rows, with errors that
 name the field. Shared by the API and the pages."""
 
-from core.exceptions import InsufficientStock, ValidationFailed
+from core.exceptions import InsufficientStock, NotFound, ValidationFailed
 from inventory.models import Location, Lot, Product, StockCondition
 from inventory.selectors.catalog import product_get_by_sku
 from inventory.selectors.stock import stock_find
@@ -12,8 +12,20 @@ def product_lookup(sku: str) -> Product:
     return product_get_by_sku(sku=sku, missing=ValidationFailed)
 
 
-def location_lookup(pk: int, field: str) -> Location:
-    location = Location.objects.select_related("warehouse").filter(pk=pk).first()
+def location_lookup(pk: int, field: str, *, partner=None) -> Location:
+    """The location `pk`. With `partner` (a partner key writing stock), only locations in the
+    warehouses granted to it exist: any other answers 404, like an id that does not exist."""
+    locations = Location.objects.select_related("warehouse")
+    if partner is not None:
+        locations = locations.filter(warehouse__partner_grants__partner=partner)
+        location = locations.filter(pk=pk).first()
+        if location is None:
+            raise NotFound(
+                f"No location {pk} in a warehouse your account may change stock in.",
+                field=field,
+            )
+        return location
+    location = locations.filter(pk=pk).first()
     if location is None:
         raise ValidationFailed(f"Unknown location {pk}.", field=field, code="not_found")
     return location
@@ -34,10 +46,13 @@ def lot_lookup(product: Product, code: str | None) -> Lot | None:
     return lot
 
 
-def stock_row_resolve(data: dict, *, location_field: str = "location", create: bool = False):
-    """The stock row a request names by product, location, lot and condition."""
+def stock_row_resolve(
+    data: dict, *, location_field: str = "location", create: bool = False, partner=None
+):
+    """The stock row a request names by product, location, lot and condition (`partner`: see
+    location_lookup)."""
     product = product_lookup(data["product"])
-    location = location_lookup(data[location_field], location_field)
+    location = location_lookup(data[location_field], location_field, partner=partner)
     lot = lot_lookup(product, data.get("lot"))
     condition = data.get("condition") or StockCondition.GOOD
     if create:

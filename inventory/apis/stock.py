@@ -160,6 +160,12 @@ class _StockOperationApi(InventoryAccess, APIView):
         }
 
 
+def _partner(user):
+    """The partner of a partner key (its writes stay in the warehouses granted to it), else
+    None (staff)."""
+    return getattr(user, "partner", None)
+
+
 def _stock_data(stock: Stock) -> dict:
     stock = Stock.objects.select_related("product", "location__warehouse", "lot").get(pk=stock.pk)
     return StockOutputSerializer(stock).data
@@ -194,7 +200,7 @@ class StockReceiveApi(_StockOperationApi):
     def perform(self, data, *, user):
         stock = stock_receive(
             product=product_lookup(data["product"]),
-            location=location_lookup(data["location"], "location"),
+            location=location_lookup(data["location"], "location", partner=_partner(user)),
             quantity=data["quantity"],
             condition=data["condition"],
             lot_code=data.get("lot") or None,
@@ -218,10 +224,10 @@ class StockTransferApi(_StockOperationApi):
         reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
     def perform(self, data, *, user):
-        source = stock_row_resolve(data)
+        source = stock_row_resolve(data, partner=_partner(user))
         target = stock_transfer(
             stock=source,
-            to_location=location_lookup(data["to_location"], "to_location"),
+            to_location=location_lookup(data["to_location"], "to_location", partner=_partner(user)),
             quantity=data["quantity"],
             between_warehouses=data["between_warehouses"],
             reason=data["reason"],
@@ -255,7 +261,7 @@ class StockAdjustApi(_StockOperationApi):
     def perform(self, data, *, user):
         if "counted" in data:
             stock = stock_count(
-                stock=stock_row_resolve(data, create=True),
+                stock=stock_row_resolve(data, create=True, partner=_partner(user)),
                 counted=data["counted"],
                 reason=data["reason"],
                 reference=data["reference"],
@@ -263,7 +269,7 @@ class StockAdjustApi(_StockOperationApi):
             )
         else:
             stock = stock_adjust(
-                stock=stock_row_resolve(data, create=data["delta"] > 0),
+                stock=stock_row_resolve(data, create=data["delta"] > 0, partner=_partner(user)),
                 delta=data["delta"],
                 reason=data["reason"],
                 reference=data["reference"],
@@ -282,12 +288,16 @@ class StockConditionChangeApi(_StockOperationApi):
         reason = NonBlankCharField(max_length=300)
 
     def perform(self, data, *, user):
-        source = stock_row_resolve(data)
+        source = stock_row_resolve(data, partner=_partner(user))
         to_location = data.get("to_location")
         target = stock_condition_change(
             stock=source,
             to_condition=data["to_condition"],
-            to_location=location_lookup(to_location, "to_location") if to_location else None,
+            to_location=(
+                location_lookup(to_location, "to_location", partner=_partner(user))
+                if to_location
+                else None
+            ),
             quantity=data["quantity"],
             reason=data["reason"],
             reference=data["reference"],
@@ -305,7 +315,7 @@ class StockScrapApi(_StockOperationApi):
 
     def perform(self, data, *, user):
         stock = stock_scrap(
-            stock=stock_row_resolve(data),
+            stock=stock_row_resolve(data, partner=_partner(user)),
             quantity=data["quantity"],
             reason=data["reason"],
             reference=data["reference"],

@@ -11,6 +11,7 @@ Invariants the database enforces (CHECK / UNIQUE), services rely on them too:
 * `Reservation` rows in state reserved/picked add up to `Stock.reserved` of the row they point at.
 """
 
+from inventory.models.access import PartnerWarehouse
 from inventory.models.catalog import (
     CODE_RE,
     PRODUCT_ATTRIBUTES,
@@ -30,6 +31,7 @@ __all__ = [
     "PRODUCT_ATTRIBUTES",
     "Location",
     "Lot",
+    "PartnerWarehouse",
     "Product",
     "Reservation",
     "Stock",

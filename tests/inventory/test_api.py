@@ -7,6 +7,7 @@ import pytest
 from core.roles import Role
 from inventory.models import Product, Stock, StockMove
 from inventory.services import stock_receive, stock_reserve
+from inventory.services.access import partner_warehouse_grant
 from tests.factories import LocationFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -189,6 +190,7 @@ def test_partner_needs_stock_scopes(partner_api, product, shelf):
     )
     assert response.status_code == 403
     writer = partner_api(scopes=["stock:read", "stock:write"])
+    partner_warehouse_grant(partner=writer.partner, warehouse=shelf.warehouse)
     response = writer.post(
         "/api/v1/stock/receive/",
         {"product": product.sku, "location": shelf.pk, "quantity": 1},

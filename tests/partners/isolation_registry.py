@@ -108,7 +108,10 @@ ROUTES: dict[str, object] = {
 # proves both). The ledger and the reports name other partners' orders, staff users and costs,
 # so they are staff-only, like the CSV imports (inventory/apis/access.py).
 _CATALOG = "shared reference data: partner keys read it with stock:read, never write it (403)"
-_STOCK_WRITE = "changes shared warehouse stock with stock:write; no partner-owned id in the call"
+_STOCK_WRITE = (
+    "changes warehouse stock with stock:write, only in warehouses granted to the partner "
+    "(tests/partners/test_warehouse_grants.py proves 404 elsewhere)"
+)
 ROUTES.update(
     {
         **dict.fromkeys(

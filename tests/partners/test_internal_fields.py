@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from core.roles import Role
+from inventory.services.access import partner_warehouse_grant
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,7 @@ def _receive(client, product, shelf):
 
 def test_partner_key_never_sees_unit_costs(partner_api, product, shelf):
     client = partner_api(scopes=["stock:read", "stock:write", "orders:read"])
+    partner_warehouse_grant(partner=client.partner, warehouse=shelf.warehouse)
     received = _receive(client, product, shelf)
     assert received.status_code == 201, received.content
     assert received.json()["move"]["kind"] == "receive"
