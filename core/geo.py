@@ -38,3 +38,17 @@ def point_of(obj) -> Point | None:
     if latitude is None or longitude is None:
         return None
     return (float(latitude), float(longitude))
+
+
+def grid_area(lat: float, lon: float, *, cell_m: float = 1000.0) -> tuple[float, float, float]:
+    """The centre of the ~`cell_m` grid square holding (lat, lon) and the radius (m) of a circle
+    that covers the square: where someone is, to about a kilometre, without the exact point.
+
+    Cells are fixed (not centred on the point), so the answer is the same for every address in
+    the square and reveals nothing finer; longitude cells widen with latitude so they stay about
+    `cell_m` wide."""
+    lat_step = cell_m / (math.pi * EARTH_RADIUS_M / 180)
+    centre_lat = (math.floor(lat / lat_step) + 0.5) * lat_step
+    lon_step = lat_step / max(math.cos(math.radians(centre_lat)), 0.01)
+    centre_lon = (math.floor(lon / lon_step) + 0.5) * lon_step
+    return round(centre_lat, 5), round(centre_lon, 5), round(cell_m * math.sqrt(2) / 2)

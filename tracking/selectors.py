@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 
 from core import timefmt
-from core.geo import point_of
+from core.geo import grid_area, point_of
 from orders.models import CustomerOrder, OrderEvent, OrderStatus
 from orders.services import return_policy_violations
 from routing import services as routing_services
@@ -110,7 +110,8 @@ class TrackingPage:
     instructions: str = ""
     instructions_editable: bool = False
     show_vehicle: bool = False
-    destination: tuple[float, float] | None = None
+    destination: tuple[float, float] | None = None  # the centre of a ~1 km grid square
+    destination_radius_m: int = 0
     pod: ProofOfDelivery | None = None
     pod_time: str = ""
     rating: object = None
@@ -149,7 +150,11 @@ def tracking_page(*, order: CustomerOrder, now: dt.datetime | None = None) -> Tr
         state and state.is_next and order.status == OrderStatus.OUT_FOR_DELIVERY
     )
     if order.latitude is not None:
-        page.destination = (float(order.latitude), float(order.longitude))
+        # Anyone holding the link sees the page: show the area, never the exact address point.
+        lat, lon, page.destination_radius_m = grid_area(
+            float(order.latitude), float(order.longitude)
+        )
+        page.destination = (lat, lon)
     page.timeline = _timeline(order.events.filter(type__in=PUBLIC_EVENTS).order_by("at", "id"))
     note = DeliveryInstruction.objects.filter(order=order).first()
     page.instructions = note.text if note else ""

@@ -5,11 +5,13 @@
   var el = document.getElementById("map");
   if (!el || typeof L === "undefined") return;
   var dest = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)];
-  var map = L.map(el, { scrollWheelZoom: false }).setView(dest, 14);
+  var map = L.map(el, { scrollWheelZoom: false }).setView(dest, 13);
   L.tileLayer(el.dataset.tiles, {
     maxZoom: 19, attribution: "&copy; OpenStreetMap contributors", referrerPolicy: "no-referrer"
   }).addTo(map);
-  L.circleMarker(dest, { radius: 9, color: "#1f5fbf", fillOpacity: 0.8 }).addTo(map).bindTooltip("Your address");
+  // The server sends only the centre of a ~1 km square (the link may be forwarded): an area.
+  var radius = parseFloat(el.dataset.radius) || 700;
+  L.circle(dest, { radius: radius, color: "#1f5fbf", fillOpacity: 0.15 }).addTo(map).bindTooltip("Your delivery area");
   var url = el.dataset.positionUrl;
   if (!url) return;
   var van = null;

@@ -50,5 +50,5 @@ def test_arriving_shows_once_and_a_delivered_order_promises_no_van(live_server, 
     page.goto(f"{live_server.url}/t/{order.tracking_token}/")
     expect(page.locator(".status-line")).to_contain_text("Delivered")
     expect(page.get_by_text("The van appears here")).to_have_count(0)
-    expect(page.get_by_text("Delivered to this address.")).to_be_visible()
+    expect(page.get_by_text("Delivered in this area.")).to_be_visible()
     expect(timeline.filter(has_text="Arriving")).to_have_count(1)

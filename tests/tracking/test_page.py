@@ -215,4 +215,36 @@ def test_after_delivery_the_map_no_longer_promises_the_van(client, route, now):
     CustomerOrder.objects.filter(pk=a.order_id).update(status="delivered", delivered_at=now)
     pages_invalidate(tokens=[a.order.tracking_token])
     after = client.get(url(a.order)).content.decode()
-    assert "The van appears here" not in after and "Delivered to this address" in after
+    assert "The van appears here" not in after and "Delivered in this area" in after
+
+
+def test_destination_is_an_area_not_the_exact_address_point(client, route, now):
+    from core.geo import haversine_m
+
+    services.route_start(route=route, now=now)
+    for stop in stops_of(route):
+        order = stop.order
+        CustomerOrder.objects.filter(pk=order.pk).update(
+            latitude="52.523417", longitude="13.411923"
+        )
+        response = client.get(url(order))
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "52.523417" not in body and "13.411923" not in body
+        assert "52.5234" not in body and "13.4119" not in body
+        lat = float(body.split('data-lat="')[1].split('"')[0])
+        lon = float(body.split('data-lon="')[1].split('"')[0])
+        radius = float(body.split('data-radius="')[1].split('"')[0])
+        off = haversine_m((lat, lon), (52.523417, 13.411923))
+        assert 0 < off <= radius <= 1000  # inside the drawn circle, but not the point itself
+        # The only JSON the page loads is the van's position, never the destination.
+        position = client.get(url(order, "position.json")).content.decode()
+        assert "52.523417" not in position and "13.411923" not in position
+
+
+def test_neighbouring_addresses_share_one_area():
+    from core.geo import grid_area
+
+    a = grid_area(52.523417, 13.411923)
+    b = grid_area(52.523517, 13.412023)  # ~13 m away, same square
+    assert a == b
