@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views import View
 
 from core.exceptions import DomainError
-from core.permissions import RoleRequiredMixin
+from core.permissions import RoleRequiredMixin, user_can
 from core.roles import Role
 from orders import forms as f
 from orders import services as svc
@@ -78,8 +78,6 @@ class BoardView(RoleRequiredMixin, View):
         rows = [(order, late_risk(order, now=now)) for order in page]
         if late_only:
             rows = [(o, risk) for o, risk in rows if risk]
-        query = params.copy()
-        query.pop("page", None)
         return render(
             request,
             "orders/board.html",
@@ -88,7 +86,7 @@ class BoardView(RoleRequiredMixin, View):
                 "rows": rows,
                 "page": page,
                 "counts": [(s, label, counts.get(s, 0)) for s, label in OrderStatus.choices],
-                "query": query.urlencode(),
+                "pager_query": params,  # the filters applied (today's date when none given)
             },
         )
 
@@ -179,6 +177,12 @@ class OrderDetailView(RoleRequiredMixin, View):
                 if order.status == OrderStatus.PICKED
                 else [],
                 "returns": order.returns.all(),
+                # What the user's role may do here, asked of the views that would do it.
+                "may": {
+                    action: user_can(request.user, "orders:action", order.reference, action)
+                    for action in OrderActionView.actions()
+                },
+                "may_return": user_can(request.user, "orders:return-create", order.reference),
             },
         )
 
@@ -197,10 +201,15 @@ class OrderActionView(RoleRequiredMixin, View):
     dispatcher_only = {"confirm", "confirm_partial", "cancel", "reschedule", "location", "plan",
                        "unplan", "out", "deliver", "fail"}  # fmt: skip
 
+    @classmethod
+    def actions(cls) -> list[str]:
+        return [name.removeprefix("do_") for name in dir(cls) if name.startswith("do_")]
+
+    @classmethod
+    def roles_for(cls, *, action: str = "", **url_kwargs) -> list[str]:
+        return DISPATCH if action in cls.dispatcher_only else super().roles_for(**url_kwargs)
+
     def post(self, request, reference, action):
-        if action in self.dispatcher_only and not _is_dispatcher(request.user):
-            messages.error(request, "Only dispatchers may do that.")
-            return redirect("orders:detail", reference=reference)
         order = order_or_404(request, reference)
         handler = getattr(self, f"do_{action}", None)
         if handler is None:
@@ -293,12 +302,6 @@ class OrderActionView(RoleRequiredMixin, View):
             user=request.user,
         )
         return "Location set."
-
-
-def _is_dispatcher(user) -> bool:
-    from core.roles import user_has_role
-
-    return user_has_role(user, Role.DISPATCHER)
 
 
 def form_error(form) -> DomainError:

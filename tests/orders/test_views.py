@@ -54,6 +54,36 @@ def test_board_counts_filters_and_query_budget(
     assert dana.get(f"/orders/?date={today}&warehouse=BER&window_from=00:00").status_code == 200
 
 
+def test_board_pages_keep_the_filters_and_the_day(dana, stocked, make_order, tea, monkeypatch):
+    monkeypatch.setattr("orders.views.orders.BOARD_LIMIT", 2)
+    for i in range(3):
+        make_order([(tea, 1)], customer_email=f"p{i}@example.com")
+    today = timezone.localdate().isoformat()
+    first = dana.get("/orders/").content.decode()  # opens on today: the next page keeps it
+    assert f'href="?date={today}&amp;page=2"' in first and "QueryDict" not in first
+    filtered = dana.get("/orders/", {"status": "new", "warehouse": "BER"}).content.decode()
+    assert 'href="?status=new&amp;warehouse=BER&amp;page=2"' in filtered
+    second = dana.get("/orders/", {"status": "new", "warehouse": "BER", "page": 2})
+    assert len(second.context["rows"]) == 1
+
+
+def test_warehouse_staff_see_only_the_actions_they_may_take(client, stocked, make_order, tea):
+    order = make_order([(tea, 1)])
+    client.force_login(make_user(Role.WAREHOUSE, username="wim"))
+    page = client.get(f"/orders/{order.reference}/").content.decode()
+    assert "Confirm (reserve stock)" not in page and "Cancel order" not in page
+    assert "Save location" not in page and "Reschedule" not in page
+    board = client.get("/orders/").content.decode()
+    assert "/orders/new/" not in board and "/orders/import/" not in board
+    # The same rule answers the action itself.
+    response = client.post(f"/orders/{order.reference}/confirm/")
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.status == "new"
+    order_confirm(order=order)
+    assert "Pick</button>" in client.get(f"/orders/{order.reference}/").content.decode()
+
+
 def test_create_order_form_shows_field_errors_and_creates(dana, stocked, tea, warehouse):
     start = timezone.localtime(timezone.now() + timedelta(days=1), warehouse.tzinfo)
     data = {
