@@ -72,8 +72,16 @@ class PartnersConfig(AppConfig):
         stdout.write(f"Partners: portal login '{DEMO_PORTAL_USER}' for {partner.name}.\n")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from core import events
         from partners import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from partners.authentication import api_key_saved, partner_saved
+        from partners.models import ApiKey, Partner
         from partners.services.webhooks.delivery import outbox_event_published
 
         events.subscribe(outbox_event_published)
+        # Authentication caches keys with their partner; a change must reach the next request.
+        for model, receiver in ((ApiKey, api_key_saved), (Partner, partner_saved)):
+            post_save.connect(receiver, sender=model, dispatch_uid=f"forget-{model.__name__}")
+            post_delete.connect(receiver, sender=model, dispatch_uid=f"forget-{model.__name__}-d")

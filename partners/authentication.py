@@ -1,18 +1,82 @@
-"""DRF authentication for partner API keys: `request.user` becomes a `PartnerPrincipal`."""
+"""DRF authentication for partner API keys: `request.user` becomes a `PartnerPrincipal`.
+
+The key (with its partner) is read from the Redis cache by its hash, so an authenticated
+request costs no database query; the row is cached for `KEY_CACHE_TIMEOUT` and dropped from the
+cache whenever the key or its partner is saved or deleted (`forget_api_keys`, connected in
+PartnersConfig.ready), so revocation, new scopes and deactivation apply to the next request.
+"""
 
 from __future__ import annotations
 
 import hmac
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from partners.models import ApiKey, Partner
 from partners.services.api_keys import KEY_PREFIX, hash_key
 
+logger = logging.getLogger(__name__)
+
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+KEY_CACHE_TIMEOUT = 300  # seconds; a safety net only, saves drop the entry at once
+_MISSING = object()
+
+
+def _cache_key(digest: str) -> str:
+    return f"apikey:{digest}"
+
+
+def api_key_by_hash(digest: str) -> ApiKey | None:
+    """The key with this hash and its partner, from the cache when present."""
+    try:
+        key = cache.get(_cache_key(digest), _MISSING)
+    except Exception:  # (a cache outage must not lock partners out; the database answers)
+        key = _MISSING
+    if key is _MISSING:
+        key = ApiKey.objects.select_related("partner").filter(key_hash=digest).first()
+        if key is not None:
+            _remember(key)
+    return key
+
+
+def _remember(key: ApiKey) -> None:
+    try:
+        cache.set(_cache_key(key.key_hash), key, KEY_CACHE_TIMEOUT)
+    except Exception:  # (caching is an optimisation)
+        logger.exception("could not cache an API key")
+
+
+def forget_api_keys(digests: list[str]) -> None:
+    """Drop cached keys now and again after the surrounding transaction commits (a request
+    between the two could have cached the row as it was before the commit)."""
+    names = [_cache_key(d) for d in digests]
+    if not names:
+        return
+    _delete(names)
+    transaction.on_commit(lambda: _delete(names))
+
+
+def _delete(names: list[str]) -> None:
+    try:
+        cache.delete_many(names)
+    except Exception:  # (the entries expire after KEY_CACHE_TIMEOUT anyway)
+        logger.exception("could not drop cached API keys")
+
+
+def api_key_saved(sender, instance, **kwargs) -> None:
+    forget_api_keys([instance.key_hash])
+
+
+def partner_saved(sender, instance, **kwargs) -> None:
+    forget_api_keys(
+        list(ApiKey.objects.filter(partner=instance).values_list("key_hash", flat=True))
+    )
 
 
 @dataclass
@@ -55,7 +119,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not raw.startswith(KEY_PREFIX):
             raise exceptions.AuthenticationFailed("Malformed API key.")
         digest = hash_key(raw)
-        key = ApiKey.objects.select_related("partner").filter(key_hash=digest).first()
+        key = api_key_by_hash(digest)
         if key is None or not hmac.compare_digest(key.key_hash, digest):
             raise exceptions.AuthenticationFailed("Invalid API key.")
         now = timezone.now()
@@ -68,6 +132,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
             # Coarse on purpose: one write per key per minute, not per request.
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
+            _remember(key)
         return PartnerPrincipal(partner=key.partner, api_key=key), key
 
     def authenticate_header(self, request):
