@@ -5,7 +5,7 @@ from core.roles import Role
 
 
 class DispatchConfig(AppConfig):
-    """The live dispatch board (issue 12): reads routing, tracking, orders; nothing imports it."""
+    """The live dispatch board: reads routing, tracking, orders; nothing imports it."""
 
     name = "dispatch"
     verbose_name = "Dispatch"

@@ -1,4 +1,4 @@
-"""Routing: vehicles, drivers, shifts, plans, optimisation jobs, routes and stops (issue 8).
+"""Routing: vehicles, drivers, shifts, plans, optimisation jobs, routes and stops.
 
 Invariants the database enforces: capacities and costs are not negative; a shift ends after it
 starts and its break window is ordered; a vehicle and a driver have at most one shift per day;

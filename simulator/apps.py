@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class SimulatorConfig(AppConfig):
-    """Fleet simulator (issue 11): plays published plans through the driver API."""
+    """Fleet simulator: plays published plans through the driver API."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "simulator"

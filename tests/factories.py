@@ -81,7 +81,7 @@ class LotFactory(factory.django.DjangoModelFactory):
     expires_at = None
 
 
-# --- orders: customer orders (issue 7) --------------------------------------------------------
+# --- orders: customer orders -------------------------------------------------------------------
 # These write rows directly (no stock is reserved): fine for routing/tracking tests that only
 # need orders in a given status. Tests about stock go through orders.services.
 
@@ -123,7 +123,7 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     quantity = 1
 
 
-# --- orders: purchasing (issue 6) --------------------------------------------------------------
+# --- purchasing -------------------------------------------------------------------------------
 # Suppliers and prices are plain rows; purchase orders are made through purchasing.services
 # in tests (see tests/purchasing/conftest.py) so they carry lines, totals and timeline.
 
@@ -153,7 +153,7 @@ class SupplierProductFactory(factory.django.DjangoModelFactory):
     min_order_qty = 1
 
 
-# --- routing (issue 8) -------------------------------------------------------------------------
+# --- routing ------------------------------------------------------------------------------------
 # Vehicles, drivers and shifts as plain rows; plans, jobs, routes and stops are made through
 # routing.services in tests so they carry what the optimiser computed.
 
@@ -202,7 +202,7 @@ class ShiftFactory(factory.django.DjangoModelFactory):
     end_time = factory.LazyFunction(lambda: _clock(19))
 
 
-# --- partners (issue 10) ----------------------------------------------------------------------
+# --- partners ---------------------------------------------------------------------------------
 
 
 class PartnerMembershipFactory(factory.django.DjangoModelFactory):

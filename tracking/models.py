@@ -1,5 +1,5 @@
 """Tracking: position pings, stop events, proof of delivery, ETA history and errors,
-notifications, ratings, customer delivery instructions (issue 9).
+notifications, ratings, customer delivery instructions.
 
 Invariants the database enforces: one ping per vehicle and instant (duplicates are dropped on
 insert); coordinates in range; one proof of delivery per stop; one ETA state per route and per

@@ -317,7 +317,7 @@ ROUTES.update(
     }
 )
 
-# --- orders: demand forecasting (issue 13) ------------------------------------------------------
+# --- forecasting: demand -----------------------------------------------------------------------
 
 # Forecasts aggregate every partner's orders per product and warehouse: staff data only, partner
 # keys get 403 whatever their scopes (orders/apis/forecasting.py has no partner scope).
