@@ -257,6 +257,9 @@ WEBHOOKS_CLAIM_S = env.int("WEBHOOKS_CLAIM_S", default=int(WEBHOOKS_TIMEOUT_S) +
 WEBHOOKS_SWEEP_INTERVAL_S = env.float("WEBHOOKS_SWEEP_INTERVAL_S", default=10.0)
 WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=5)
 WEBHOOKS_SECRET_OVERLAP_HOURS = env.int("WEBHOOKS_SECRET_OVERLAP_HOURS", default=24)
+# Fernet keys for webhook signing secrets at rest, newest first (encrypt with the first, decrypt
+# with any); empty: derived from SECRET_KEY. core/crypto.py explains rotation.
+WEBHOOK_SECRET_KEYS = env.list("WEBHOOK_SECRET_KEYS", default=[])
 WEBHOOKS_QUEUE = env.str("WEBHOOKS_QUEUE", default="celery")
 
 # Per-key (per-user, per-IP for anonymous calls) fixed-window throttle counted atomically in Redis.

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from core.crypto import EncryptedTextField
 from core.models import OutboxEvent, TimeStampedModel
 
 
@@ -102,7 +103,8 @@ class PartnerAccess(TimeStampedModel):
 class WebhookEndpoint(TimeStampedModel):
     """A partner's HTTPS receiver for domain events (Standard Webhooks).
 
-    The signing secret must be kept to sign, so it is stored; it is shown to the partner once.
+    The signing secret must be kept to sign, so it is stored (encrypted); it is shown to the
+    partner once.
     During a rotation the previous secret keeps signing too until `previous_secret_expires_at`.
     """
 
@@ -110,8 +112,9 @@ class WebhookEndpoint(TimeStampedModel):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="webhook_endpoints")
     url = models.URLField(max_length=2000)
     description = models.CharField(max_length=200, blank=True)
-    secret = models.CharField(max_length=100, unique=True)
-    previous_secret = models.CharField(max_length=100, blank=True)
+    # Encrypted at rest (core.crypto, keys from WEBHOOK_SECRET_KEYS); plain `whsec_…` in Python.
+    secret = EncryptedTextField()
+    previous_secret = EncryptedTextField(blank=True)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     event_types = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     is_active = models.BooleanField(default=True)
@@ -126,12 +129,6 @@ class WebhookEndpoint(TimeStampedModel):
 
     class Meta:
         db_table = "core_webhookendpoint"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(secret__startswith="whsec_"),  # noqa: S106 (a prefix, not a secret)
-                name="webhook_secret_prefixed",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.partner} → {self.url}"
