@@ -48,6 +48,8 @@ def validate_problem(problem: Problem, time_limit_s: float) -> None:
             raise ProblemError("vehicles.shift", "shift ends before it starts", (v.id,))
         if any(c < 0 for c in v.capacity.values()):
             raise ProblemError("vehicles.capacity", "negative capacity", (v.id,))
+        if any(b.latest_s < b.earliest_s or b.duration_s < 0 for b in v.breaks):
+            raise ProblemError("vehicles.breaks", "break window ends before it starts", (v.id,))
     stop_ids = {s.id for s in problem.stops}
     vehicle_ids = {v.id for v in problem.vehicles}
     paired: list[str] = []

@@ -1,11 +1,12 @@
 """The portfolio for rich problems (breaks, skills, several windows, returns, pairs).
 
 Measured on benchmarks/rich.py (docs/benchmarks.md, "Rich problems"): PyVRP, with breaks
-relaxed and placed exactly afterwards, makes shorter plans than VROOM from 200 stops up,
-while VROOM's exact break model wins some small instances and is the safety net. So both
-run at once, one per core: VROOM in a forked child (one thread; a few of its heuristic
-starts, as many as its measured search time allows, instead of exploration level 5's 32,
-which share the timeout evenly and are each cut short at these limits) and PyVRP here.
+relaxed and placed exactly afterwards, makes the shorter plans when it gets its core, while
+VROOM (exact breaks, in C++) wins when PyVRP is starved of CPU and is the safety net for
+the stops served. So both run at once, one per core: VROOM in a forked child (one thread;
+a few of its heuristic starts, as many as its measured search time allows, instead of
+exploration level 5's 32, which share the timeout evenly and are each cut short at these
+limits) and PyVRP here.
 If VROOM answers while PyVRP still has no feasible plan, or VROOM's plan turns out the
 best, PyVRP restarts from it for whatever time is left. The OR-Tools polish (exact breaks)
 then improves the best checker-valid plan (up to POLISH_MAX_STOPS stops).
@@ -33,8 +34,9 @@ REPAIR_S_PER_STOP = 0.001
 # start, and finds nothing better (measured at 400 and 1,000 stops), so the search keeps
 # that time.
 POLISH_MAX_STOPS = 300
-# VROOM's child answers within this share of the search time, so that PyVRP can still
-# start from its plan when it serves more stops (VROOM overshoots its timeout a little).
+# VROOM's child answers within this share of the search time (it overshoots its timeout a
+# little), and within VROOM_SLACK x the time its searches were measured to need: past that
+# its core is better left to PyVRP.
 VROOM_SHARE = 0.9
 VROOM_SLACK = 1.5
 PRIZE_ARCS = 10  # measured: 100 left PyVRP among infeasible plans on rich100-3
@@ -113,8 +115,6 @@ def _side_by_side(run: Run, search_end: float, initial) -> None:
     budget = search_end - time.perf_counter()
     n = len(prepared.active)
     searches = searches_for(n, VROOM_SHARE * budget)
-    # No longer than its searches need (with room for a busy machine): past that, VROOM's
-    # core is better left to PyVRP.
     vroom_s = min(VROOM_SHARE * budget, VROOM_SLACK * searches * search_s(n))
     child = vroom_process.start(prepared, vroom_s, searches)
     if child is None:  # no fork here: VROOM first in this process, then PyVRP

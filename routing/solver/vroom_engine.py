@@ -37,6 +37,11 @@ MAX_TIME = 2**32 - 1  # VROOM times are unsigned 32-bit seconds
 REQUIRED_PRIORITY = 100  # VROOM's highest; it keeps high-priority tasks first when short
 EXPLORATION_LEVEL = 5
 MAX_START_RETRIES = 8
+VROOM_ERRORS = (
+    vroom._vroom.VroomInputException,
+    vroom._vroom.VroomInternalException,
+    vroom._vroom.VroomRoutingException,
+)
 
 
 def supports(prepared: Prepared) -> str | None:
@@ -122,7 +127,14 @@ def build_input(prepared: Prepared, initial: dict[str, list[str]] | None = None)
         return out | {lock_skill[s.locked_vehicle] for s in members if s.locked_vehicle}
 
     def windows(s) -> list:
-        return [vroom.TimeWindow(_clamp(w.start_s), _clamp(w.end_s)) for w in s.windows]
+        # VROOM refuses unsorted or overlapping windows: sort, and merge those that touch.
+        merged: list[list[int]] = []
+        for w in sorted(s.windows, key=lambda w: w.start_s):
+            if merged and w.start_s <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], w.end_s)
+            else:
+                merged.append([w.start_s, w.end_s])
+        return [vroom.TimeWindow(_clamp(a), _clamp(b)) for a, b in merged]
 
     def priority(*members) -> int:
         if any(not s.optional for s in members):
@@ -210,19 +222,20 @@ def solve_vroom(
     started = time.perf_counter()
     initial = dict(initial or {})
     for _ in range(MAX_START_RETRIES + 1):
-        inp = build_input(prepared, initial)
-        left = time_limit_s - (time.perf_counter() - started)
-        if left <= 0:
-            return None
         try:
+            inp = build_input(prepared, initial)
+            left = time_limit_s - (time.perf_counter() - started)
+            if left <= 0:
+                return None
             rows, cost = run(inp, left, threads, searches)
             break
-        except vroom._vroom.VroomInputException as exc:
+        except VROOM_ERRORS as exc:
             # VROOM places breaks on a given start more strictly than it checks plans, and
-            # refuses some that pass our checker: start that vehicle empty instead.
+            # refuses some that pass our checker: start that vehicle empty instead. Any
+            # other refusal leaves the plan to the other engines.
             vid = _vehicle_in(str(exc))
             if vid is None or not initial:
-                raise
+                return None
             initial.pop(prepared.problem.vehicles[vid - 1].id, None)
     else:
         return None

@@ -19,7 +19,7 @@ import time
 
 from .ortools_engine import EngineResult
 from .prepare import Prepared
-from .vroom_engine import build_input, read_solution, run
+from .vroom_engine import VROOM_ERRORS, build_input, read_solution, run
 
 
 class VroomChild:
@@ -91,7 +91,10 @@ def start(
     if not hasattr(os, "fork"):
         return None
     started = time.perf_counter()
-    inp = build_input(prepared, initial)
+    try:
+        inp = build_input(prepared, initial)
+    except VROOM_ERRORS:
+        return None  # the in-process path then meets the same refusal and moves on
     left = time_limit_s - (time.perf_counter() - started)
     read_fd, write_fd = os.pipe()
     pid = os.fork()

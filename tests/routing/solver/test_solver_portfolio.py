@@ -150,3 +150,12 @@ def _solution(*routes: Route):
     from routing.solver import Solution
 
     return Solution(list(routes), [])
+
+
+@pytest.mark.parametrize("engine", ["vroom", "pyvrp", "auto"])
+def test_overlapping_windows_are_one_window_to_every_engine(engine):
+    stop = Stop("s", (50, 0), windows=(TimeWindow(100, 200), TimeWindow(150, 300)))
+    problem = planar([depot()], [Vehicle("v", "D")], [stop])
+    sol = solve(problem, 0.5, engine=engine, debug=True)
+    assert check(problem, sol) == [] and not sol.unassigned
+    assert 100 <= sol.routes[0].visits[0].start_s <= 300

@@ -7,6 +7,7 @@ import pytest
 from solver_testkit import depot, planar
 
 from routing.solver import (
+    Break,
     Depot,
     PickupDelivery,
     Problem,
@@ -119,3 +120,30 @@ def test_all_stops_bad_still_returns_a_plan_listing_every_stop():
     sol = solve(problem, 0.2)
     assert sorted(u.stop_id for u in sol.unassigned) == ["s0", "s1", "s2"]
     assert check(problem, dataclasses.replace(sol)) == []
+
+
+def test_return_above_every_capacity_is_unassigned_with_reason():
+    stop = Stop("bulky", (48.86, 2.35), pickup={"kg": 101})
+    assert reasons(base([stop])) == {"bulky": "pickup exceeds every vehicle's capacity (kg)"}
+
+
+def test_negative_return_is_refused():
+    with pytest.raises(ProblemError, match="negative pickup") as err:
+        solve(base([Stop("s", (48.86, 2.35), pickup={"kg": -1})]), 0.3)
+    assert err.value.field == "stops.pickup"
+
+
+def test_paired_stop_collecting_a_return_is_refused():
+    stops = [
+        Stop("p", (48.86, 2.35), demand={"kg": 1}, pickup={"kg": 2}),
+        Stop("d", (48.87, 2.35)),
+    ]
+    with pytest.raises(ProblemError, match="cannot also collect a return"):
+        solve(base(stops, pairs=[PickupDelivery("p", "d")]), 0.3)
+
+
+def test_break_window_ending_before_it_starts_is_refused():
+    vehicle = Vehicle("v", "D", breaks=(Break(500, 100, 30),))
+    with pytest.raises(ProblemError) as err:
+        solve(base([Stop("s", (48.86, 2.35))], vehicles=[vehicle]), 0.3)
+    assert err.value.field == "vehicles.breaks" and err.value.ids == ("v",)
