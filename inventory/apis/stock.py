@@ -61,6 +61,19 @@ class StockOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+STOCK_OUTPUT_COLUMNS = [
+    "id",
+    "product",
+    "location",
+    "lot",
+    "condition",
+    "on_hand",
+    "reserved",
+    "received_at",
+    "updated_at",
+]
+
+
 class MoveOutputSerializer(InternalFieldsMixin, serializers.ModelSerializer):
     product = serializers.CharField(source="product.sku")
     lot = serializers.CharField(source="lot.code", allow_null=True, default=None)
@@ -97,8 +110,20 @@ class StockListApi(InventoryAccess, generics.ListAPIView):
     filterset_class = StockFilter
 
     def get_queryset(self):
-        return Stock.objects.filter(on_hand__gt=0).select_related(
-            "product", "location__warehouse", "lot"
+        # Only the columns the output prints: a product row alone has dozens.
+        return (
+            Stock.objects.filter(on_hand__gt=0)
+            .select_related("product", "location__warehouse", "lot")
+            .only(
+                *STOCK_OUTPUT_COLUMNS,
+                "product__sku",
+                "product__name",
+                "location__code",
+                "location__kind",
+                "location__warehouse__code",
+                "lot__code",
+                "lot__expires_at",
+            )
         )
 
 

@@ -8,6 +8,7 @@ Times without an offset are read in the warehouse's time zone.
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -28,7 +29,7 @@ from orders.apis.common import (
     staff_user,
     validated,
 )
-from orders.models import CustomerOrder, Priority, VehicleSkill
+from orders.models import CustomerOrder, OrderLine, Priority, VehicleSkill
 from orders.selectors import (
     order_get,
     order_list,
@@ -177,9 +178,13 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
         )
 
     def get_queryset(self):
+        # A line prints its product's SKU and name only: not the product's dozens of columns.
+        lines = OrderLine.objects.select_related("product").only(
+            *(f.name for f in OrderLine._meta.concrete_fields), "product__sku", "product__name"
+        )
         return order_list(
             user=self.request.user, filters=self.request.query_params
-        ).prefetch_related("lines__product", "parcels")
+        ).prefetch_related(Prefetch("lines", queryset=lines), "parcels")
 
     def list(self, request, *args, **kwargs):
         try:
