@@ -126,6 +126,9 @@ class ProductReturnPolicy(models.Model):
     )
     window_days = models.PositiveIntegerField(validators=[MaxValueValidator(3650)])
 
+    class Meta:
+        verbose_name_plural = "product return policies"
+
     def __str__(self) -> str:
         return f"{self.product_id}: {self.window_days} days"
 

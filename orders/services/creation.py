@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 
 from core.exceptions import (
     Conflict,
@@ -189,7 +190,7 @@ def order_create(
     order_event_add(
         order=order,
         type=OrderEvent.Type.CREATED,
-        message=f"Order created with {len(clean_lines)} line(s).",
+        message=f"Order created with {len(clean_lines)} line{pluralize(len(clean_lines))}.",
         user=user,
     )
     if not coordinates:

@@ -8,8 +8,9 @@ its first row). Columns (header required, order free):
     required_skills (separated by "|"), instructions, sku, quantity, unit_price
 
 `order_ref` becomes the order's external reference (unique per partner). Times without an
-offset are local to the warehouse. Errors come back as `rows[<line number>].<column>`, the
-line number counting the header as line 1.
+offset are local to the warehouse. Errors come back with `row` (the line number, counting the
+header as line 1: the row number a spreadsheet shows) and `column`, and as the path
+`rows[<line number>].<column>` in `field`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import io
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -36,7 +38,13 @@ MAX_BYTES = 5_000_000
 
 
 def _err(row: int, column: str, message: str, code: str = "invalid") -> dict:
-    return {"field": f"rows[{row}].{column}", "code": code, "message": message}
+    return {
+        "field": f"rows[{row}].{column}",
+        "row": row,
+        "column": column,
+        "code": code,
+        "message": message,
+    }
 
 
 def _decode(content: bytes) -> str:
@@ -130,9 +138,10 @@ def orders_import(*, content: bytes, partner: Partner | None = None, user=None) 
 
 
 def _failed(errors: list[dict]) -> ValidationFailed:
-    rows = sorted({e["field"].split("]")[0] + "]" for e in errors})
+    rows = len({e["row"] for e in errors})
     return ValidationFailed(
-        f"Nothing was imported: {len(errors)} error(s) in {len(rows)} row(s).",
+        f"Nothing was imported: {len(errors)} error{pluralize(len(errors))} in "
+        f"{rows} row{pluralize(rows)}.",
         code="import_failed",
         errors=errors,
     )

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from core.exceptions import (
@@ -213,7 +214,7 @@ def order_pack(
     order_event_add(
         order=locked,
         type=OrderEvent.Type.PACKED,
-        message=f"Packed into {len(clean)} parcel(s).",
+        message=f"Packed into {len(clean)} parcel{pluralize(len(clean))}.",
         data={
             "parcels": len(clean),
             "weight_kg": sum(w for w, _ in clean),

@@ -24,6 +24,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from core.exceptions import Conflict, ValidationFailed, assert_transition
@@ -129,7 +130,7 @@ def return_request(
         order=order,
         ret=ret,
         type=OrderEvent.Type.RETURN_REQUESTED,
-        message=f"Return {ret.reference} requested for {units} unit(s) ({channel}).",
+        message=f"Return {ret.reference} requested for {units} unit{pluralize(units)} ({channel}).",
         user=user,
     )
     if violations:

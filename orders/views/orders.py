@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -241,7 +242,8 @@ class OrderActionView(RoleRequiredMixin, View):
         if not form.is_valid():
             raise form_error(form)
         order = svc.order_pack(order=order, parcels=form.cleaned_data["parcels"], user=request.user)
-        return f"Packed into {order.parcels.count()} parcel(s)."
+        n = order.parcels.count()
+        return f"Packed into {n} parcel{pluralize(n)}."
 
     def do_plan(self, request, order):
         svc.order_plan(order=order, user=request.user)
@@ -331,6 +333,7 @@ class OrderImportView(RoleRequiredMixin, View):
                 errors = error.errors or [{"field": "file", "message": error.detail}]
                 form.add_error(None, error.detail)
             else:
-                messages.success(request, f"Imported {result['created']} order(s).")
+                n = result["created"]
+                messages.success(request, f"Imported {n} order{pluralize(n)}.")
                 return redirect("orders:board")
         return render(request, "orders/import.html", {"form": form, "errors": errors}, status=422)

@@ -209,6 +209,7 @@ def test_csv_import_is_all_or_nothing_with_row_errors(shop):
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"rows[4].sku", "rows[4].quantity"} <= fields
+    assert {(e["row"], e["column"]) for e in response.json()["errors"]} >= {(4, "sku")}
     assert not CustomerOrder.objects.exists()
     body = CSV_HEADER + (
         f"A1,BER,Ann,Main St 1,52.52,13.40,{start} 09:00,{start} 11:00,TEA-001,2\n"

@@ -1,5 +1,7 @@
 """Dispatcher and warehouse pages: roles, board filters and query counts, forms, actions."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -169,7 +171,9 @@ def test_csv_import_page_lists_row_errors(dana, stocked):
     )
     response = dana.post("/orders/import/", {"file": SimpleUploadedFile("o.csv", csv)})
     assert response.status_code == 422
-    assert "rows[2].sku" in response.content.decode()
+    page = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split()))
+    assert "1 problem Row Column Problem 2 sku Unknown product 'NOPE'." in page
+    assert "rows[2]" not in page and "1 error in 1 row." in page
 
 
 def test_return_pages(dana, stocked, make_order, tea, returns_location):
@@ -203,3 +207,9 @@ def test_dashboard_shows_order_cards(dana, stocked, make_order, tea):
     make_order([(tea, 1)])
     body = dana.get("/").content.decode()
     assert "New orders" in body and "Packed, ready for routing" in body
+
+
+def test_the_admin_names_return_policies_in_english(client):
+    client.force_login(make_user(Role.ADMIN, username="ada", is_staff=True, is_superuser=True))
+    body = client.get("/admin/").content.decode()
+    assert "Product return policies" in body and "policys" not in body
