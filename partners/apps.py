@@ -4,9 +4,11 @@ from django.urls import reverse
 from core.navigation import DashboardCard, NavItem
 from core.roles import Role
 
-# The demo partner (made by `manage.py seed_demo`) and its portal login.
+# The demo partner, its portal login and a fixed API key so the README's curl examples work
+# against a demo install (never in production).
 DEMO_PARTNER = "acme-shop"
 DEMO_PORTAL_USER = "partner"
+DEMO_API_KEY = "wb_de000000_demo-partner-key-local-use-only"
 
 
 class PartnersConfig(AppConfig):
@@ -47,17 +49,29 @@ class PartnersConfig(AppConfig):
         ]
 
     def seed_demo(self, *, stdout) -> None:
-        """A partner portal login for the demo partner: user `partner` (the demo password), an
-        admin of ACME Shop, which may grant its own keys every scope. Idempotent."""
+        """The demo partner ACME Shop with a fixed API key holding every scope, and a portal
+        login for it: user `partner` (the demo password), an admin of ACME Shop, which may grant
+        its own keys every scope. Idempotent."""
         from django.contrib.auth import get_user_model
 
         from core.management.commands.seed_demo import DEMO_PASSWORD
         from partners.models import ApiKey, Partner, PartnerAccess, PartnerMembership
         from partners.services.accounts import partner_member_add, partner_scopes_set
+        from partners.services.api_keys import hash_key
 
-        partner = Partner.objects.filter(code=DEMO_PARTNER).first()
-        if partner is None:
-            return
+        partner, _ = Partner.objects.get_or_create(
+            code=DEMO_PARTNER,
+            defaults={"name": "ACME Shop", "contact_email": "integrations@acme.example"},
+        )
+        ApiKey.objects.get_or_create(
+            key_hash=hash_key(DEMO_API_KEY),
+            defaults={
+                "partner": partner,
+                "name": "Demo key",
+                "prefix": "de000000",
+                "scopes": list(ApiKey.Scope.values),
+            },
+        )
         if not PartnerAccess.objects.filter(partner=partner).exists():
             partner_scopes_set(partner=partner, allowed_scopes=list(ApiKey.Scope.values))
         if get_user_model().objects.filter(username=DEMO_PORTAL_USER).exists():

@@ -228,3 +228,17 @@ def test_the_demo_data_has_a_partner_portal_login(db):
     assert home.redirect_chain[-1][0] == "/portal/" and "ACME Shop" in home.content.decode()
     created = client.post("/portal/keys/", {"name": "Shop", "scopes": list(ApiKey.Scope.values)})
     assert created.status_code == 200 and 'id="new-key"' in created.content.decode()
+
+
+def test_the_demo_data_has_the_readme_api_key(db):
+    """The partners app seeds the demo partner and the fixed key the README's curl uses."""
+    import io
+
+    from django.apps import apps
+
+    from partners.apps import DEMO_API_KEY
+
+    apps.get_app_config("partners").seed_demo(stdout=io.StringIO())
+    response = Client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {DEMO_API_KEY}")
+    assert response.status_code == 200
+    assert response.json()["partner"] == "acme-shop"

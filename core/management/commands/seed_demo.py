@@ -1,4 +1,4 @@
-"""Load the demo data: one user per role, a demo partner, then each app's own demo data.
+"""Load the demo data: one user per role, then each app's own demo data.
 
 Idempotent: running it twice changes nothing the second time. Apps contribute by defining
 `seed_demo(self, *, stdout)` on their AppConfig (called in INSTALLED_APPS order).
@@ -10,8 +10,6 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from core.roles import Role
-from partners.models import ApiKey, Partner
-from partners.services.api_keys import hash_key
 
 DEMO_PASSWORD = "waybill-demo"  # noqa: S105 (documented demo login)
 DEMO_USERS = [
@@ -22,8 +20,6 @@ DEMO_USERS = [
     ("driver", "Dirk", "Driver", Role.DRIVER),
     ("admin", "Ada", "Admin", Role.ADMIN),
 ]
-# A fixed key so the README's curl examples work against a demo install. Never in production.
-DEMO_API_KEY = "wb_de000000_demo-partner-key-local-use-only"
 
 
 class Command(BaseCommand):
@@ -46,19 +42,6 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             user.groups.add(Group.objects.get(name=role))
-        partner, _ = Partner.objects.get_or_create(
-            code="acme-shop",
-            defaults={"name": "ACME Shop", "contact_email": "integrations@acme.example"},
-        )
-        ApiKey.objects.get_or_create(
-            key_hash=hash_key(DEMO_API_KEY),
-            defaults={
-                "partner": partner,
-                "name": "Demo key",
-                "prefix": "de000000",
-                "scopes": list(ApiKey.Scope.values),
-            },
-        )
         for config in apps.get_app_configs():
             seed = getattr(config, "seed_demo", None)
             if seed is not None:
