@@ -9,6 +9,7 @@ urlpatterns = [
     path("partners/<int:pk>/", staff.PartnerManageView.as_view(), name="partner-manage"),
     path("partners/keys/<int:pk>/revoke/", staff.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
     path("partners/keys/<int:pk>/scopes/", staff.ApiKeyScopesView.as_view(), name="api-key-scopes"),
+    path("partners/audit/", staff.AuditLogView.as_view(), name="partner-audit"),
 ]
 
 # The partner portal, for users with a PartnerMembership.

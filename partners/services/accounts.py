@@ -7,28 +7,45 @@ from django.db import transaction
 
 from core.exceptions import ValidationFailed
 from partners.models import ApiKey, Partner, PartnerAccess, PartnerMembership
+from partners.services.audit import audit_record
 
 
 @transaction.atomic
 def partner_create(
-    *, code: str, name: str, contact_email: str = "", allowed_scopes: list[str] = ()
+    *,
+    code: str,
+    name: str,
+    contact_email: str = "",
+    allowed_scopes: list[str] = (),
+    actor=None,
 ) -> Partner:
     """Create a partner with the scopes its own keys may hold (staff only)."""
     if Partner.objects.filter(code=code).exists():
         raise ValidationFailed(f"A partner with code '{code}' already exists.", field="code")
     partner = Partner.objects.create(code=code, name=name, contact_email=contact_email)
-    partner_scopes_set(partner=partner, allowed_scopes=list(allowed_scopes))
+    if actor is not None:
+        audit_record(
+            actor=actor, action="partner.create", obj=partner, changes={"name": name, "code": code}
+        )
+    partner_scopes_set(partner=partner, allowed_scopes=list(allowed_scopes), actor=actor)
     return partner
 
 
 @transaction.atomic
-def partner_scopes_set(*, partner: Partner, allowed_scopes: list[str]) -> PartnerAccess:
+def partner_scopes_set(*, partner: Partner, allowed_scopes: list[str], actor=None) -> PartnerAccess:
     """Grant exactly these scopes; existing keys lose any scope no longer granted."""
     unknown = sorted(set(allowed_scopes) - set(ApiKey.Scope.values))
     if unknown:
         raise ValidationFailed(f"Unknown scopes: {', '.join(unknown)}.", field="allowed_scopes")
     granted = sorted(set(allowed_scopes))
     access, _ = PartnerAccess.objects.select_for_update().get_or_create(partner=partner)
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="partner.scopes_set",
+            obj=partner,
+            changes={"from": sorted(access.allowed_scopes), "to": granted},
+        )
     access.allowed_scopes = granted
     access.save()
     for key in ApiKey.objects.select_for_update().filter(partner=partner):
@@ -41,7 +58,7 @@ def partner_scopes_set(*, partner: Partner, allowed_scopes: list[str]) -> Partne
 
 @transaction.atomic
 def partner_member_add(
-    *, partner: Partner, username: str, email: str, password: str, role: str
+    *, partner: Partner, username: str, email: str, password: str, role: str, actor=None
 ) -> PartnerMembership:
     """Create a portal user for a partner (staff only); a user belongs to one partner."""
     if role not in PartnerMembership.Role.values:
@@ -50,4 +67,12 @@ def partner_member_add(
     if User.objects.filter(username=username).exists():
         raise ValidationFailed(f"The username '{username}' is taken.", field="username")
     user = User.objects.create_user(username=username, email=email, password=password)
-    return PartnerMembership.objects.create(user=user, partner=partner, role=role)
+    membership = PartnerMembership.objects.create(user=user, partner=partner, role=role)
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="partner.member_add",
+            obj=partner,
+            changes={"username": username, "role": role},
+        )
+    return membership

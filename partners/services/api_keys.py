@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.exceptions import ValidationFailed
 from partners.models import ApiKey, Partner
 from partners.selectors import partner_allowed_scopes
+from partners.services.audit import audit_record
 
 KEY_PREFIX = "wb_"
 
@@ -52,18 +53,33 @@ def api_key_create(
         expires_at=expires_at,
         created_by=created_by,
     )
+    if created_by is not None:
+        audit_record(
+            actor=created_by,
+            action="api_key.create",
+            obj=key,
+            changes={"prefix": prefix, "scopes": key.scopes},
+        )
     return key, raw
 
 
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, actor=None) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at", "updated_at"])
+        if actor is not None:
+            audit_record(
+                actor=actor,
+                action="api_key.revoke",
+                obj=api_key,
+                changes={"prefix": api_key.prefix},
+            )
     return api_key
 
 
 @transaction.atomic
-def api_key_scopes_set(*, api_key: ApiKey, scopes: list[str]) -> ApiKey:
+def api_key_scopes_set(*, api_key: ApiKey, scopes: list[str], actor=None) -> ApiKey:
     """Staff set a key's scopes; they must lie within the partner's grant."""
     granted = set(partner_allowed_scopes(partner=api_key.partner))
     outside = sorted(set(scopes) - granted)
@@ -71,6 +87,13 @@ def api_key_scopes_set(*, api_key: ApiKey, scopes: list[str]) -> ApiKey:
         raise ValidationFailed(
             f"Not granted to {api_key.partner.name}: {', '.join(outside)}. Grant them first.",
             field="scopes",
+        )
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="api_key.scopes_set",
+            obj=api_key,
+            changes={"from": sorted(api_key.scopes), "to": sorted(set(scopes))},
         )
     api_key.scopes = sorted(set(scopes))
     api_key.save(update_fields=["scopes", "updated_at"])

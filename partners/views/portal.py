@@ -121,7 +121,7 @@ class PortalKeysView(PortalMixin, View):
 class PortalKeyRevokeView(PortalMixin, View):
     def post(self, request, prefix):
         key = get_object_or_404(selectors.partner_api_keys(partner=self.partner), prefix=prefix)
-        api_key_revoke(api_key=key)
+        api_key_revoke(api_key=key, actor=request.user)
         messages.success(request, f"Key {key.prefix}… revoked.")
         return redirect("portal:keys")
 
@@ -197,25 +197,31 @@ class PortalEndpointDetailView(PortalMixin, View):
                 if not form.is_valid():
                     return self.get(request, public_id, form=form, status=400)
                 try:
-                    webhook_endpoint_update(endpoint=endpoint, **form.cleaned_data)
+                    webhook_endpoint_update(
+                        endpoint=endpoint, **form.cleaned_data, actor=request.user
+                    )
                 except DomainError as exc:
                     apply_domain_error(form, exc)
                     return self.get(request, public_id, form=form, status=400)
                 messages.success(request, "Endpoint saved.")
             elif action == "rotate":
-                _endpoint, secret = webhook_endpoint_rotate_secret(endpoint=endpoint)
+                _endpoint, secret = webhook_endpoint_rotate_secret(
+                    endpoint=endpoint, actor=request.user
+                )
                 messages.success(
                     request, "New secret created; the old one keeps signing during the overlap."
                 )
                 return self.get(request, public_id, secret=secret)
             elif action in ("disable", "enable"):
-                webhook_endpoint_update(endpoint=endpoint, is_active=action == "enable")
+                webhook_endpoint_update(
+                    endpoint=endpoint, is_active=action == "enable", actor=request.user
+                )
                 messages.success(request, f"Endpoint {action}d.")
             elif action == "test":
                 delivery = webhook_endpoint_send_test(endpoint=endpoint)
                 messages.success(request, f"Test event queued ({delivery.msg_id}).")
             elif action == "delete":
-                webhook_endpoint_delete(endpoint=endpoint)
+                webhook_endpoint_delete(endpoint=endpoint, actor=request.user)
                 messages.success(request, "Endpoint deleted.")
                 return redirect("portal:endpoints")
             else:

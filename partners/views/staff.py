@@ -19,7 +19,7 @@ from partners.forms import (
     PartnerScopesForm,
     apply_domain_error,
 )
-from partners.models import ApiKey, Partner
+from partners.models import ApiKey, AuditEntry, Partner
 from partners.selectors import partner_allowed_scopes
 from partners.services.accounts import partner_create, partner_member_add, partner_scopes_set
 from partners.services.api_keys import api_key_create, api_key_revoke, api_key_scopes_set
@@ -62,7 +62,7 @@ class ApiKeyRevokeView(RoleRequiredMixin, View):
     allowed_roles = [Role.ADMIN]
 
     def post(self, request, pk):
-        key = api_key_revoke(api_key=get_object_or_404(ApiKey, pk=pk))
+        key = api_key_revoke(api_key=get_object_or_404(ApiKey, pk=pk), actor=request.user)
         messages.success(request, f"Key {key.prefix}… revoked.")
         return redirect("partners")
 
@@ -80,7 +80,7 @@ class PartnerCreateView(RoleRequiredMixin, View):
         form = PartnerCreateForm(request.POST)
         if form.is_valid():
             try:
-                partner = partner_create(**form.cleaned_data)
+                partner = partner_create(**form.cleaned_data, actor=request.user)
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
@@ -120,7 +120,7 @@ class PartnerManageView(RoleRequiredMixin, View):
             form = MemberCreateForm(request.POST)
             if form.is_valid():
                 try:
-                    partner_member_add(partner=partner, **form.cleaned_data)
+                    partner_member_add(partner=partner, **form.cleaned_data, actor=request.user)
                 except DomainError as exc:
                     apply_domain_error(form, exc)
                 else:
@@ -129,7 +129,11 @@ class PartnerManageView(RoleRequiredMixin, View):
             return self.get(request, pk, member_form=form, status=400)
         form = PartnerScopesForm(request.POST)
         if form.is_valid():
-            partner_scopes_set(partner=partner, allowed_scopes=form.cleaned_data["allowed_scopes"])
+            partner_scopes_set(
+                partner=partner,
+                allowed_scopes=form.cleaned_data["allowed_scopes"],
+                actor=request.user,
+            )
             messages.success(request, "Granted scopes saved; keys keep only granted scopes.")
             return redirect("partner-manage", pk=pk)
         return self.get(request, pk, scopes_form=form, status=400)
@@ -143,10 +147,29 @@ class ApiKeyScopesView(RoleRequiredMixin, View):
         form = ApiKeyScopesForm(request.POST, prefix=f"k{key.pk}")
         if form.is_valid():
             try:
-                api_key_scopes_set(api_key=key, scopes=form.cleaned_data["scopes"])
+                api_key_scopes_set(
+                    api_key=key, scopes=form.cleaned_data["scopes"], actor=request.user
+                )
                 messages.success(request, f"Scopes of {key.prefix}… saved.")
             except DomainError as exc:
                 messages.error(request, exc.detail)
         else:
             messages.error(request, "Invalid scopes.")
         return redirect("partner-manage", pk=key.partner_id)
+
+
+class AuditLogView(RoleRequiredMixin, View):
+    """The audit trail of partner, key, scope and webhook endpoint changes (read-only)."""
+
+    allowed_roles = [Role.ADMIN]
+
+    def get(self, request):
+        entries = AuditEntry.objects.select_related("partner").order_by("-at", "-id")
+        partner = request.GET.get("partner", "")
+        if partner:
+            entries = entries.filter(partner__code=partner)
+        return render(
+            request,
+            "partners/staff/audit.html",
+            {"entries": entries[:200], "partner": partner},
+        )

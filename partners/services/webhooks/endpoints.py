@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.exceptions import ValidationFailed
 from partners.models import Partner, WebhookEndpoint
+from partners.services.audit import audit_record
 from partners.services.webhooks.signing import secret_generate
 from partners.ssrf import check_url
 
@@ -76,6 +77,13 @@ def webhook_endpoint_create(
         secret=secret_generate(),
         created_by=created_by,
     )
+    if created_by is not None:
+        audit_record(
+            actor=created_by,
+            action="webhook_endpoint.create",
+            obj=endpoint,
+            changes={"url": endpoint.url, "event_types": endpoint.event_types},
+        )
     return endpoint, endpoint.secret
 
 
@@ -87,6 +95,7 @@ def webhook_endpoint_update(
     event_types=None,
     description: str | None = None,
     is_active: bool | None = None,
+    actor=None,
 ) -> WebhookEndpoint:
     """Change an endpoint; re-enabling clears the failure streak and the disabled reason."""
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
@@ -107,6 +116,17 @@ def webhook_endpoint_update(
         endpoint.disabled_reason = "Disabled by the partner."
         endpoint.disabled_at = timezone.now()
     endpoint.save()
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="webhook_endpoint.update",
+            obj=endpoint,
+            changes={
+                "url": endpoint.url,
+                "event_types": endpoint.event_types,
+                "is_active": endpoint.is_active,
+            },
+        )
     return endpoint
 
 
@@ -149,7 +169,7 @@ def _notify_disabled(endpoint: WebhookEndpoint) -> None:
 
 @transaction.atomic
 def webhook_endpoint_rotate_secret(
-    *, endpoint: WebhookEndpoint, overlap: timedelta | None = None
+    *, endpoint: WebhookEndpoint, overlap: timedelta | None = None, actor=None
 ) -> tuple[WebhookEndpoint, str]:
     """New secret now; the old one keeps signing too (two signatures) for `overlap`."""
     if overlap is None:
@@ -161,8 +181,18 @@ def webhook_endpoint_rotate_secret(
     endpoint.previous_secret_expires_at = timezone.now() + overlap
     endpoint.secret = secret_generate()
     endpoint.save()
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="webhook_endpoint.rotate_secret",
+            obj=endpoint,
+            changes={"overlap_s": int(overlap.total_seconds())},
+        )
     return endpoint, endpoint.secret
 
 
-def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+@transaction.atomic
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor=None) -> None:
+    if actor is not None:
+        audit_record(actor=actor, action="webhook_endpoint.delete", obj=endpoint)
     endpoint.delete()
