@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from core.idempotency import idempotent
 from core.internal_fields import InternalFieldsMixin
+from core.output import FastOutputMixin
 from core.serializer_fields import NonBlankCharField
 from inventory.apis.access import InventoryAccess
 from inventory.filters import StockFilter, StockMoveFilter
@@ -29,7 +30,7 @@ from inventory.services import (
 )
 
 
-class StockOutputSerializer(serializers.ModelSerializer):
+class StockOutputSerializer(FastOutputMixin, serializers.ModelSerializer):
     product = serializers.CharField(source="product.sku")
     product_name = serializers.CharField(source="product.name")
     warehouse = serializers.CharField(source="location.warehouse.code")

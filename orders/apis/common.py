@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 
 from core.exceptions import ValidationFailed
+from core.output import FastOutputMixin
 from core.permissions import HasScope
 from core.problems import flatten_errors
 from core.roles import Role
@@ -71,7 +72,7 @@ def local_datetime(value, tz, *, field: str) -> datetime | None:
     return parsed
 
 
-class EventOutput(serializers.Serializer):
+class EventOutput(FastOutputMixin, serializers.Serializer):
     type = serializers.CharField()
     at = serializers.DateTimeField()
     message = serializers.CharField()

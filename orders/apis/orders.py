@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from core.csv_upload import CSV_PARSERS, csv_content
 from core.exceptions import ValidationFailed
 from core.idempotency import idempotent
+from core.output import FastOutputMixin
 from inventory.models import Product
 from inventory.selectors import warehouse_get_by_code
 from orders.apis.common import (
@@ -44,7 +45,7 @@ from orders.services import (
 )
 
 
-class LineOutput(serializers.Serializer):
+class LineOutput(FastOutputMixin, serializers.Serializer):
     id = serializers.IntegerField()
     product = serializers.CharField(source="product.sku")
     product_name = serializers.CharField(source="product.name")
@@ -55,20 +56,20 @@ class LineOutput(serializers.Serializer):
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
-class ParcelOutput(serializers.Serializer):
+class ParcelOutput(FastOutputMixin, serializers.Serializer):
     label_code = serializers.CharField()
     weight_kg = serializers.DecimalField(max_digits=9, decimal_places=3)
     volume_m3 = serializers.DecimalField(max_digits=9, decimal_places=6)
 
 
-class AttemptOutput(serializers.Serializer):
+class AttemptOutput(FastOutputMixin, serializers.Serializer):
     attempted_at = serializers.DateTimeField()
     outcome = serializers.CharField()
     failure_reason = serializers.CharField()
     note = serializers.CharField()
 
 
-class OrderOutput(serializers.Serializer):
+class OrderOutput(FastOutputMixin, serializers.Serializer):
     id = serializers.CharField(source="reference", help_text="The public id: the reference.")
     reference = serializers.CharField()
     external_ref = serializers.CharField()
