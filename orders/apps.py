@@ -21,24 +21,16 @@ class OrdersConfig(AppConfig):
     ]
 
     def dashboard_cards(self, user) -> list[DashboardCard]:
-        from datetime import timedelta
-
+        """Order counts for the floor. Late risk is the dispatch board's card (tracking's rule
+        over the routes' ETAs), not counted here."""
         from django.db.models import Count, Q
         from django.urls import reverse
-        from django.utils import timezone
 
         from core.roles import user_has_role
         from orders.models import CustomerOrder, OrderStatus, Return
 
         if not user_has_role(user, *FLOOR):
             return []
-        now = timezone.now()
-        open_statuses = [
-            OrderStatus.NEW,
-            OrderStatus.CONFIRMED,
-            OrderStatus.PICKED,
-            OrderStatus.PACKED,
-        ]
         counts = CustomerOrder.objects.aggregate(
             new=Count("id", filter=Q(status=OrderStatus.NEW)),
             ready=Count("id", filter=Q(status=OrderStatus.PACKED)),
@@ -47,14 +39,6 @@ class OrdersConfig(AppConfig):
                 "id",
                 filter=Q(latitude__isnull=True)
                 & ~Q(status__in=[OrderStatus.DELIVERED, OrderStatus.CANCELLED]),
-            ),
-            late=Count(
-                "id",
-                filter=Q(status__in=open_statuses, window_start__lt=now + timedelta(hours=1))
-                | Q(
-                    status__in=[*open_statuses, OrderStatus.PLANNED, OrderStatus.OUT_FOR_DELIVERY],
-                    window_end__lt=now,
-                ),
             ),
         )
         returns_open = Return.objects.filter(
@@ -77,13 +61,6 @@ class OrdersConfig(AppConfig):
                 counts["ready"],
                 url=f"{board}?status=packed",
                 tone="good",
-                roles=(Role.DISPATCHER,),
-            ),
-            DashboardCard(
-                "Late or at risk",
-                counts["late"],
-                url=f"{board}?late=on",
-                tone="bad" if counts["late"] else "good",
                 roles=(Role.DISPATCHER,),
             ),
             DashboardCard(

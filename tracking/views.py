@@ -18,6 +18,7 @@ from inventory.models import Warehouse
 from orders.models import FailureReason
 from tracking import clock
 from tracking.kpis import kpis_compute
+from tracking.late_risk import late_risk_count, operations_day, stop_is_late_risk
 from tracking.selectors import driver_day, live_routes
 from tracking.services import driver_route_today
 
@@ -35,21 +36,18 @@ class LiveBoardView(RoleRequiredMixin, TemplateView):
         try:
             day = dt.date.fromisoformat(self.request.GET.get("date", ""))
         except ValueError:
-            day = timefmt.local(now, depot).date()  # today where the depot is, as on the board
+            day = operations_day(now=now)  # as on the board and the dashboard
         routes = live_routes(date=day)
+        for route in routes:
+            for stop in route.stops.all():
+                stop.is_late_risk = stop_is_late_risk(stop)
         depots = {r.vehicle.depot for r in routes} or ({depot} if depot else set())
         ctx.update(
             now=now,
             zones_differ=timefmt.zones_differ(depots),
             zone=timefmt.zone_label(next(iter(depots))) if depots else "",
         )
-        at_risk = sum(
-            1
-            for r in routes
-            for s in r.stops.all()
-            if getattr(s, "eta_state", None) and s.eta_state.is_late_risk and not s.is_done
-        )
-        ctx.update(day=day, routes=routes, at_risk=at_risk)
+        ctx.update(day=day, routes=routes, at_risk=late_risk_count(date=day))
         return ctx
 
 

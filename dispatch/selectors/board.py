@@ -38,6 +38,7 @@ from routing.models import (
 )
 from routing.selectors import plannable_orders
 from tracking import clock
+from tracking.late_risk import stop_is_late_risk
 
 
 def _matches(stop: Stop, q: str) -> bool:
@@ -67,7 +68,7 @@ def _route_view(route: Route, positions: dict, filters: BoardFilters, now: dt.da
             StopView(
                 stop=s,
                 state=status,
-                is_late_risk=bool(eta_state and eta_state.is_late_risk) and not s.is_done,
+                is_late_risk=stop_is_late_risk(s),
                 matches=_matches(s, filters.q),
                 tz=tz,
             )

@@ -25,15 +25,14 @@ from routing.models import (
     RouteStatus,
     Stop,
 )
-from tracking import clock
+from tracking.late_risk import operations_day
 from tracking.models import PositionPing, RouteEta, StopEta
 
 
 def board_day_default(*, now: dt.datetime | None = None) -> dt.date:
-    """Today in the first depot's zone (the simulated clock's today when one runs)."""
-    now = now or clock.now()
-    depot = Warehouse.objects.filter(is_active=True).order_by("code").first()
-    return now.astimezone(depot.tzinfo).date() if depot else now.date()
+    """Today in the first depot's zone (the simulated clock's today when one runs): tracking's
+    operations day, as the Deliveries table and the dashboard read it."""
+    return operations_day(now=now)
 
 
 def board_depots() -> list[Warehouse]:
