@@ -30,6 +30,7 @@ urlpatterns = [
     path("driver/", include("tracking.driver_urls")),
     path("t/", include("tracking.public_urls")),
     path("mail/", include("core.sentmail_views")),
+    path("tasks/failed/", include("core.dead_letter_views")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     nav_items = [NavItem("Dashboard", "dashboard")]
+
+    def ready(self):
+        from core import dead_letter  # noqa: F401 (connects the Celery task_failure handler)

@@ -81,3 +81,25 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} #{self.pk}"
+
+
+class FailedTask(models.Model):
+    """Dead letter: a Celery task that failed for good (its retries used up, or no retry
+    policy). Written by core.dead_letter; staff see it and may send it again."""
+
+    task_id = models.CharField(max_length=255, unique=True)
+    task_name = models.CharField(max_length=255, db_index=True)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    retries = models.PositiveIntegerField(default=0, help_text="Retries before it gave up.")
+    exception = models.TextField()
+    traceback = models.TextField(blank=True)
+    failed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    resent_at = models.DateTimeField(null=True, blank=True)
+    resent_task_id = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}[{self.task_id}]"

@@ -252,6 +252,9 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        # Handed to the mail server; if the worker died before `sent`, it may or may not have
+        # gone out, and it is never sent again (at most once).
+        SENDING = "sending", "Sending (outcome unknown if it stays)"
         SENT = "sent", "Sent"
         SKIPPED = "skipped", "Skipped (no address)"
         FAILED = "failed", "Failed"

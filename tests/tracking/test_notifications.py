@@ -74,3 +74,50 @@ def test_the_van_turning_to_a_stop_again_adds_no_second_arriving_entry(route, no
     stop_became_next(stop=first)
     events = OrderEvent.objects.filter(order=first.order, type=OrderEvent.Type.ARRIVING)
     assert events.count() == 1
+
+
+def test_a_worker_dying_after_the_mail_server_accepted_never_sends_twice(
+    route, now, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The bound is at most once: the SMTP server took the message, the worker died before
+    the row said `sent`, the broker redelivers the task, and the customer gets no second copy."""
+    from tracking.services import notifications
+
+    with django_capture_on_commit_callbacks(execute=False):
+        services.route_start(route=route, now=now)
+    notification = Notification.objects.filter(status="pending").first()
+
+    def worker_dies(**kwargs):
+        raise SystemExit("worker killed between SMTP acceptance and the status update")
+
+    monkeypatch.setattr(notifications, "notification_mark_sent", worker_dies)
+    with pytest.raises(SystemExit):
+        notifications.notification_send(notification_id=notification.pk)
+    assert len(mail.outbox) == 1  # the server accepted it
+    monkeypatch.undo()
+    notification_send.apply(args=(notification.pk,))  # the redelivered task
+    assert len(mail.outbox) == 1
+    notification.refresh_from_db()
+    assert notification.status == "sending"  # outcome unknown, shown as such; never resent
+
+
+def test_a_mail_server_error_leaves_the_notification_to_the_retry(
+    route, now, django_capture_on_commit_callbacks, monkeypatch
+):
+    from tracking.services import notifications
+
+    with django_capture_on_commit_callbacks(execute=False):
+        services.route_start(route=route, now=now)
+    notification = Notification.objects.filter(status="pending").first()
+
+    def refused(*args, **kwargs):
+        raise ConnectionRefusedError("SMTP server down")
+
+    monkeypatch.setattr(notifications, "send_mail", refused)
+    with pytest.raises(ConnectionRefusedError):
+        notifications.notification_send(notification_id=notification.pk)
+    notification.refresh_from_db()
+    assert notification.status == "pending" and mail.outbox == []
+    monkeypatch.undo()
+    assert notifications.notification_send(notification_id=notification.pk) == "sent"
+    assert len(mail.outbox) == 1

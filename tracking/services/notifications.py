@@ -2,9 +2,12 @@
 
 Rule: a `Notification` row is written in the same transaction as the event that causes it,
 under a unique (order, kind, key) constraint; the email is sent after commit by a task that
-locks the row and sends only while it is pending. A retried task, a replayed driver action or
-a second worker therefore never sends twice. (If the mail server accepted a message and the
-worker died before its commit, the retry sends it again: the one at-least-once window left.)
+claims the row (pending → sending, committed) before talking to the mail server and marks it
+sent afterwards. A retried task, a replayed driver action or a second worker therefore never
+sends twice, and neither does a redelivery after a worker died between the mail server
+accepting the message and the row being marked sent: that row stays `sending` and is not
+sent again. The bound is AT MOST ONCE (a message may be lost with a crashed worker, never
+duplicated); an error from the mail server puts the row back to pending for the task's retry.
 
 Kinds and keys: confirmed (once per order), out for delivery / arriving (per attempt `a<n>`),
 ETA window moved (per new window), delivered (once), failed (per attempt).
@@ -179,11 +182,15 @@ def stop_became_next(*, stop) -> None:
 
 
 def notification_send(*, notification_id: int) -> str:
-    """Send a pending notification (task body). Sent, skipped or failed ones are left alone."""
+    """Send a pending notification (task body), at most once (see the module docstring).
+    Sending, sent, skipped or failed ones are left alone."""
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None or notification.status != Notification.Status.PENDING:
             return "noop"
+        notification.status = Notification.Status.SENDING
+        notification.save(update_fields=["status"])
+    try:
         send_mail(
             notification.subject,
             notification.body,
@@ -191,10 +198,20 @@ def notification_send(*, notification_id: int) -> str:
             [notification.recipient],
             fail_silently=False,
         )
-        notification.status = Notification.Status.SENT
-        notification.sent_at = clock.now()
-        notification.save(update_fields=["status", "sent_at"])
+    except Exception:
+        # The server refused it or was unreachable: nothing went out, so a retry may send it.
+        Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+            status=Notification.Status.PENDING
+        )
+        raise
+    notification_mark_sent(notification=notification)
     return "sent"
+
+
+def notification_mark_sent(*, notification: Notification) -> None:
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Notification.Status.SENT, sent_at=clock.now()
+    )
 
 
 def notification_fail(*, notification_id: int, error: str) -> None:
