@@ -5,6 +5,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
 from core.internal_fields import InternalFieldsMixin
+from core.output import FastOutputMixin
 from inventory.apis.access import CATALOG_WRITE_ROLES, InventoryAccess
 from inventory.filters import LocationFilter, ProductFilter
 from inventory.models import PRODUCT_ATTRIBUTES, Location, Product, Warehouse
@@ -19,7 +20,7 @@ from inventory.services.catalog import (
 )
 
 
-class WarehouseSerializer(serializers.ModelSerializer):
+class WarehouseSerializer(FastOutputMixin, serializers.ModelSerializer):
     class Meta:
         model = Warehouse
         fields = [
@@ -41,7 +42,7 @@ class WarehouseSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class LocationSerializer(serializers.ModelSerializer):
+class LocationSerializer(FastOutputMixin, serializers.ModelSerializer):
     warehouse = serializers.SlugRelatedField(slug_field="code", queryset=Warehouse.objects.all())
 
     class Meta:
@@ -61,7 +62,7 @@ class LocationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class ProductSerializer(InternalFieldsMixin, serializers.ModelSerializer):
+class ProductSerializer(InternalFieldsMixin, FastOutputMixin, serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [

@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from core.output import FastOutputMixin
+from inventory.apis.catalog import LocationSerializer, ProductSerializer, WarehouseSerializer
 from inventory.apis.stock import StockOutputSerializer
 from inventory.models import Lot, Stock
 from orders.apis.orders import OrderDetailOutput, OrderOutput
@@ -78,3 +79,22 @@ def test_stock_rows_with_and_without_lots_render_as_drf_renders_them(monkeypatch
 
     assert render() == _as_drf(monkeypatch, render)
     assert {r["lot"] for r in json.loads(render())} == {"L1", None}
+
+
+def test_catalog_rows_render_as_drf_renders_them(monkeypatch):
+    products = [ProductFactory(), ProductFactory(preferred_supplier_code="SUP-1")]
+    locations = [LocationFactory(), LocationFactory()]
+    warehouses = [location.warehouse for location in locations]
+
+    def render():
+        return json.dumps(
+            [
+                ProductSerializer(products, many=True).data,
+                LocationSerializer(locations, many=True).data,
+                WarehouseSerializer(warehouses, many=True).data,
+            ],
+            sort_keys=True,
+        )
+
+    assert render() == _as_drf(monkeypatch, render)
+    assert json.loads(render())[1][0]["warehouse"] == locations[0].warehouse.code
