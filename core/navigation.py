@@ -1,9 +1,12 @@
-"""Navigation, dashboard cards and home pages contributed by each app without core importing them.
+"""Navigation, dashboard cards, home pages and page sections contributed by each app without
+core importing them.
 
 An app's AppConfig may define `nav_items` and `trailing_nav_items` (lists of `NavItem`),
-`dashboard_cards(user) -> list[DashboardCard]` and `home_url(user) -> str | None` (where "/"
-sends a user who has a home of their own); core collects them in INSTALLED_APPS order. The
-site-wide links (API docs, admin) close the menu.
+`dashboard_cards(user) -> list[DashboardCard]`, `home_url(user) -> str | None` (where "/"
+sends a user who has a home of their own) and `page_sections(page, *, user, obj) ->
+list[PageSection]` (what a higher app adds to a lower app's page, e.g. tracking's proof of
+delivery on orders' order page); core collects them in INSTALLED_APPS order. The site-wide
+links (API docs, admin) close the menu.
 """
 
 from __future__ import annotations
@@ -31,6 +34,15 @@ class DashboardCard:
     hint: str = ""
     tone: str = "neutral"  # neutral | good | warn | bad
     roles: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class PageSection:
+    """A card another app adds to a page: `template` rendered with `context` as `section`."""
+
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
 
 
 SITE_NAV_ITEMS = [
@@ -86,3 +98,13 @@ def home_url_for(user) -> str | None:
         if url:
             return url
     return None
+
+
+def page_sections_for(page: str, *, user, obj) -> list[PageSection]:
+    """The sections apps add to `page` (a URL name such as "orders:detail") showing `obj`."""
+    sections: list[PageSection] = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, "page_sections", None)
+        if provider is not None:
+            sections.extend(provider(page, user=user, obj=obj))
+    return sections

@@ -15,6 +15,19 @@ class TrackingConfig(AppConfig):
         NavItem("Driver", "tracking_driver:home", roles=(Role.DRIVER,)),
     ]
 
+    def page_sections(self, page: str, *, user, obj) -> list:
+        """The order page (orders:detail) shows what tracking recorded: the customer's
+        delivery instructions and the proof of delivery."""
+        if page != "orders:detail":
+            return []
+        from core.navigation import PageSection
+        from tracking.selectors import order_delivery_record
+
+        record = order_delivery_record(order=obj)
+        if record is None:
+            return []
+        return [PageSection("Delivery record", "tracking/_order_delivery.html", {"record": record})]
+
     def home_url(self, user) -> str | None:
         """A driver (and nothing else) lands in the driver app, not on the staff dashboard."""
         roles = user_roles(user)

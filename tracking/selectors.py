@@ -233,6 +233,30 @@ def vehicle_position(*, order: CustomerOrder) -> dict | None:
 # --- driver -----------------------------------------------------------------------------------
 
 
+@dataclass
+class DeliveryRecord:
+    """What tracking knows of an order's delivery, for staff: the instructions the customer
+    added on the tracking page and the proofs of delivery (newest first)."""
+
+    customer_instructions: str = ""
+    instructions_at: dt.datetime | None = None
+    proofs: list[ProofOfDelivery] = field(default_factory=list)
+
+
+def order_delivery_record(*, order: CustomerOrder) -> DeliveryRecord | None:
+    """The order's delivery record, or None when the customer added nothing and no proof of
+    delivery exists (two queries)."""
+    note = DeliveryInstruction.objects.filter(order=order).first()
+    proofs = list(ProofOfDelivery.objects.filter(order=order).order_by("-delivered_at", "-id"))
+    if note is None and not proofs:
+        return None
+    return DeliveryRecord(
+        customer_instructions=note.text if note else "",
+        instructions_at=note.updated_at if note else None,
+        proofs=proofs,
+    )
+
+
 def driver_day(*, route: Route) -> list[dict]:
     """The route's stops in order with what the driver needs (address, window in local time,
     instructions including the customer's, status)."""

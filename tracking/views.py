@@ -8,6 +8,9 @@ import datetime as dt
 import plotly.graph_objects as go
 from django import forms
 from django.conf import settings
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.views import View
 from django.views.generic import TemplateView
 
 from core import timefmt
@@ -19,6 +22,7 @@ from orders.models import FailureReason
 from tracking import clock
 from tracking.kpis import kpis_compute
 from tracking.late_risk import late_risk_count, operations_day, stop_is_late_risk
+from tracking.models import ProofOfDelivery
 from tracking.selectors import driver_day, live_routes
 from tracking.services import driver_route_today
 
@@ -119,6 +123,19 @@ def _charts(kpis) -> list[str]:
         fig.update_layout(title="Failed deliveries by reason")
         charts.append(chart_html(fig, height=260))
     return charts
+
+
+class ProofFileView(RoleRequiredMixin, View):
+    """A proof of delivery's photo or signature, for staff who see the order's page."""
+
+    allowed_roles = [Role.DISPATCHER, Role.WAREHOUSE]
+
+    def get(self, request, pk: int, kind: str):
+        pod = get_object_or_404(ProofOfDelivery, pk=pk)
+        file = getattr(pod, kind, None) if kind in ("photo", "signature") else None
+        if not file:
+            raise Http404("No such file.")
+        return FileResponse(file.open("rb"))
 
 
 class DriverHomeView(RoleRequiredMixin, TemplateView):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views import View
 
 from core.exceptions import DomainError
+from core.navigation import page_sections_for
 from core.permissions import RoleRequiredMixin, user_can
 from core.roles import Role
 from orders import forms as f
@@ -184,6 +185,9 @@ class OrderDetailView(RoleRequiredMixin, View):
                     for action in OrderActionView.actions()
                 },
                 "may_return": user_can(request.user, "orders:return-create", order.reference),
+                # What other apps know of the order (tracking: proof of delivery, the
+                # customer's instructions).
+                "sections": page_sections_for("orders:detail", user=request.user, obj=order),
             },
         )
 
