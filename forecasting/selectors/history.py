@@ -4,10 +4,12 @@ Days are the warehouse's local calendar days; the series end yesterday (today is
 start on the first day with any activity in the last `HISTORY_DAYS`; days without activity are
 zero.
 
-Demand of a product = units shipped (inventory ledger moves of kind `ship` leaving the
-warehouse, which `order_deliver` books for every delivered line) plus delivered customer order
-lines that have no ship move (history imported without the ledger), minus units returned
-(ledger kind `return` into the warehouse). The engine counts a negative day (returns larger than
+Demand of a product = units delivered to customers on the day they were delivered (delivered
+customer order lines by the order's `delivered_at`) minus units returned (ledger kind `return`
+into the warehouse). Not the ledger's `ship` moves: they are booked when the delivery is
+recorded, which for a delivery recorded later (a driver offline, history brought in without a
+ledger, the demo's past days) is not the day the customer got the goods; and every shipment
+is a customer order line's. The engine counts a negative day (returns larger than
 sales) as zero and says so. Order volume = customer orders (stops) and their parcels by
 delivery-window day, cancelled orders left out.
 """
@@ -19,8 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
-from django.db.models import CharField, Count, Exists, OuterRef, Sum, Value
-from django.db.models.functions import Cast, Concat, TruncDate
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
 
 from inventory.models import Stock, StockMove, Warehouse
 from inventory.selectors.stock import warehouse_today
@@ -68,7 +70,7 @@ def daily_fill(points: dict[date, float], *, end: date, start: date | None = Non
 def demand_points(
     *, warehouse: Warehouse, end: date, product_ids=None, days: int = HISTORY_DAYS
 ) -> dict[int, dict[date, float]]:
-    """Net units per product and local day (shipped - returned), for the `days` through `end`."""
+    """Net units per product and local day (delivered - returned), for the `days` through `end`."""
     tz = warehouse.tzinfo
     since, until = _bounds(warehouse, end, days)
     points: dict[int, dict[date, float]] = defaultdict(lambda: defaultdict(float))
@@ -76,30 +78,21 @@ def demand_points(
     moves = StockMove.objects.filter(created_at__gte=since, created_at__lt=until)
     if product_ids is not None:
         moves = moves.filter(product_id__in=list(product_ids))
-    for kind, side, sign in (
-        (StockMove.Kind.SHIP, "from_stock__location__warehouse", 1.0),
-        (StockMove.Kind.RETURN, "to_stock__location__warehouse", -1.0),
-    ):
-        rows = (
-            moves.filter(kind=kind, **{side: warehouse})
-            .annotate(day=TruncDate("created_at", tzinfo=tz))
-            .values("product_id", "day")
-            .annotate(units=Sum("quantity"))
-            .order_by()
-        )
-        for row in rows:
-            points[row["product_id"]][row["day"]] += sign * row["units"]
+    returns = (
+        moves.filter(kind=StockMove.Kind.RETURN, to_stock__location__warehouse=warehouse)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("product_id", "day")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    for row in returns:
+        points[row["product_id"]][row["day"]] -= row["units"]
 
-    shipped = StockMove.objects.filter(kind=StockMove.Kind.SHIP, reference=OuterRef("demand"))
-    lines = (
-        OrderLine.objects.filter(
-            order__warehouse=warehouse,
-            order__delivered_at__gte=since,
-            order__delivered_at__lt=until,
-            quantity_delivered__gt=0,
-        )
-        .annotate(demand=Concat("order__reference", Value("#"), Cast("pk", CharField())))
-        .filter(~Exists(shipped))
+    lines = OrderLine.objects.filter(
+        order__warehouse=warehouse,
+        order__delivered_at__gte=since,
+        order__delivered_at__lt=until,
+        quantity_delivered__gt=0,
     )
     if product_ids is not None:
         lines = lines.filter(product_id__in=list(product_ids))

@@ -1,7 +1,8 @@
 """Building series from the database and storing forecasts: odd data never crashes, every row
 says why, reruns are idempotent, and shipments are counted once."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -69,6 +70,33 @@ def test_ship_moves_and_their_delivered_lines_are_counted_once(fc_warehouse, wid
     )
     series = demand_series(warehouse=fc_warehouse, end=history_end(fc_warehouse))[widget.pk]
     assert list(series.values) == [4]
+
+
+def test_a_delivery_recorded_later_counts_on_its_day_and_a_recompute_uses_it(
+    fc_warehouse, widget, shelf
+):
+    """The demo's past deliveries (and a driver's late upload) are recorded today with the day
+    they happened: the ledger books the shipment today, the history counts the delivery day."""
+    from orders import services as orders
+
+    LocationFactory(warehouse=fc_warehouse, code="D-01", kind="dispatch")
+    stock_receive(product=widget, location=shelf, quantity=50)
+    yesterday = history_end(fc_warehouse)
+    noon = datetime.combine(yesterday, time(12), tzinfo=fc_warehouse.tzinfo)
+    for quantity in (3, 4):
+        order = orders.order_create(
+            warehouse=fc_warehouse, address="Torstraße 1", latitude=Decimal("52.5"),
+            longitude=Decimal("13.4"), window_start=noon - timedelta(hours=2), window_end=noon,
+            customer_name="Clara", lines=[{"product": widget, "quantity": quantity}],
+            now=noon - timedelta(days=1),
+        )  # fmt: skip
+        for step in (orders.order_confirm, orders.order_pick, orders.order_pack,
+                     orders.order_plan, orders.order_out_for_delivery):  # fmt: skip
+            order = step(order=order)
+        orders.order_deliver(order=order, at=noon - timedelta(minutes=30))
+    forecast = forecast_product_refresh(product=widget, warehouse=fc_warehouse)
+    assert forecast.history_total == 7 and forecast.model_name != "zero"
+    assert sum(forecast.point) > 0 and "No demand history" not in forecast.reason
 
 
 def test_a_warehouse_without_orders_gets_zero_forecasts_with_the_reason(fc_warehouse, shelf):
