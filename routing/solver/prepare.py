@@ -113,6 +113,7 @@ def prepare(
             allowed[i] = vehicles
         else:
             unassigned[i] = reason
+    _drop_pairs_out_of_order(problem, matrices, unassigned)
     _propagate_pairs(problem, unassigned)
     active = [i for i in range(len(problem.stops)) if i not in unassigned]
     return Prepared(
@@ -210,6 +211,23 @@ def _allowed_vehicles(
     if not reachable:
         return [], "time window unreachable (or beyond every shift, duration or distance limit)"
     return reachable, ""
+
+
+def _drop_pairs_out_of_order(problem: Problem, matrices, unassigned: dict[int, str]) -> None:
+    """A pair whose delivery windows all close before the van can get there from the pickup
+    (earliest pickup window, its service and the drive) can never be served."""
+    index = {s.id: i for i, s in enumerate(problem.stops)}
+    node = problem.node_of_stop()
+    for p in problem.pairs:
+        a, b = problem.stops[index[p.pickup]], problem.stops[index[p.delivery]]
+        if index[p.pickup] in unassigned or index[p.delivery] in unassigned:
+            continue
+        earliest = min((w.start_s for w in a.windows), default=0)
+        latest = max((w.end_s for w in b.windows), default=None)
+        drive = int(matrices.duration_s[node[a.id], node[b.id]])
+        if latest is not None and latest < earliest + a.service_s + drive:
+            reason = "delivery window closes before the van can come from its pickup"
+            unassigned[index[p.pickup]] = unassigned[index[p.delivery]] = reason
 
 
 def _propagate_pairs(problem: Problem, unassigned: dict[int, str]) -> None:
