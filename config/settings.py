@@ -246,7 +246,7 @@ LOGGING = {
     },
 }
 
-# --- Partner integration: webhooks and throttling (issue 10, docs/api.md) -----------------------
+# --- Partner integration: webhooks and throttling (docs/api.md) ----------------------------------
 # Deliveries to loopback/private/link-local/metadata addresses are refused unless this is on
 # (tests turn it on for their loopback receiver; never in production).
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
@@ -282,7 +282,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ReturnReasonEnum": "orders.models.ReturnLine.Reason",
 }
 
-# --- Purchasing (issue 6) -----------------------------------------------------------------------
+# --- Purchasing ---------------------------------------------------------------------------------
 from decimal import Decimal  # noqa: E402
 
 # Orders whose total is above this amount (in the PO's currency) need an approver's decision;
@@ -293,14 +293,14 @@ PURCHASE_RECEIPT_TOLERANCE_PCT = Decimal(env.str("PURCHASE_RECEIPT_TOLERANCE_PCT
 # Daily reorder-suggestion digest to the purchasing role (hour in TIME_ZONE).
 PURCHASE_REORDER_DIGEST_HOUR = env.int("PURCHASE_REORDER_DIGEST_HOUR", default=6)
 
-# --- Demand forecasting (issue 13) --------------------------------------------------------------
+# --- Demand forecasting ------------------------------------------------------------------------
 # Nightly: one forecast task per active warehouse in a chord (hour in TIME_ZONE), before the
 # reorder digest so purchasing sees suggestions from fresh forecasts.
 FORECAST_NIGHTLY_HOUR = env.int("FORECAST_NIGHTLY_HOUR", default=3)
 # Capacity planning (routing/capacity.py): stops one driver delivers per working hour.
 FORECAST_STOPS_PER_DRIVER_HOUR = env.float("FORECAST_STOPS_PER_DRIVER_HOUR", default=4.0)
 
-# --- Customer orders (issue 7) -------------------------------------------------------------------
+# --- Customer orders -----------------------------------------------------------------------------
 # Nominatim-compatible geocoder base URL (GET {url}/search?format=jsonv2&q=…); empty = none: orders
 # without coordinates wait for a dispatcher to set the point on the map.
 GEOCODER_URL = env.str("GEOCODER_URL", default="")
