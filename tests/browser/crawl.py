@@ -138,6 +138,11 @@ def crawl(context, base_url: str, *, cap: int = 60, budget_ms: float = 1000) -> 
         elif status >= 500:
             result.failures.append(f"{path}: {status} server error (linked from {source})")
         if visit.server_ms is not None and visit.server_ms > budget_ms:
+            # The browser, the server and the tests share two cores: a page counts as slow
+            # only when a second request takes too long as well.
+            again = server_ms(context.request.get(url, max_redirects=0).headers)
+            visit.server_ms = min(visit.server_ms, again if again is not None else visit.server_ms)
+        if visit.server_ms is not None and visit.server_ms > budget_ms:
             result.failures.append(f"{path}: {visit.server_ms:.0f} ms of server time")
         if render:
             # The page's own 4xx shows up as a console error too; it is reported above.
