@@ -1,7 +1,8 @@
 """Demo customer orders: ~150 orders for today around each demo warehouse, with realistic
 addresses within ~12 km of the city centre and time windows spread over the local day; mostly
 confirmed or packed (ready for routing), a few new ones, one needing a location; delivered
-orders from the past three days, and some returns.
+orders from the past three days, and some returns; and eight weeks of delivered orders from
+before (order history brought in without stock moves: what forecasting learns from).
 
 Everything goes through the real services, so stock reservations, picks, shipments and the
 ledger agree. Idempotent: a warehouse that already has demo orders for today is skipped.
@@ -22,11 +23,21 @@ from inventory.models import Location, Product, Warehouse
 from inventory.selectors import stock_available
 from orders import services as svc
 from orders.models import CustomerOrder, OrderStatus
-from orders.services import return_in_transit, return_receive, return_request
+from orders.services import (
+    PastOrder,
+    orders_history_import,
+    return_in_transit,
+    return_receive,
+    return_request,
+)
 from partners.models import Partner
 
 ORDERS_PER_WAREHOUSE = 150
 PAST_DELIVERED = 24
+# Delivered orders of the weeks before (brought in as history: no stock moves).
+HISTORY_DAYS = 56
+HISTORY_ORDERS_PER_DAY = 30
+WEEKDAY_LOAD = [1.15, 1.05, 1.0, 1.0, 1.2, 0.7, 0.3]  # Monday first
 STREETS = {
     "BER": ["Torstraße", "Kastanienallee", "Schönhauser Allee", "Oranienstraße", "Karl-Marx-Straße",
             "Bergmannstraße", "Kantstraße", "Sonnenallee", "Frankfurter Allee", "Müllerstraße",
@@ -78,7 +89,55 @@ def seed_customer_demo(*, stdout=None) -> int:
     return created
 
 
+def _past_orders(warehouse: Warehouse, today) -> list[PastOrder]:
+    """`HISTORY_DAYS` of delivered orders before today: about `HISTORY_ORDERS_PER_DAY` a day,
+    busier early in the week and on Fridays, quiet on Sundays; a few products sell most (so
+    forecasts range from steady sellers to intermittent ones)."""
+    rng = random.Random(f"history-{warehouse.code}")
+    products = list(Product.objects.filter(is_active=True).order_by("sku"))
+    if not products:
+        return []
+    rng.shuffle(products)
+    weights = [1 / (rank + 1) ** 0.8 for rank in range(len(products))]
+    tz = warehouse.tzinfo
+    streets = STREETS.get(warehouse.code, ["Hauptstraße", "Bahnhofstraße", "Gartenweg"])
+    city = warehouse.city or warehouse.name
+    out = []
+    for back in range(HISTORY_DAYS, 0, -1):
+        day = today - timedelta(days=back)
+        day_rng = random.Random(f"history-{warehouse.code}-{day}")
+        count = round(
+            HISTORY_ORDERS_PER_DAY * WEEKDAY_LOAD[day.weekday()] * day_rng.uniform(0.8, 1.2)
+        )
+        for index in range(count):
+            lines: dict[Product, int] = {}
+            for _ in range(day_rng.choice([1, 1, 2, 3])):
+                product = day_rng.choices(products, weights)[0]
+                lines[product] = lines.get(product, 0) + day_rng.randint(1, 3)
+            start = datetime.combine(day, time(day_rng.randint(8, 17)), tzinfo=tz)
+            lat, lon = _point(day_rng, warehouse.latitude, warehouse.longitude)
+            out.append(
+                PastOrder(
+                    external_ref=f"HIST-{warehouse.code}-{day:%Y%m%d}-{index:03d}",
+                    customer_name=f"{day_rng.choice(FIRST)} {day_rng.choice(LAST)}",
+                    address=f"{day_rng.choice(streets)} {day_rng.randint(1, 180)}, {city}",
+                    latitude=lat,
+                    longitude=lon,
+                    window_start=start,
+                    window_end=start + timedelta(hours=2),
+                    delivered_at=start + timedelta(minutes=day_rng.randint(5, 110)),
+                    lines=[
+                        (p, q, (p.unit_cost * Decimal("1.6")).quantize(Decimal("0.01")))
+                        for p, q in lines.items()
+                    ],
+                )
+            )
+    return out
+
+
 def _seed_warehouse(warehouse: Warehouse, partner, today) -> int:
+    # Weeks of delivered orders from before Waybill, so forecasts have a history to learn.
+    orders_history_import(warehouse=warehouse, orders=_past_orders(warehouse, today))
     rng = random.Random(f"{warehouse.code}-{today}")
     tz = warehouse.tzinfo
     products = [

@@ -19,8 +19,8 @@ same transaction. Routing calls order_plan/order_unplan/order_out_for_delivery; 
 order_arriving/order_deliver/order_fail.
 
 Modules: common.py (transition table, timeline, locking), cleaning.py (input checks),
-creation.py, confirmation.py, picking.py, delivery.py, imports.py (CSV), returns.py and
-return_policy.py.
+creation.py, confirmation.py, picking.py, delivery.py, imports.py (CSV), history.py (delivered
+orders from before Waybill, in bulk), returns.py and return_policy.py.
 """
 
 from orders.services.cleaning import coordinates_clean, windows_clean
@@ -42,6 +42,7 @@ from orders.services.delivery import (
     order_reschedule,
     order_unplan,
 )
+from orders.services.history import PastOrder, orders_history_import
 from orders.services.imports import orders_import
 from orders.services.picking import (
     dispatch_location,
@@ -70,6 +71,7 @@ __all__ = [
     "EDITABLE_STATUSES",
     "ORDER_TRANSITIONS",
     "RETURN_TRANSITIONS",
+    "PastOrder",
     "coordinates_clean",
     "customer_create",
     "dispatch_location",
@@ -88,6 +90,7 @@ __all__ = [
     "order_plan",
     "order_reschedule",
     "order_unplan",
+    "orders_history_import",
     "orders_import",
     "parcels_default",
     "pick_wave_complete",

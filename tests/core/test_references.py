@@ -3,7 +3,19 @@ import threading
 import pytest
 from django.db import connection
 
-from core.references import reference_next
+from core.references import reference_next, references_next
+
+
+@pytest.mark.django_db
+def test_a_block_of_references_continues_the_sequence():
+    assert reference_next(prefix="BLK", year=2026) == "BLK-2026-000001"
+    assert references_next(prefix="BLK", count=3, year=2026) == [
+        "BLK-2026-000002",
+        "BLK-2026-000003",
+        "BLK-2026-000004",
+    ]
+    assert reference_next(prefix="BLK", year=2026) == "BLK-2026-000005"
+    assert references_next(prefix="BLK", count=0, year=2026) == []
 
 
 @pytest.mark.django_db
