@@ -18,8 +18,9 @@ from django.utils import timezone
 from core.exceptions import ValidationFailed
 from core.references import references_next
 from inventory.models import Product, Warehouse
-from orders.models import Customer, CustomerOrder, OrderEvent, OrderLine, OrderStatus
+from orders.models import Customer, CustomerOrder, OrderEvent, OrderLine, OrderStatus, Parcel
 from orders.services.cleaning import warehouse_clean
+from orders.services.picking import parcels_for
 
 
 @dataclass
@@ -55,9 +56,10 @@ def _check(index: int, past: PastOrder, now: datetime) -> None:
 @transaction.atomic
 def orders_history_import(*, warehouse: Warehouse, orders: list[PastOrder], user=None) -> int:
     """Record already delivered orders of `warehouse` in bulk: status delivered, every line
-    delivered in full, one timeline entry saying so. Nothing is reserved, shipped or published.
-    All or nothing; an `external_ref` the warehouse's history already holds is skipped (safe to
-    run twice). Returns how many orders were written."""
+    delivered in full, the parcels packing would have made, one timeline entry saying so.
+    Nothing is reserved, shipped or published. All or nothing; an `external_ref` the
+    warehouse's history already holds is skipped (safe to run twice). Returns how many orders
+    were written."""
     warehouse = warehouse_clean(warehouse)
     now = timezone.now()
     for index, past in enumerate(orders):
@@ -116,6 +118,16 @@ def orders_history_import(*, warehouse: Warehouse, orders: list[PastOrder], user
         )
         for order, past in zip(created, pasts, strict=True)
         for product, quantity, price in past.lines
+    )
+    Parcel.objects.bulk_create(
+        Parcel(
+            order=order,
+            label_code=f"{order.reference}-{n:02d}",
+            weight_kg=parcel["weight_kg"],
+            volume_m3=parcel["volume_m3"],
+        )
+        for order, past in zip(created, pasts, strict=True)
+        for n, parcel in enumerate(parcels_for((p, q) for p, q, _ in past.lines), start=1)
     )
     OrderEvent.objects.bulk_create(
         OrderEvent(

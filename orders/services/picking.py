@@ -142,12 +142,19 @@ def pick_wave_complete(*, wave: PickWave, user=None) -> PickWave:
 
 def parcels_default(*, order: CustomerOrder) -> list[dict]:
     """Parcels computed from product weight/volume, split at 30 kg or 0.25 m³ per parcel."""
+    return parcels_for(
+        (line.product, line.quantity_picked or line.quantity_reserved)
+        for line in order.lines.select_related("product")
+    )
+
+
+def parcels_for(units_of) -> list[dict]:
+    """The parcels `parcels_default` makes for (product, units) pairs."""
     weight = Decimal("0")
     volume = Decimal("0")
-    for line in order.lines.select_related("product"):
-        units = line.quantity_picked or line.quantity_reserved
-        weight += units * (line.product.weight_kg or FALLBACK_UNIT_WEIGHT_KG)
-        volume += units * (line.product.volume_m3 or FALLBACK_UNIT_VOLUME_M3)
+    for product, units in units_of:
+        weight += units * (product.weight_kg or FALLBACK_UNIT_WEIGHT_KG)
+        volume += units * (product.volume_m3 or FALLBACK_UNIT_VOLUME_M3)
     if weight <= 0 or volume <= 0:
         weight = max(weight, FALLBACK_UNIT_WEIGHT_KG)
         volume = max(volume, FALLBACK_UNIT_VOLUME_M3)

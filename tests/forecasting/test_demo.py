@@ -34,6 +34,8 @@ def test_the_demo_forecasts_from_its_history_and_suggests_reorders(monkeypatch):
     assert all(f.history_days >= 28 and sum(f.point[:7]) > 0 for f in demand)
     assert demand.filter(model_name__in=["auto_ets", "croston_sba", "tsb"]).count() > 20
     assert len(reorder_suggestions_forecast()) > 0
+    volume = {f.metric: f for f in Forecast.objects.filter(product=None, warehouse__code="BER")}
+    assert sum(volume["stops"].point[:7]) > 100 and sum(volume["parcels"].point[:7]) > 100
 
     # Loading the demo again adds no second history.
     before = history.count()
