@@ -34,8 +34,11 @@ _DEFAULTS = {
     # A new ETA history row when the ETA moved this much, or the last row is this old.
     "TRACKING_ETA_HISTORY_MIN_CHANGE_S": ("int", 60),
     "TRACKING_ETA_HISTORY_MAX_AGE_S": ("int", 900),
-    # Email the customer when the window moved by more than this many minutes.
+    # Email the customer when the window starts this many minutes earlier or ends this many
+    # later than the one they were told (or the order became late), at most this many ETA
+    # e-mails per order a day (tracking.services.notifications.eta_change_is_material).
     "TRACKING_ETA_NOTIFY_SHIFT_MIN": ("int", 15),
+    "TRACKING_ETA_NOTIFY_MAX_PER_DAY": ("int", 3),
     # Customer tracking page.
     "TRACKING_TOKEN_EXPIRY_DAYS": ("int", 7),
     "TRACKING_PAGE_CACHE_S": ("int", 300),

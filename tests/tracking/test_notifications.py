@@ -121,3 +121,55 @@ def test_a_mail_server_error_leaves_the_notification_to_the_retry(
     monkeypatch.undo()
     assert notifications.notification_send(notification_id=notification.pk) == "sent"
     assert len(mail.outbox) == 1
+
+
+def test_the_rule_for_an_eta_email_is_a_material_change():
+    from tracking.services.notifications import eta_change_is_material
+
+    told_low = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+    told_high = told_low + dt.timedelta(minutes=60)
+
+    def material(low_min, high_min, became_late=False):
+        return eta_change_is_material(
+            notified_low=told_low,
+            notified_high=told_high,
+            low=told_low + dt.timedelta(minutes=low_min),
+            high=told_high + dt.timedelta(minutes=high_min),
+            became_late=became_late,
+            shift_s=15 * 60,
+        )
+
+    assert not material(20, -20)  # narrowed inside the window told: not news
+    assert not material(14, 14) and not material(-14, 0)  # moved less than 15 minutes
+    assert material(15, 15) and material(30, 30)  # ends 15 minutes later or more
+    assert material(-15, -15)  # starts 15 minutes earlier: be ready sooner
+    assert material(5, 5, became_late=True)  # now past the customer's time window
+
+
+def test_eta_emails_are_capped_per_order_and_day(route, now, settings):
+    settings.TRACKING_ETA_NOTIFY_SHIFT_MIN = 15
+    settings.TRACKING_ETA_NOTIFY_MAX_PER_DAY = 2
+    services.route_start(route=route, now=now)
+    # The van does not move: every 40 minutes each window ends 40 minutes later.
+    for minutes in (40, 80, 120, 160):
+        services.route_etas_refresh(route_id=route.pk, now=now + dt.timedelta(minutes=minutes))
+    for stop in stops_of(route):
+        moved = Notification.objects.filter(order=stop.order, kind="eta_changed")
+        assert moved.count() == 2
+
+
+def test_an_order_becoming_late_is_told_once_that_it_is_late(route, now, settings):
+    settings.TRACKING_ETA_NOTIFY_SHIFT_MIN = 60
+    services.route_start(route=route, now=now)
+    c = stops_of(route)[2]
+    # The customer's window closes a little after the ETA window told: a 10-minute delay
+    # (below the 60-minute threshold) makes the order late.
+    promised = StopEta.objects.get(stop=c)
+    window_end = promised.notified_high + dt.timedelta(minutes=5)
+    type(c).objects.filter(pk=c.pk).update(window_end=window_end)
+    type(c.order).objects.filter(pk=c.order_id).update(window_end=window_end)
+    services.route_etas_refresh(route_id=route.pk, now=now + dt.timedelta(minutes=10))
+    services.route_etas_refresh(route_id=route.pk, now=now + dt.timedelta(minutes=12))
+    late = Notification.objects.filter(order=c.order, kind="eta_changed")
+    assert [n.key for n in late] == [f"s{c.pk}:late"]
+    assert "we are running late" in late.get().body

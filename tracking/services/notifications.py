@@ -10,7 +10,9 @@ sent again. The bound is AT MOST ONCE (a message may be lost with a crashed work
 duplicated); an error from the mail server puts the row back to pending for the task's retry.
 
 Kinds and keys: confirmed (once per order), out for delivery / arriving (per attempt `a<n>`),
-ETA window moved (per new window), delivered (once), failed (per attempt).
+ETA changed (per new window, or `late` once per stop: see `eta_change_is_material` for when,
+at most TRACKING_ETA_NOTIFY_MAX_PER_DAY a day per order), delivered (once), failed (per
+attempt).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from orders.models import CustomerOrder, FailureReason, OrderEvent
 from orders.services import order_arriving
@@ -150,17 +153,57 @@ def notification_for_event(
     return notification_create(order=order, kind=kind, key=key, context=context)
 
 
+def eta_change_is_material(
+    *,
+    notified_low: dt.datetime,
+    notified_high: dt.datetime,
+    low: dt.datetime,
+    high: dt.datetime,
+    became_late: bool,
+    shift_s: float,
+) -> bool:
+    """When a customer who was told an ETA window (out for delivery) hears of a new one: the
+    order became late (the ETA window now ends after the time window they chose), or the window
+    moved by `shift_s` (TRACKING_ETA_NOTIFY_SHIFT_MIN) or more in a way that matters to them —
+    it starts that much earlier (be ready sooner) or ends that much later (wait longer). A
+    window that narrowed inside the one they were told, or moved less, is not news (the
+    tracking page shows it). The ETA engine asks this on every recompute and records the new
+    window as the one told when it answers yes."""
+    if became_late:
+        return True
+    earlier = (notified_low - low).total_seconds()
+    later = (high - notified_high).total_seconds()
+    return earlier >= shift_s or later >= shift_s
+
+
 def eta_window_moved(*, stop, low: dt.datetime, high: dt.datetime) -> Notification | None:
-    """The promised window moved by more than TRACKING_ETA_NOTIFY_SHIFT_MIN (decided by the
-    ETA engine, which also records the new window as the promised one)."""
+    """E-mail the new window (the change was material, see `eta_change_is_material`), unless
+    the order already had TRACKING_ETA_NOTIFY_MAX_PER_DAY such e-mails today (the warehouse's
+    day). A window past the customer's time window says so, once per stop."""
     order = stop.order
     tz = order.warehouse.tzinfo
+    midnight = timezone.localtime(timezone.now(), tz).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    sent_today = Notification.objects.filter(
+        order=order, kind=K.ETA_CHANGED, created_at__gte=midnight
+    ).count()
+    if sent_today >= conf.get("TRACKING_ETA_NOTIFY_MAX_PER_DAY"):
+        return None
+    late = StopEta.objects.filter(stop=stop, is_late_risk=True).exists()
     key = f"s{stop.pk}:{low.astimezone(tz):%H%M}-{high.astimezone(tz):%H%M}"
+    if (
+        late
+        and not Notification.objects.filter(
+            order=order, kind=K.ETA_CHANGED, key=f"s{stop.pk}:late"
+        ).exists()
+    ):
+        key = f"s{stop.pk}:late"
     return notification_create(
         order=order,
         kind=K.ETA_CHANGED,
         key=key,
-        context={"eta_window": window_text(low, high, tz)},
+        context={"eta_window": window_text(low, high, tz), "late": late},
     )
 
 

@@ -19,6 +19,7 @@ from tracking import conf
 from tracking.eta import EtaResult
 from tracking.models import EtaRecord, RouteEta, StopEta
 from tracking.services.cache_client import redis_client
+from tracking.services.notifications import eta_change_is_material
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +115,13 @@ class Writes:
             moved = (
                 out_for_delivery
                 and se.notified_low is not None
-                and (
-                    abs((result.low - se.notified_low).total_seconds()) > self.shift_s
-                    or abs((result.high - se.notified_high).total_seconds()) > self.shift_s
+                and eta_change_is_material(
+                    notified_low=se.notified_low,
+                    notified_high=se.notified_high,
+                    low=result.low,
+                    high=result.high,
+                    became_late=result.is_late_risk and not se.is_late_risk,
+                    shift_s=self.shift_s,
                 )
             )
             if (
