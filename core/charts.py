@@ -39,9 +39,9 @@ def plotly_js(request):
 
 
 def daily_axis(fig, days) -> None:
-    """Make the x axis one of calendar days: ticks on whole days, labelled like "07 Dec". With
-    a single day plotly would zoom into milliseconds ("23:59:59.9996"): show that day with half a
-    day either side instead."""
+    """Make the x axis one of calendar days: ticks on whole days, labelled like "07 Dec", bars a
+    day wide. With a single day plotly would zoom into milliseconds ("23:59:59.9996"): show that
+    day with half a day either side instead."""
     distinct = sorted({str(d)[:10] for d in days})
     axis = {"type": "date", "tickformat": "%d %b"}
     if len(distinct) <= 14:
@@ -50,6 +50,8 @@ def daily_axis(fig, days) -> None:
         day = date.fromisoformat(distinct[0])
         axis["range"] = [f"{day - timedelta(days=1)} 12:00", f"{day} 12:00"]
     fig.update_xaxes(**axis)
+    # A bar per day, most of a day wide (plotly draws a lone bar on a date axis 1 ms wide).
+    fig.update_traces(width=0.8 * 86_400_000, selector={"type": "bar"})
 
 
 def chart_html(fig, *, height: int = 320) -> str:

@@ -111,6 +111,7 @@ def test_a_one_day_chart_has_a_day_axis(day, client, dispatcher, now):
     yesterday = today - dt.timedelta(days=1)
     assert '"type":"date"' in chart and '"tickformat":"%d %b"' in chart
     assert f'"range":["{yesterday} 12:00","{today} 12:00"]' in chart
+    assert '"width":69120000.0' in chart  # the day's bar is most of a day wide, so it shows
 
 
 def test_live_board_flags_late_risk(make_route, matrix_provider, client, dispatcher, now):
