@@ -1,7 +1,8 @@
-"""The crawl: each of the six demo roles, signed in on a live server holding the demo data,
-follows every link the navigation and the pages it reaches show (tests/browser/crawl.py) and
-every one must work: no 403 behind a shown link, no 404, no server error, no console or htmx
-error, at most a second of server time. All failures of all roles are reported at once."""
+"""The crawl: each demo login (the six roles and the partner portal's), signed in on a live
+server holding the demo data, follows every link the navigation and the pages it reaches show
+(tests/browser/crawl.py) and every one must work: no 403 behind a shown link or button, no 404,
+no server error, no console or htmx error, at most a second of server time. All failures of all
+roles are reported at once."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
 ]
 
-ROLES = ["dispatcher", "warehouse", "purchasing", "approver", "driver", "admin"]
+# The six staff roles' demo logins and the partner portal's.
+ROLES = ["dispatcher", "warehouse", "purchasing", "approver", "driver", "admin", "partner"]
 PAGES_PER_ROLE = 60
 SERVER_BUDGET_MS = 1000
 
