@@ -127,6 +127,24 @@ def board_worker(django_db_setup, tmp_path_factory):
         proc.kill()
 
 
+@pytest.fixture(autouse=True)
+def _worker_idle_before_flush(request, transactional_db):
+    """Set up after the test database and the browser page torn down first: before the flush
+    that ends the test, wait until the real worker has finished what the test started (an
+    ETA recompute still holding its locks deadlocked the flush's TRUNCATE)."""
+    yield
+    if "board_worker" not in request.fixturenames:
+        return
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        inspect = celery_app.control.inspect(timeout=1)
+        busy = [t for tasks in (inspect.active() or {}).values() for t in tasks]
+        busy += [t for tasks in (inspect.reserved() or {}).values() for t in tasks]
+        if not busy:
+            return
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def roles(transactional_db):
     # Transactional tests flush the database, role groups included: put them back.

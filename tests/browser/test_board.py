@@ -81,6 +81,7 @@ def test_a_dispatcher_logs_in_and_sees_the_routes_and_the_exceptions(
 
     expect(page).to_have_url(f"{live_server.url}/dispatch/")
     expect(page.locator(".route-card")).to_have_count(3)
+    page.wait_for_function("typeof dispatchBoard !== 'undefined'")  # its script is deferred
     assert page.evaluate("Object.keys(dispatchBoard.routes).length") == 3
     expect(page.locator(".stop-pin")).to_have_count(15)
     expect(page.locator(".veh")).to_have_count(3)
