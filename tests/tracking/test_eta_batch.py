@@ -87,6 +87,13 @@ def test_a_batch_gives_the_same_etas_flags_and_history_as_one_route_at_a_time(ro
 def test_the_batch_query_count_does_not_grow_with_the_routes(routes, now):
     for route in routes:  # (first computations read the learned ratios into the cache)
         route_etas_refresh(route_id=route.pk, now=now)
+    # ... but one route alone caches only the hours it used: cache every hour of each driver,
+    # as a batch would once a leg crosses into a new hour.
+    from tracking.services.eta.learning import hour_prior
+
+    for route in routes:
+        for hour in range(24):
+            hour_prior(route=route, hour=hour, now=now, known={})
     with CaptureQueriesContext(connection) as one:
         routes_etas_refresh(route_ids=[routes[0].pk], now=now + M)
     with CaptureQueriesContext(connection) as three:
