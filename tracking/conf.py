@@ -29,8 +29,10 @@ _DEFAULTS = {
     # 7.4 to 7.7 min and the window did not narrow (docs/benchmarks.md, ETA accuracy).
     "TRACKING_ETA_RECENTRE": ("bool", False),
     # The prior's 80 % half-width (scaled to TRACKING_ETA_COVERAGE): base + share of the horizon.
-    "TRACKING_ETA_DEFAULT_BASE_S": ("int", 300),
-    "TRACKING_ETA_DEFAULT_SHARE": ("float", 0.10),
+    # ±(3 min + 18 %) held about 80 % of an untrained engine's errors on the simulator's first
+    # day (two seeds): too wide at 15 minutes, about right at 60, wide at 2 hours.
+    "TRACKING_ETA_DEFAULT_BASE_S": ("int", 180),
+    "TRACKING_ETA_DEFAULT_SHARE": ("float", 0.18),
     # A new ETA history row when the ETA moved this much, or the last row is this old.
     "TRACKING_ETA_HISTORY_MIN_CHANGE_S": ("int", 60),
     "TRACKING_ETA_HISTORY_MAX_AGE_S": ("int", 900),

@@ -30,6 +30,9 @@ HORIZON_EDGES_S: tuple[int, ...] = (600, 1200, 1800, 2700, 3600, 5400, 7200, 108
 MIN_HALF_WIDTH_S = 120
 # Learned speed ratios are kept within these bounds (a stuck van is a ping problem, not a ratio).
 RATIO_BOUNDS = (0.5, 3.0)
+# How many legs' worth of "as expected" each learned ratio starts from (see `speed_priors`);
+# `route` is today's own pace against the priors (see `blended_ratio`).
+PRIOR_WEIGHTS = {"overall": 10.0, "hour": 20.0, "driver": 20.0, "route": 20.0}
 
 
 @dataclass(frozen=True)
@@ -128,13 +131,13 @@ def bucket_horizons_s(edges: Sequence[int] = HORIZON_EDGES_S) -> list[float]:
 
 def prior_half_width_s(horizon_s: float, *, coverage: float, base_s: float, share: float) -> float:
     """Before errors are measured: base + share x horizon is taken as an 80 % half-width
-    (e.g. ±(5 min + 10 %)); other coverages scale it as a normal distribution's quantile."""
+    (e.g. ±(3 min + 18 %)); other coverages scale it as a normal distribution's quantile."""
     normal = NormalDist()
     scale = normal.inv_cdf((1 + coverage) / 2) / normal.inv_cdf(0.9)
     return (base_s + share * max(0.0, horizon_s)) * scale
 
 
-def prior_windows(*, coverage: float = 0.8, base_s: float = 300, share: float = 0.10):
+def prior_windows(*, coverage: float = 0.8, base_s: float = 180, share: float = 0.18):
     """The windows of an engine that has measured nothing yet (see `prior_half_width_s`)."""
     return ErrorWindows(
         tuple(
@@ -296,10 +299,11 @@ def blended_ratio(
     route_predicted_s: float,
     route_legs: int,
     prior: float = 1.0,
-    route_weight: float = 2.0,
+    route_weight: float = PRIOR_WEIGHTS["route"],
 ) -> float:
-    """The route's observed travel-time ratio so far, shrunk towards `prior` (the driver's and
-    the hour's typical ratio, or 1.0) while it rests on few legs."""
+    """The route's observed travel-time ratio so far, shrunk towards `prior` while it rests on
+    few legs. The engine measures today's legs against their priors (`route_predicted_s` the
+    model's time x the prior of each leg's hour) and shrinks towards 1: today's own pace."""
     if route_legs <= 0 or route_predicted_s <= 0:
         return min(max(prior, RATIO_BOUNDS[0]), RATIO_BOUNDS[1])
     observed = route_actual_s / route_predicted_s
@@ -307,12 +311,35 @@ def blended_ratio(
     return min(max(ratio, RATIO_BOUNDS[0]), RATIO_BOUNDS[1])
 
 
-def prior_ratio(samples: Sequence[tuple[float, int]], *, weight: float = 10.0) -> float:
-    """Combine (ratio, sample count) pairs (driver's, hour's) with 1.0 weighted `weight`."""
-    total = weight
-    acc = weight * 1.0
-    for ratio, count in samples:
-        if count and ratio and math.isfinite(ratio):
-            acc += ratio * count
-            total += count
-    return acc / total
+def shrunk_ratio(actual_s: float, expected_s: float, legs: int, *, towards: float, weight: float):
+    """actual / expected travel time measured on `legs` legs, shrunk towards `towards` as if
+    `weight` more legs had gone exactly so."""
+    if legs <= 0 or expected_s <= 0:
+        return towards
+    return (legs * actual_s / expected_s + weight * towards) / (legs + weight)
+
+
+def speed_priors(
+    by_hour: dict[int, tuple[float, float, int]],
+    driver_by_hour: dict[int, tuple[float, float, int]],
+) -> dict[int, float]:
+    """A driver's typical ratio (actual / model travel time) at each local hour, from recent
+    legs as (actual_s, predicted_s, legs) by departure hour, of all drivers (`by_hour`) and of
+    this one: the hour's ratio (traffic the model does not know) times the driver's own pace
+    measured against the hours they drove in. Each shrunk while it rests on few legs: the
+    overall ratio towards 1, an hour's towards the overall, the driver's towards 1. Multiplied
+    rather than averaged, so a slow driver in the morning rush is slower still."""
+    total = [sum(v[k] for v in by_hour.values()) for k in range(3)]
+    overall = shrunk_ratio(*total, towards=1.0, weight=PRIOR_WEIGHTS["overall"])
+    hour = {
+        h: shrunk_ratio(*by_hour.get(h, (0, 0, 0)), towards=overall, weight=PRIOR_WEIGHTS["hour"])
+        for h in range(24)
+    }
+    driver = shrunk_ratio(
+        sum(a for a, _p, _n in driver_by_hour.values()),
+        sum(p * hour[h] for h, (_a, p, _n) in driver_by_hour.items()),
+        sum(n for _a, _p, n in driver_by_hour.values()),
+        towards=1.0,
+        weight=PRIOR_WEIGHTS["driver"],
+    )
+    return {h: min(max(hour[h] * driver, RATIO_BOUNDS[0]), RATIO_BOUNDS[1]) for h in range(24)}

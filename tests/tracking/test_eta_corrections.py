@@ -121,6 +121,27 @@ def test_a_break_planned_before_the_route_starts_is_not_on_the_road(route, now):
     assert [s.eta for s in stops_of(route)] == [now + 10 * M, now + 30 * M, now + 45 * M]
 
 
+def test_a_break_taken_before_a_leg_is_not_counted_as_driving(route, now):
+    """A left at +15 with the 30 min break due (+12); B reached at +60. The leg A → B (15 min
+    in the model) took 15 minutes of driving after the break, not 45: its speed sample is
+    15/15, and C's leg, driven twice as slowly without a break, 20/10."""
+    from tracking.models import LegSample
+    from tracking.services import route_start, stop_arrive, stop_deliver
+
+    route.breaks = [{"start": (now + 12 * M).isoformat(), "duration_s": 1800}]
+    route.save(update_fields=["breaks"])
+    route_start(route=route, now=now)
+    a, b, c = stops_of(route)
+    stop_arrive(stop=a, at=now + 10 * M)
+    stop_deliver(stop=a, recipient_name="Ann", at=now + 15 * M)
+    stop_arrive(stop=b, at=now + 60 * M)
+    stop_deliver(stop=b, recipient_name="Bob", at=now + 65 * M)
+    stop_arrive(stop=c, at=now + 85 * M)
+
+    legs = {leg.stop_id: (leg.actual_s, leg.predicted_s) for leg in LegSample.objects.all()}
+    assert legs == {a.pk: (600, 600), b.pk: (900, 900), c.pk: (1200, 600)}
+
+
 def test_breaks_already_taken_are_not_scheduled_again():
     nine = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     rows = [
@@ -212,7 +233,7 @@ def test_recentring_is_off_by_default_the_window_still_follows_the_errors(route,
 
 def test_reached_stop_scores_the_shown_eta_and_keeps_its_shift(route, now):
     """One ETA given at `now` for +10 min, reached at +13 min: it was the ETA in force 5 and
-    10 minutes before the arrival (2 and 7 minutes ahead then), each a sample of +180 s."""
+    10 minutes before the arrival, each a sample of +180 s at that horizon."""
     a = stops_of(route)[0]
     EtaRecord.objects.create(
         stop=a, computed_at=now, eta=now + 10 * M, eta_low=now, eta_high=now + 20 * M,
@@ -221,10 +242,30 @@ def test_reached_stop_scores_the_shown_eta_and_keeps_its_shift(route, now):
     stop_reached_record(stop=a, arrived_at=now + 13 * M)
     samples = EtaErrorSample.objects.filter(stop=a).order_by("horizon_s")
     assert [(s.horizon_s, s.error_s, s.shift_s) for s in samples] == [
-        (120, 180, 120),
-        (420, 180, 120),
+        (300, 180, 120),
+        (600, 180, 120),
     ]
     assert EtaRecord.objects.get(stop=a).error_s == 180  # the customer's error: what KPIs use
+
+
+def test_each_sample_is_the_eta_in_force_at_its_moment(route, now):
+    """Two ETAs: +10 min given at `now`, +20 min given at +8 min; reached at +24 min. 5, 10
+    and 15 minutes before (+19, +14, +9) the second was in force (4 min early), 20 minutes
+    before (+4) the first (14 min early); nothing was shown 25 minutes before."""
+    a = stops_of(route)[0]
+    for given, eta in ((0, 10), (8, 20)):
+        EtaRecord.objects.create(
+            stop=a, computed_at=now + given * M, eta=now + eta * M, eta_low=now,
+            eta_high=now + 30 * M, horizon_s=(eta - given) * 60,
+        )  # fmt: skip
+    stop_reached_record(stop=a, arrived_at=now + 24 * M)
+    samples = EtaErrorSample.objects.filter(stop=a).order_by("horizon_s")
+    assert [(s.horizon_s // 60, s.error_s // 60) for s in samples] == [
+        (5, 4),
+        (10, 4),
+        (15, 4),
+        (20, 14),
+    ]
 
 
 def test_a_bias_growing_with_horizon_does_not_widen_long_windows_both_ways():
@@ -299,9 +340,10 @@ def test_speed_priors_of_every_hour_are_learned_at_once(
     make_route, matrix_provider, now, driver, django_assert_num_queries
 ):
     """Three legs of another route by the same driver took twice the model's time at 9 h.
-    The prior for 9 h blends hour and driver with 1.0 weighted 10: (10 + 3x2 + 3x2) / 16; any
-    other hour has only the driver's: (10 + 3x2) / 13. Asking for one hour caches all 24, so
-    a leg that later departs in another hour costs no query."""
+    All legs: 2x on 3 legs, shrunk towards 1 with weight 10: 16/13. The 9 h traffic: 2x on 3
+    legs shrunk towards that with weight 20; any other hour: 16/13. The driver's own pace
+    against the 9 h traffic, shrunk towards 1 with weight 20, multiplies both. Asking for one
+    hour caches all 24, so a leg that later departs in another hour costs no query."""
     from tests.factories import DriverFactory
     from tracking.models import LegSample
     from tracking.services.eta.learning import hour_prior
@@ -316,6 +358,9 @@ def test_speed_priors_of_every_hour_are_learned_at_once(
             for stop in stops_of(other)
         ]
     )  # fmt: skip
-    assert hour_prior(route=route, hour=9, now=now, known={}) == pytest.approx(22 / 16)
+    overall = (3 * 2 + 10) / 13
+    nine = (3 * 2 + 20 * overall) / 23
+    pace = (3 * 2 / nine + 20) / 23
+    assert hour_prior(route=route, hour=9, now=now, known={}) == pytest.approx(nine * pace)
     with django_assert_num_queries(0):
-        assert hour_prior(route=route, hour=14, now=now, known={}) == pytest.approx(16 / 13)
+        assert hour_prior(route=route, hour=14, now=now, known={}) == pytest.approx(overall * pace)

@@ -93,22 +93,22 @@ def test_the_window_holds_the_coverage_setting_on_a_known_error_distribution(rou
 
 def test_a_horizon_measured_on_too_few_arrivals_keeps_the_prior(route, now, settings):
     """Plenty of samples, but from three arrivals: below TRACKING_ETA_WINDOW_MIN_ARRIVALS (30)
-    the bucket keeps the prior, ±(5 min + 10 % of the horizon) for 80 %, wider for 90 %."""
+    the bucket keeps the prior, ±(3 min + 18 % of the horizon) for 80 %, wider for 90 %."""
     stops = stops_of(route)
     _samples(stops, [600] * 300, arrived_at=now - DAY)
     window = _bucket(eta_windows_refresh(), 600)
     assert (window.is_prior, window.samples, window.arrivals) == (True, 300, 3)
-    assert (window.low_s, window.high_s) == (-390, 390)  # at its middle, 15 min ahead
+    assert (window.low_s, window.high_s) == (-342, 342)  # at its middle, 15 min ahead
 
     route_etas_refresh(route_id=route.pk, now=now)
     a = stops_of(route)[0]  # 10 minutes ahead
-    assert [round((t - a.eta).total_seconds()) for t in (a.eta_low, a.eta_high)] == [-360, 360]
+    assert [round((t - a.eta).total_seconds()) for t in (a.eta_low, a.eta_high)] == [-288, 288]
 
     settings.TRACKING_ETA_COVERAGE = 0.9
     wider = _bucket(eta_windows_refresh(), 600)
     assert wider.is_prior
-    assert wider.high_s == round(prior_half_width_s(900, coverage=0.9, base_s=300, share=0.1))
-    assert wider.high_s > 390
+    assert wider.high_s == round(prior_half_width_s(900, coverage=0.9, base_s=180, share=0.18))
+    assert wider.high_s > 342
 
     settings.TRACKING_ETA_WINDOW_MIN_ARRIVALS = 3
     measured = _bucket(eta_windows_refresh(force=True), 600)
@@ -120,7 +120,7 @@ def test_a_fresh_install_promises_the_prior(route, now):
     route_etas_refresh(route_id=route.pk, now=now)
     a, b, c = stops_of(route)  # 10, 30 and 45 minutes ahead
     assert [round((s.eta_high - s.eta).total_seconds()) for s in (a, b, c)] == [
-        300 + 6 * m for m in (10, 30, 45)
+        round(180 + 0.18 * 60 * m) for m in (10, 30, 45)
     ]
 
 

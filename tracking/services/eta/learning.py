@@ -1,7 +1,7 @@
 """What the ETA engine learns from the truth: when a stop is reached, every ETA given for it
 gets its error; those errors (by horizon) set the next days' windows (windows.py), and each
-leg's actual vs predicted travel time sets the speed ratio (per route, shrunk towards the
-driver's and the hour of day's typical ratio).
+leg's actual vs predicted travel time sets the speed ratio (the hour's traffic times the
+driver's pace, times today's own pace on the route).
 """
 
 from __future__ import annotations
@@ -14,37 +14,38 @@ from django.db.models import Count, Sum
 from core.geo import point_of
 from routing import services as routing_services
 from routing.models import Route, Stop, StopStatus
-from tracking.eta import blended_ratio, leg_durations, prior_ratio, seconds_of_day
+from tracking import clock
+from tracking.eta import (
+    blended_ratio,
+    breaks_pending,
+    leg_durations,
+    seconds_of_day,
+    speed_priors,
+)
 from tracking.models import EtaErrorSample, EtaRecord, LegSample, RouteEta
 from tracking.services.eta.windows import samples_build
 
-RATIO_KEY = "tracking:eta:ratio:{}:{}"
-
-
-def _ratio_of(queryset) -> tuple[float, int]:
-    agg = queryset.aggregate(a=Sum("actual_s"), p=Sum("predicted_s"), n=Count("id"))
-    if not agg["n"] or not agg["p"]:
-        return 1.0, 0
-    return agg["a"] / agg["p"], agg["n"]
+RATIO_KEY = "tracking:eta:ratio:v2:{}:{}"
+PRIOR_DAYS = 30
 
 
 def route_speed_ratio(*, route: Route, hour: int, now: dt.datetime) -> float:
-    """This route's observed/predicted travel time so far, shrunk towards the driver's and the
-    hour of day's typical ratio over the last 30 days (cached ten minutes)."""
-    actual_s, predicted_s, legs = route_legs([route.pk]).get(route.pk, (0, 0, 0))
-    return blended_ratio(
-        route_actual_s=actual_s,
-        route_predicted_s=predicted_s,
-        route_legs=legs,
-        prior=route_prior_ratio(route=route, hour=hour, now=now),
+    """This route's travel-time ratio for a leg departing in `hour`: the driver's typical ratio
+    at that hour (`hour_prior`) times today's own pace against those priors so far."""
+    known: dict = {}
+    actual_s, expected_s, legs = route_legs([route.pk], now=now, known=known).get(
+        route.pk, (0, 0, 0)
     )
+    today = blended_ratio(route_actual_s=actual_s, route_predicted_s=expected_s, route_legs=legs)
+    return hour_prior(route=route, hour=hour, now=now, known=known) * today
 
 
 def hour_prior(*, route: Route, hour: int, now: dt.datetime, known: dict) -> float:
-    """`route_prior_ratio` for a leg departing in `hour`. An hour not prefetched into `known` is
-    read from the cache; when the cache has none, the driver's priors for all 24 hours are
-    computed together (two queries) and cached, so a leg crossing into a new hour later costs
-    no query."""
+    """The route's driver's typical ratio for a leg departing in `hour` (`speed_priors` over
+    the last PRIOR_DAYS days' legs of other routes), cached ten minutes. An hour not
+    prefetched into `known` is read from the cache; when the cache has none, the driver's
+    priors for all 24 hours are computed together (two queries) and cached, so a leg
+    crossing into a new hour later costs no query."""
     key = RATIO_KEY.format(route.driver_id or 0, hour)
     if key not in known:
         cached = cache.get(key)
@@ -58,49 +59,44 @@ def hour_prior(*, route: Route, hour: int, now: dt.datetime, known: dict) -> flo
 
 
 def _priors_by_hour(*, route: Route, now: dt.datetime) -> dict[str, float]:
-    """`route_prior_ratio` for every hour of the route's driver, by cache key (same figures)."""
-    recent = LegSample.objects.filter(at__gte=now - dt.timedelta(days=30)).exclude(route=route)
-    by_hour = {
-        row["hour"]: (row["a"] / row["p"], row["n"]) if row["n"] and row["p"] else (1.0, 0)
-        for row in recent.values("hour").annotate(
+    recent = LegSample.objects.filter(at__gte=now - dt.timedelta(days=PRIOR_DAYS)).exclude(
+        route=route
+    )
+
+    def by_hour(queryset) -> dict[int, tuple[float, float, int]]:
+        rows = queryset.values("hour").annotate(
             a=Sum("actual_s"), p=Sum("predicted_s"), n=Count("id")
         )
-    }
-    driver = [_ratio_of(recent.filter(driver_id=route.driver_id))] if route.driver_id else []
-    return {
-        RATIO_KEY.format(route.driver_id or 0, hour): prior_ratio(
-            [by_hour.get(hour, (1.0, 0)), *driver]
-        )
-        for hour in range(24)
-    }
+        return {r["hour"]: (r["a"] or 0, r["p"] or 0, r["n"]) for r in rows}
+
+    driver = by_hour(recent.filter(driver_id=route.driver_id)) if route.driver_id else {}
+    priors = speed_priors(by_hour(recent), driver)
+    return {RATIO_KEY.format(route.driver_id or 0, h): priors[h] for h in range(24)}
 
 
-def route_legs(route_ids) -> dict[int, tuple[float, float, int]]:
-    """Per route: (actual_s, predicted_s, legs) of its measured legs so far."""
-    rows = (
+def route_legs(
+    route_ids, *, now: dt.datetime | None = None, known: dict | None = None, routes=None
+) -> dict[int, tuple[float, float, int]]:
+    """Per route: (actual_s, expected_s, legs) of its measured legs so far, where expected is
+    the model's time x the driver's prior at the leg's hour (`hour_prior`; `known` holds
+    priors already read, `routes` the routes by id if loaded)."""
+    now = now or clock.now()
+    known = {} if known is None else known
+    rows = list(
         LegSample.objects.filter(route_id__in=route_ids)
-        .values("route_id")
+        .values("route_id", "hour")
         .annotate(a=Sum("actual_s"), p=Sum("predicted_s"), n=Count("id"))
     )
-    return {r["route_id"]: (r["a"] or 0, r["p"] or 0, r["n"]) for r in rows}
-
-
-def route_prior_ratio(*, route: Route, hour: int, now: dt.datetime, known=None) -> float:
-    """The driver's and the hour's typical ratio (see `route_speed_ratio`), cached ten minutes;
-    `known` holds values already read from the cache by key."""
-    key = RATIO_KEY.format(route.driver_id or 0, hour)
-    prior = known.get(key) if known is not None else cache.get(key)
-    if prior is None:
-        since = now - dt.timedelta(days=30)
-        recent = LegSample.objects.filter(at__gte=since).exclude(route=route)
-        samples = [_ratio_of(recent.filter(hour=hour))]
-        if route.driver_id:
-            samples.append(_ratio_of(recent.filter(driver_id=route.driver_id)))
-        prior = prior_ratio(samples)
-        cache.set(key, prior, 600)
-        if known is not None:
-            known[key] = prior
-    return prior
+    if routes is None:
+        routes = Route.objects.in_bulk({r["route_id"] for r in rows})
+    out: dict[int, list] = {}
+    for r in rows:
+        prior = hour_prior(route=routes[r["route_id"]], hour=r["hour"], now=now, known=known)
+        acc = out.setdefault(r["route_id"], [0, 0.0, 0])
+        acc[0] += r["a"] or 0
+        acc[1] += (r["p"] or 0) * prior
+        acc[2] += r["n"]
+    return {pk: tuple(acc) for pk, acc in out.items()}
 
 
 def stop_reached_record(*, stop: Stop, arrived_at: dt.datetime) -> int:
@@ -123,16 +119,24 @@ def stop_reached_record(*, stop: Stop, arrived_at: dt.datetime) -> int:
 
 def _leg_record(*, stop: Stop, arrived_at: dt.datetime) -> None:
     route = stop.route
-    previous = (
+    done = list(
         Stop.objects.filter(route=route, departed_at__isnull=False, departed_at__lte=arrived_at)
         .exclude(pk=stop.pk)
         .exclude(status=StopStatus.SKIPPED)
         .select_related("order")
-        .order_by("-departed_at")
-        .first()
+        .order_by("departed_at")
     )
-    if previous is not None:
+    if done:
+        previous = done[-1]
         origin, left_at = point_of(previous.order), previous.departed_at
+        # A planned break that fell due at that departure was taken before driving on: the
+        # leg starts when it ends (else every driver's ratio would carry a lunch break).
+        _, resume_at = breaks_pending(
+            route.breaks or [],
+            departures=[s.departed_at for s in done],
+            route_start=route.start_at,
+        )
+        left_at = max(left_at, resume_at) if resume_at else left_at
     else:
         state = RouteEta.objects.filter(route=route).first()
         if state is None or state.started_at is None:
@@ -145,7 +149,7 @@ def _leg_record(*, stop: Stop, arrived_at: dt.datetime) -> None:
         [origin, point_of(stop.order)],
         seconds_of_day(left_at, tz),
     )
-    # Legs with a break, a detour for lunch or a teleporting GPS say nothing about speed.
+    # Legs with an unplanned stop, a detour or a teleporting GPS say nothing about speed.
     if predicted < 60 or actual <= 0 or not 0.3 <= actual / predicted <= 4:
         return
     LegSample.objects.get_or_create(

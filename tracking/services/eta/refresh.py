@@ -15,14 +15,13 @@ from tracking.eta import ErrorWindows, EtaResult, blended_ratio, etas_compute
 from tracking.models import RouteEta
 from tracking.services.eta.inputs import (
     eta_stop,
-    hours_ahead,
     latest_pings,
     ratio_by_hour,
     route_breaks,
     route_signature,
     vehicle_origin,
 )
-from tracking.services.eta.learning import RATIO_KEY, hour_prior, route_legs, route_prior_ratio
+from tracking.services.eta.learning import RATIO_KEY, hour_prior, route_legs
 from tracking.services.eta.windows import eta_windows_current
 from tracking.services.eta.writes import Writes, log_append, states_write
 
@@ -77,7 +76,6 @@ def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[in
             },
             now=now,
         )
-        legs = route_legs(active) if active else {}
         provider = routing_services.travel_provider() if active else None
         windows = eta_windows_current(now=now) if active else None
         origins = {
@@ -86,13 +84,16 @@ def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[in
             )
             for pk in active
         }
+        # Every hour's: today's legs are measured against the priors of the hours they were
+        # driven in, the legs ahead against those of theirs (one round trip).
         priors = cache.get_many(
             {
                 RATIO_KEY.format(routes[pk].driver_id or 0, hour)
                 for pk in active
-                for hour in hours_ahead(route=routes[pk], ready_at=origins[pk][1])
+                for hour in range(24)
             }
         )
+        legs = route_legs(active, now=now, known=priors, routes=routes) if active else {}
         results: dict[int, list[EtaResult]] = {}
         for pk in active:
             state = states[pk]
@@ -150,28 +151,18 @@ def route_etas_compute(
     """The engine's answer for one route: the `remaining` stops' ETAs when the vehicle leaves
     `origin` at `ready_at` (after the breaks still due), each leg at the speed ratio of its
     departure hour, and the route's speed ratio at `ready_at`. `legs` are the route's measured
-    (actual_s, predicted_s, count) so far; `priors` the hourly priors already read from the
-    cache (others are read or learned as needed); `windows` the error windows by horizon.
-    Writes nothing."""
-    actual_s, predicted_s, n_legs = legs
+    (actual_s, expected_s, count) so far (`route_legs`); `priors` the hourly priors already
+    read from the cache (others are read or learned as needed); `windows` the error windows
+    by horizon. Writes nothing."""
+    actual_s, expected_s, n_legs = legs
+    # Today's pace on this route against the priors of the hours its legs were driven in.
+    today = blended_ratio(route_actual_s=actual_s, route_predicted_s=expected_s, route_legs=n_legs)
 
     def ratio_at(hour: int) -> float:
-        return blended_ratio(
-            route_actual_s=actual_s,
-            route_predicted_s=predicted_s,
-            route_legs=n_legs,
-            prior=hour_prior(route=route, hour=hour, now=now, known=priors),
-        )
+        return hour_prior(route=route, hour=hour, now=now, known=priors) * today
 
     tz = route.vehicle.depot.tzinfo
-    speed_ratio = blended_ratio(
-        route_actual_s=actual_s,
-        route_predicted_s=predicted_s,
-        route_legs=n_legs,
-        prior=route_prior_ratio(
-            route=route, hour=ready_at.astimezone(tz).hour, now=now, known=priors
-        ),
-    )
+    speed_ratio = ratio_at(ready_at.astimezone(tz).hour)
     breaks, ready_at = route_breaks(route=route, stops=stops, ready_at=ready_at)
     results = etas_compute(
         origin=origin,

@@ -2,8 +2,13 @@
 
 - When a stop is reached, the ETA in force every SAMPLE_STEP_S before the arrival (back to the
   first ETA given, at most SAMPLE_MAX_S) becomes one error sample: actual arrival - model
-  arrival, at the horizon that ETA had then. Every arrival thus weighs the same at every
-  horizon, as the customers who look at their page at any moment see it. (`samples_build`)
+  arrival, at that time before the arrival. Every arrival weighs the same at every horizon,
+  as for customers who look at their page at any moment. (`samples_build`)
+- Horizons are times before the actual arrival, as customers live them ("15 minutes before
+  the van came, was it inside the window?"); the engine applies a window at the time to the
+  arrival it predicts. Cut by its own predicted horizon instead, a window would have to
+  hold, at 15 minutes, the van that then came 40 minutes late, which 15 minutes before an
+  arrival cannot happen: windows too wide close in, too narrow far out.
 - Once a day (`eta_windows_refresh`, a beat task), each horizon bucket gets the shortest
   interval that holds TRACKING_ETA_COVERAGE of the errors of arrivals on the previous
   TRACKING_ETA_SAMPLE_DAYS days — before the day starts, so a day's windows never learned from
@@ -65,22 +70,22 @@ def samples_build(
     *, stop, arrived_at: dt.datetime, records: list[EtaRecord]
 ) -> list[EtaErrorSample]:
     """The error samples of one arrival (see the module docstring) from the ETAs given for it
-    (`records`, any order). The record in force at a moment is the last one computed by then:
-    a newer ETA that moved by less than TRACKING_ETA_HISTORY_MIN_CHANGE_S is not recorded, so
-    the error is the customer's within that much."""
+    (`records`, any order): SAMPLE_STEP_S, 2 x SAMPLE_STEP_S... before the arrival, the error of
+    the ETA in force then (the last one computed by then: a newer ETA that moved by less than
+    TRACKING_ETA_HISTORY_MIN_CHANGE_S is not recorded, so the error is the customer's within
+    that much), at that horizon."""
     given = sorted((r for r in records if r.computed_at <= arrived_at), key=lambda r: r.computed_at)
     times = [r.computed_at for r in given]
     out = []
     for step in range(SAMPLE_STEP_S, SAMPLE_MAX_S + 1, SAMPLE_STEP_S):
-        moment = arrived_at - dt.timedelta(seconds=step)
-        index = bisect_right(times, moment) - 1
+        index = bisect_right(times, arrived_at - dt.timedelta(seconds=step)) - 1
         if index < 0:
             break
         record = given[index]
         out.append(
             EtaErrorSample(
                 stop=stop,
-                horizon_s=max(0, round((record.eta - moment).total_seconds())),
+                horizon_s=step,
                 error_s=round((arrived_at - record.eta).total_seconds()),
                 shift_s=record.shift_s,
                 arrived_at=arrived_at,
