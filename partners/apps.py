@@ -63,7 +63,7 @@ class PartnersConfig(AppConfig):
             code=DEMO_PARTNER,
             defaults={"name": "ACME Shop", "contact_email": "integrations@acme.example"},
         )
-        ApiKey.objects.get_or_create(
+        key, _ = ApiKey.objects.get_or_create(
             key_hash=hash_key(DEMO_API_KEY),
             defaults={
                 "partner": partner,
@@ -72,8 +72,11 @@ class PartnersConfig(AppConfig):
                 "scopes": list(ApiKey.Scope.values),
             },
         )
-        if not PartnerAccess.objects.filter(partner=partner).exists():
+        access = PartnerAccess.objects.filter(partner=partner).first()
+        if access is None or set(ApiKey.Scope.values) - set(access.allowed_scopes):
+            # Scopes added since the demo was first seeded reach the demo key too.
             partner_scopes_set(partner=partner, allowed_scopes=list(ApiKey.Scope.values))
+            ApiKey.objects.filter(pk=key.pk).update(scopes=list(ApiKey.Scope.values))
         if get_user_model().objects.filter(username=DEMO_PORTAL_USER).exists():
             return
         partner_member_add(

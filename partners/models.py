@@ -41,6 +41,7 @@ class ApiKey(TimeStampedModel):
         WEBHOOKS_MANAGE = "webhooks:manage", "Manage webhooks"
         OPTIMIZATIONS_READ = "optimizations:read", "Read route optimisations"
         OPTIMIZATIONS_WRITE = "optimizations:write", "Submit route optimisations"
+        DELIVERY_OPTIONS_READ = "delivery_options:read", "Ask for delivery options (promises)"
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100)
