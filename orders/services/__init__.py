@@ -23,6 +23,7 @@ creation.py, confirmation.py, picking.py, delivery.py, imports.py (CSV), history
 orders from before Waybill, in bulk), returns.py and return_policy.py.
 """
 
+from orders.services.carrier import order_carrier_update, order_hand_to_carrier
 from orders.services.cleaning import coordinates_clean, windows_clean
 from orders.services.common import EDITABLE_STATUSES, ORDER_TRANSITIONS, order_event_add
 from orders.services.confirmation import order_confirm
@@ -77,12 +78,14 @@ __all__ = [
     "dispatch_location",
     "order_arriving",
     "order_cancel",
+    "order_carrier_update",
     "order_confirm",
     "order_create",
     "order_deliver",
     "order_event_add",
     "order_fail",
     "order_geocode",
+    "order_hand_to_carrier",
     "order_location_set",
     "order_out_for_delivery",
     "order_pack",
