@@ -19,6 +19,10 @@ class Partner(TimeStampedModel):
     name = models.CharField(max_length=200)
     contact_email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
+    requires_delivery_pin = models.BooleanField(
+        default=False,
+        help_text="New orders need the customer's delivery PIN at the door unless the order says.",
+    )
 
     class Meta:
         db_table = "core_partner"

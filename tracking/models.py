@@ -312,3 +312,28 @@ class DeliveryInstruction(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.text[:40]}"
+
+
+class CashHandIn(TimeStampedModel):
+    """The cash a driver handed in at the depot at the end of a day, as staff counted it (one
+    figure per driver, day and currency; recounting replaces it)."""
+
+    driver = models.ForeignKey("routing.Driver", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["driver", "date", "currency"], name="uniq_cash_handin_driver_day"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="cash_handin_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.driver_id} {self.date}: {self.amount} {self.currency}"

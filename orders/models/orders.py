@@ -164,6 +164,13 @@ class CustomerOrder(TimeStampedModel):
         PickWave, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
     )
     currency = models.CharField(max_length=3, default="EUR")
+    requires_pin = models.BooleanField(
+        default=False, help_text="The driver needs the customer's delivery PIN to hand it over."
+    )
+    cod_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text="Cash on delivery."
+    )
+    cod_currency = models.CharField(max_length=3, blank=True)
     created_by = created_by_field()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -185,6 +192,11 @@ class CustomerOrder(TimeStampedModel):
                 name="order_window2_ordered",
             ),
             *coordinates_constraints("order", "latitude", "longitude"),
+            models.CheckConstraint(
+                condition=Q(cod_amount__isnull=True, cod_currency="")
+                | (Q(cod_amount__gt=0) & ~Q(cod_currency="")),
+                name="order_cod_amount_with_currency",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "window_start"], name="order_status_window_idx"),
@@ -341,6 +353,10 @@ class OrderEvent(models.Model):
         RETURN_RECEIVED = "return_received", "Return received"
         RETURN_REFUNDED = "return_refunded", "Return refunded"
         RETURN_CLOSED = "return_closed", "Return closed"
+        PIN_FAILED = "pin_failed", "Delivery PIN failed"
+        PIN_LOCKED = "pin_locked", "Delivery PIN locked"
+        PIN_OVERRIDDEN = "pin_overridden", "Delivery PIN overridden"
+        COD_COLLECTED = "cod_collected", "Cash on delivery collected"
         NOTE = "note", "Note"
 
     order = models.ForeignKey(CustomerOrder, on_delete=models.CASCADE, related_name="events")
