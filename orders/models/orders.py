@@ -158,6 +158,12 @@ class CustomerOrder(TimeStampedModel):
         models.CharField(max_length=20, choices=VehicleSkill.choices), default=list, blank=True
     )
     instructions = models.TextField(blank=True)
+    # The delivery promise the customer was given at checkout (a delivery option taken at
+    # creation): kept as made, in UTC; the planner plans the stop inside this window.
+    delivery_option = models.CharField(max_length=40, blank=True)
+    promised_date = models.DateField(null=True, blank=True)
+    promised_window_start = models.DateTimeField(null=True, blank=True)
+    promised_window_end = models.DateTimeField(null=True, blank=True)
 
     tracking_token = models.CharField(max_length=64, unique=True)
     pick_wave = models.ForeignKey(
@@ -191,6 +197,18 @@ class CustomerOrder(TimeStampedModel):
                 | Q(window2_start__lt=F("window2_end")),
                 name="order_window2_ordered",
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(promised_date__isnull=True)
+                    & Q(promised_window_start__isnull=True)
+                    & Q(promised_window_end__isnull=True)
+                )
+                | (
+                    Q(promised_date__isnull=False)
+                    & Q(promised_window_start__lt=F("promised_window_end"))
+                ),
+                name="order_promise_complete",
+            ),
             *coordinates_constraints("order", "latitude", "longitude"),
             models.CheckConstraint(
                 condition=Q(cod_amount__isnull=True, cod_currency="")
@@ -222,6 +240,13 @@ class CustomerOrder(TimeStampedModel):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return self.warehouse.tzinfo
+
+    @property
+    def promised_window(self) -> tuple | None:
+        """The promised (start, end) in UTC, or None when no promise was made."""
+        if self.promised_window_start and self.promised_window_end:
+            return (self.promised_window_start, self.promised_window_end)
+        return None
 
     @property
     def is_open(self) -> bool:
