@@ -16,7 +16,7 @@ from django.db import transaction
 from core import events
 from core.exceptions import Conflict, ValidationFailed
 from routing import conf
-from routing.models import Plan, Route, Stop, StopStatus
+from routing.models import Plan, Route, RouteStatus, Stop, StopStatus
 from routing.services.problem import VOLUME, WEIGHT, PlanProblem, problem_build, travel_provider
 from routing.services.results import route_apply_times
 from routing.solver import Route as SolverRoute
@@ -63,6 +63,12 @@ def _proposed(stop: Stop, target: Route, position: int) -> dict[Route, list[Stop
         )
     if target.plan_id != stop.plan_id:
         raise ValidationFailed("The target route belongs to another plan.", field="route")
+    if target.status == RouteStatus.COMPLETED:
+        raise Conflict(
+            f"Route {target.sequence} ({target.vehicle.code}) is completed: its driver is back.",
+            field="route",
+            code="route_completed",
+        )
     for route in {stop.route, target}:
         if route.is_locked:
             raise Conflict(

@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 
 from orders.models import CustomerOrder, OrderLine
 from routing import conf
-from routing.models import Plan, Route, Shift, Stop, StopStatus
+from routing.models import Plan, Route, RouteStatus, Shift, Stop, StopStatus
 from routing.solver import (
     Break,
     Depot,
@@ -123,8 +123,9 @@ def problem_build(*, plan: Plan, warm_start: bool = True) -> PlanProblem:
     """The plan as a solver Problem: every plan order is a stop, every plan shift a vehicle.
 
     Stops already started on a route (arrived, delivered, failed, skipped) are `completed` (a
-    fixed prefix of their vehicle's route that never moves); locked routes keep their stops
-    and order exactly; the current routes are the warm start.
+    fixed prefix of their vehicle's route that never moves); locked routes and completed
+    routes (the driver is back) keep their stops and order exactly; the current routes are the
+    warm start.
     """
     shifts = list(
         plan.shifts.select_related("vehicle__depot", "driver__user").order_by("vehicle__code")
@@ -230,7 +231,11 @@ def _add_current_routes(ctx: PlanProblem, warm_start: bool) -> None:
         rest = [s.order.reference for s in stops if s.status == StopStatus.PLANNED]
         if started:
             problem.completed[vid] = started
-        if warm_start or route.is_locked or started:
+        # A completed route's van is back at the depot: it keeps its stops and takes no more
+        # (otherwise the solver appends new stops after its completed prefix, leaving them
+        # planned on a route the driver has finished).
+        frozen = route.is_locked or route.status == RouteStatus.COMPLETED
+        if warm_start or frozen or started:
             problem.initial_routes[vid] = started + rest
-        if route.is_locked:
+        if frozen:
             problem.locked_routes = problem.locked_routes | {vid}
