@@ -4,8 +4,11 @@
 - jobs: `plan_optimize` (also re-optimisation with kind="reoptimize"), `job_cancel`
 - edits: `stop_move_check` (preview, writes nothing), `stop_move`
 - problem: `problem_build` (a plan as a solver Problem), `travel_provider`
+- costing: `plan_stop_savings` (what leaving each stop out of its route saves)
+- release: `order_release_from_drafts` (an order leaves own-fleet planning)
 """
 
+from routing.services.costing import plan_stop_savings
 from routing.services.edits import MoveCheck, routes_evaluate, stop_move, stop_move_check
 from routing.services.jobs import (
     JOB_TRANSITIONS,
@@ -27,6 +30,7 @@ from routing.services.plans import (
     stop_status_set,
 )
 from routing.services.problem import PlanProblem, order_demand, problem_build, travel_provider
+from routing.services.release import order_release_from_drafts
 
 __all__ = [
     "JOB_TRANSITIONS",
@@ -41,10 +45,12 @@ __all__ = [
     "job_execute",
     "job_fail",
     "order_demand",
+    "order_release_from_drafts",
     "plan_create",
     "plan_optimize",
     "plan_orders_sync",
     "plan_publish",
+    "plan_stop_savings",
     "problem_build",
     "route_lock",
     "routes_evaluate",
