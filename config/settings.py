@@ -135,6 +135,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Cached for a year as immutable: the manifest's content-hashed names (DEBUG=0) and vendored
+# files whose name carries their version (static/vendor/, e.g. the plotly bundle), which keep
+# that name under DEBUG too.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$|/vendor/.+-\d+\.\d+\.\d+[.\w]*$"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 

@@ -1,41 +1,27 @@
-"""Charts with plotly, served without a CDN: the plotly.js bundle comes from the `plotly`
-Python package and is served by `plotly_js` (cached in the process, immutable per version).
+"""Charts with plotly, served without a CDN and without the whole of plotly.js.
 
-Usage: in a view `chart_html(fig)` gives the <div> + inline script for one figure; the page
-loads the bundle once with `<script src="{% url '<wherever plotly_js is routed>' %}">`.
+The pages load plotly.js's *basic* bundle (scatter, bar and pie traces: 1.2 MB, 0.39 MB
+gzipped, against 4.8 MB / 1.5 MB for the full bundle the `plotly` Python package ships),
+committed under static/vendor/plotly/ from the `plotly.js-basic-dist-min` package of the same
+plotly.js version as the Python package. It is an ordinary static file: with DEBUG=0
+WhiteNoise serves it under a content-hashed name (ManifestStaticFilesStorage), compressed and
+cached for a year as immutable; under `make run` (DEBUG) its versioned name is cached the same
+way (WHITENOISE_IMMUTABLE_FILE_TEST in config/settings.py).
+
+Usage: a page that shows charts puts `{% include "core/_plotly.html" %}` in its `head` block;
+its view renders each figure with `chart_html(fig)` (standard size and margins) or
+`figure_html(fig)` (the figure's own layout). Both refuse a trace type the bundle does not
+draw, so a new kind of chart fails in its test rather than as a blank card in the browser.
 Shared by every app that draws charts (KPIs, forecasting).
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from datetime import date, timedelta
 
-from django.http import HttpResponse, HttpResponseNotModified
-from django.views.decorators.http import require_GET
-
-
-@functools.cache
-def _bundle() -> tuple[bytes, str]:
-    import plotly
-    from plotly.offline import get_plotlyjs
-
-    body = get_plotlyjs().encode()
-    etag = '"' + hashlib.sha256(f"plotly-{plotly.__version__}".encode()).hexdigest()[:16] + '"'
-    return body, etag
-
-
-@require_GET
-def plotly_js(request):
-    """The plotly.js bundle of the installed plotly package (public, cached a year)."""
-    body, etag = _bundle()
-    if request.headers.get("If-None-Match") == etag:
-        return HttpResponseNotModified()
-    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
-    response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
-    return response
+# What plotly.js's basic bundle draws (its package's README lists these trace modules).
+BUNDLE_TRACE_TYPES = frozenset({"scatter", "bar", "pie"})
+BUNDLE_STATIC_PATH = "vendor/plotly/plotly-basic-4.1.1.min.js"
 
 
 def daily_axis(fig, days) -> None:
@@ -54,11 +40,23 @@ def daily_axis(fig, days) -> None:
     fig.update_traces(width=0.8 * 86_400_000, selector={"type": "bar"})
 
 
-def chart_html(fig, *, height: int = 320) -> str:
-    """One figure as an embeddable <div> (the bundle is loaded separately by the page)."""
-    fig.update_layout(height=height, margin={"l": 40, "r": 10, "t": 30, "b": 40})
+def figure_html(fig) -> str:
+    """One figure as an embeddable <div> + inline script, in its own layout (the page loads the
+    bundle through core/_plotly.html). Raises ValueError for a trace type the bundle lacks."""
+    missing = {trace.type for trace in fig.data} - BUNDLE_TRACE_TYPES
+    if missing:
+        raise ValueError(
+            f"plotly's basic bundle cannot draw {', '.join(sorted(missing))} traces; "
+            "use scatter, bar or pie, or ship a bundle that has them"
+        )
     return fig.to_html(
         full_html=False,
         include_plotlyjs=False,
         config={"displaylogo": False, "responsive": True},
     )
+
+
+def chart_html(fig, *, height: int = 320) -> str:
+    """One figure at the standard size and margins (see `figure_html`)."""
+    fig.update_layout(height=height, margin={"l": 40, "r": 10, "t": 30, "b": 40})
+    return figure_html(fig)

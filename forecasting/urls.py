@@ -11,7 +11,6 @@ urlpatterns = [
     path("", v.ForecastListView.as_view(), name="forecast-list"),
     path("export.csv", v.ForecastExportView.as_view(), name="forecast-export"),
     path("reorder/", v.ForecastReorderView.as_view(), name="forecast-reorder"),
-    path("plotly.min.js", v.PlotlyJsView.as_view(), name="forecast-plotly-js"),
     path("products/<str:sku>/", v.ProductForecastView.as_view(), name="forecast-product"),
     path(
         "products/<str:sku>/recompute/",

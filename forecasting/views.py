@@ -1,23 +1,18 @@
 """Forecasting pages (thin): forecast list with CSV export, a product's chart (history, forecast,
-80/95 % intervals) with a recompute button, the forecast-driven reorder suggestions, and the
-plotly.js bundle served from the installed `plotly` package (no CDN)."""
+80/95 % intervals) with a recompute button and the forecast-driven reorder suggestions; the
+chart's script is core.charts' static plotly bundle (no CDN)."""
 
 from __future__ import annotations
-
-import functools
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.decorators.cache import cache_control
 
-from core.charts import daily_axis
+from core.charts import daily_axis, figure_html
 from core.exceptions import DomainError
 from core.permissions import RoleRequiredMixin
 from core.roles import Role
@@ -37,21 +32,6 @@ from inventory.models import Product, Stock, Warehouse
 READ_ROLES = [Role.PURCHASING, Role.WAREHOUSE, Role.DISPATCHER, Role.APPROVER]
 WRITE_ROLES = (Role.PURCHASING, Role.WAREHOUSE)
 SERVICE_LEVELS = (0.9, 0.95, 0.98, 0.99)
-
-
-@functools.cache
-def _plotly_js() -> str:
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
-
-
-@method_decorator(cache_control(public=True, max_age=86400 * 30), name="get")
-class PlotlyJsView(View):
-    """plotly.min.js from the pinned `plotly` package (pages stay offline-capable)."""
-
-    def get(self, request):
-        return HttpResponse(_plotly_js(), content_type="application/javascript; charset=utf-8")
 
 
 def _filters(request):
@@ -152,7 +132,7 @@ def _chart_html(chart) -> str:
         bargap=0.1,
     )
     daily_axis(fig, chart.history_dates + chart.dates)
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    return figure_html(fig)
 
 
 class ProductForecastView(RoleRequiredMixin, View):

@@ -36,17 +36,18 @@ def test_product_page_draws_history_forecast_and_intervals(
     assert "Plotly.newPlot" in html and "cdn" not in html.lower()
     for trace in ("History", "Forecast", "80 % interval", "95 % interval"):
         assert trace in html
-    assert "/orders/forecasts/plotly.min.js" in html
+    assert "/static/vendor/plotly/plotly-basic-4.1.1.min.js" in html
     assert computed.get_model_name_display() in html
     assert "Example for a 7-day lead time: lead time 7 d, expected demand" in html
 
 
-def test_plotly_bundle_is_served_from_the_python_package(client):
-    response = client.get("/orders/forecasts/plotly.min.js")
+def test_plotly_bundle_is_a_static_file_cached_as_immutable(client):
+    response = client.get("/static/vendor/plotly/plotly-basic-4.1.1.min.js")
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/javascript")
-    assert b"plotly" in response.content[:2000].lower()
-    assert "max-age" in response["Cache-Control"]
+    assert response["Content-Type"].startswith("text/javascript")
+    head = b"".join(response.streaming_content)[:300]
+    assert b"plotly.js (basic - minified) v4.1.1" in head
+    assert "immutable" in response["Cache-Control"]
 
 
 def test_product_without_forecast_offers_recompute_and_it_works(client, fc_warehouse, history):
