@@ -2,6 +2,12 @@
 performance (performance.py), supplier options and cost advice (suppliers.py), reorder
 suggestions (reorder.py)."""
 
+from purchasing.selectors.inbound import (
+    InboundArrival,
+    SupplierLateness,
+    purchase_inbound_arrivals,
+    supplier_lateness,
+)
 from purchasing.selectors.performance import (
     SupplierPerformance,
     supplier_performance,
@@ -40,12 +46,15 @@ __all__ = [
     "ON_ORDER_STATES",
     "OPEN_STATES",
     "PENDING_STATES",
+    "InboundArrival",
     "LineCostAdvice",
     "PriceComparison",
     "ReorderSuggestion",
+    "SupplierLateness",
     "SupplierOption",
     "SupplierPerformance",
     "product_supplier_options",
+    "purchase_inbound_arrivals",
     "purchase_on_order_quantities",
     "purchase_on_order_quantity",
     "purchase_order_authored_q",
@@ -57,6 +66,7 @@ __all__ = [
     "purchase_orders_awaiting_approval",
     "reorder_quantity",
     "reorder_suggestions",
+    "supplier_lateness",
     "supplier_options_by_product",
     "supplier_performance",
     "supplier_price_comparison",
