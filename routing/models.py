@@ -20,6 +20,12 @@ from django.db.models import F, Q
 
 from core.models import TimeStampedModel, created_by_field
 from orders.models import VehicleSkill
+from routing.fleet.models import (  # noqa: F401 (time off and breaks register with this app)
+    DriverAvailability,
+    DriverTimeOff,
+    ShiftBreak,
+    ShiftTimes,
+)
 
 # Route colours on maps and sheets, picked for contrast with each other and the tiles.
 ROUTE_COLOURS = (
@@ -69,7 +75,9 @@ class Vehicle(TimeStampedModel):
         return f"{self.code} · {self.name}"
 
 
-class Driver(TimeStampedModel):
+class Driver(DriverAvailability, TimeStampedModel):
+    """A driver's account and skills; availability and time off: routing.fleet.models."""
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="driver"
     )
@@ -79,15 +87,19 @@ class Driver(TimeStampedModel):
     )
     is_active = models.BooleanField(default=True)
 
-    class Meta:
+    class Meta(DriverAvailability.Meta):
         ordering = ["user__username"]
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
 
 
-class Shift(TimeStampedModel):
-    """A driver with a vehicle on a day. Times are wall-clock times in the vehicle depot's zone."""
+class Shift(ShiftTimes, TimeStampedModel):
+    """A driver with a vehicle on a day. Times are wall-clock times in the vehicle depot's zone.
+
+    One shift per vehicle a day (the planner names solver vehicles by vehicle code) and per
+    driver a day; routing.fleet.services books them, refusing overlaps, time off and breaks
+    outside the shift."""
 
     driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="shifts")
     vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="shifts")
@@ -138,6 +150,16 @@ class Shift(TimeStampedModel):
         return set(self.vehicle.skills) | set(self.driver.skills)
 
 
+class Engine(models.TextChoices):
+    """Which optimiser runs a job: the solver's portfolio (`auto`) or one engine alone (it
+    fails the job, naming why, when it cannot represent the plan, e.g. PyVRP and breaks)."""
+
+    AUTO = "auto", "Automatic (best of the engines)"
+    VROOM = "vroom", "VROOM"
+    PYVRP = "pyvrp", "PyVRP"
+    ORTOOLS = "ortools", "OR-Tools"
+
+
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     OPTIMIZING = "optimizing", "Optimising"
@@ -156,6 +178,9 @@ class Plan(TimeStampedModel):
     date = models.DateField()
     depots = models.ManyToManyField("inventory.Warehouse", related_name="plans")
     orders = models.ManyToManyField("orders.CustomerOrder", related_name="plans", blank=True)
+    returns = models.ManyToManyField(
+        "orders.Return", related_name="plans", blank=True, help_text="Returns to pick up."
+    )
     shifts = models.ManyToManyField(Shift, related_name="plans", blank=True)
     status = models.CharField(max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     minimise_vehicles = models.BooleanField(
@@ -164,6 +189,7 @@ class Plan(TimeStampedModel):
     time_limit_s = models.PositiveIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(600)]
     )
+    engine = models.CharField(max_length=10, choices=Engine.choices, default=Engine.AUTO)
     unassigned = models.JSONField(default=list, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     created_by = created_by_field()
@@ -202,6 +228,9 @@ class OptimizationJob(TimeStampedModel):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OPTIMIZE)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     time_limit_s = models.FloatField()
+    requested_engine = models.CharField(
+        max_length=10, choices=Engine.choices, default=Engine.AUTO
+    )
     progress_pct = models.PositiveSmallIntegerField(default=0)
     best_cost = models.FloatField(null=True, blank=True)
     elapsed_s = models.FloatField(default=0)
@@ -307,8 +336,9 @@ class StopStatus(models.TextChoices):
 
 
 class Stop(TimeStampedModel):
-    """An order's visit on a route. `eta*` belong to the tracking engine; `planned_*` to the
-    optimiser (and dispatcher edits)."""
+    """A visit on a route: an order's delivery, or a return's pickup when `ret` is set (then
+    `order` is the delivered order the return belongs to). `eta*` belong to the tracking
+    engine; `planned_*` to the optimiser (and dispatcher edits)."""
 
     Status = StopStatus
 
@@ -316,6 +346,14 @@ class Stop(TimeStampedModel):
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
     order = models.ForeignKey(
         "orders.CustomerOrder", on_delete=models.PROTECT, related_name="route_stops"
+    )
+    ret = models.ForeignKey(
+        "orders.Return",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="route_stops",
+        verbose_name="return",
     )
     sequence = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=10, choices=StopStatus.choices, default=StopStatus.PLANNED)
@@ -333,7 +371,14 @@ class Stop(TimeStampedModel):
     class Meta:
         ordering = ["route", "sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "order"], name="uniq_stop_plan_order"),
+            models.UniqueConstraint(
+                fields=["plan", "order"],
+                condition=Q(ret__isnull=True),
+                name="uniq_stop_plan_order",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "ret"], condition=Q(ret__isnull=False), name="uniq_stop_plan_return"
+            ),
             models.UniqueConstraint(
                 fields=["route", "sequence"],
                 name="uniq_stop_route_sequence",
@@ -349,6 +394,15 @@ class Stop(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.route} · {self.sequence}: {self.order_id}"
+
+    @property
+    def is_pickup(self) -> bool:
+        return self.ret_id is not None
+
+    @property
+    def ref(self) -> str:
+        """The stop's id in the solver: the return's reference for a pickup, else the order's."""
+        return self.ret.reference if self.ret_id else self.order.reference
 
     @property
     def is_done(self) -> bool:
