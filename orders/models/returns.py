@@ -17,6 +17,9 @@ class ReturnStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     IN_TRANSIT = "in_transit", "In transit"
+    # Brought back to the depot by a pickup route; received (booked by condition) once the
+    # warehouse has inspected it.
+    AT_DEPOT = "at_depot", "At the depot (to inspect)"
     RECEIVED = "received", "Received"
     REFUNDED = "refunded", "Refunded"
     CLOSED = "closed", "Closed"

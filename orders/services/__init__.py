@@ -60,6 +60,7 @@ from orders.services.return_policy import (
     returned_quantities,
 )
 from orders.services.returns import (
+    return_at_depot,
     return_close,
     return_in_transit,
     return_receive,
@@ -98,6 +99,7 @@ __all__ = [
     "parcels_default",
     "pick_wave_complete",
     "pick_wave_create",
+    "return_at_depot",
     "return_close",
     "return_in_transit",
     "return_policy_violations",

@@ -3,7 +3,8 @@
 Lifecycle (RETURN_TRANSITIONS):
 
     requested → approved | rejected
-    approved → in_transit (picked up) → received → refunded → closed
+    approved → in_transit (picked up) → [at_depot (the pickup route is back)] → received
+             → refunded → closed
     approved → received (dropped off at the warehouse);  received → closed (nothing to refund)
 
 Policy (return_policy_violations): the order was delivered; each product is returnable
@@ -205,6 +206,27 @@ def return_in_transit(*, ret: Return, user=None) -> Return:
     return ret
 
 
+@transaction.atomic
+def return_at_depot(*, ret: Return, user=None, route_ref: str = "") -> Return:
+    """in_transit → at_depot: the route that picked it up is back at the depot; the items wait
+    for inspection (`return_receive`). Repeated calls change nothing."""
+    ret = _locked(ret)
+    if ret.status == R.AT_DEPOT:
+        return ret
+    _return_move(ret, R.AT_DEPOT)
+    order_event_add(
+        order=ret.order,
+        ret=ret,
+        type=OrderEvent.Type.NOTE,
+        message=f"Back at depot {ret.warehouse.code}"
+        + (f" with route {route_ref}" if route_ref else "")
+        + "; waiting for inspection.",
+        data={"route": route_ref} if route_ref else {},
+        user=user,
+    )
+    return ret
+
+
 def _location_for(ret: Return, kinds: list[str], what: str) -> Location:
     for kind in kinds:
         location = (
@@ -230,7 +252,7 @@ def return_receive(
     refund_amount=None,
     user=None,
 ) -> Return:
-    """approved/in_transit → received: book each line into stock by its condition.
+    """approved/in_transit/at_depot → received: book each line into stock by its condition.
 
     `conditions` maps each ReturnLine pk to good | damaged | unusable (every line needs one).
     good → `stock_return(condition="good")` into the returns (or storage) location; damaged →
