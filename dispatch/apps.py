@@ -12,6 +12,18 @@ class DispatchConfig(AppConfig):
 
     nav_items = [NavItem("Board", "dispatch:board", roles=(Role.DISPATCHER,))]
 
+    def ready(self) -> None:
+        """Lend routing's insertion preview tracking's clock and ETA engine, and have an
+        insertion recompute the route's ETAs after commit (routing never imports tracking)."""
+        from dispatch.selectors.insertion import sequence_etas
+        from dispatch.services import refresh_etas_after_commit
+        from routing.services.insertion import live_hooks_register
+        from tracking import clock
+
+        live_hooks_register(
+            now=clock.now, sequence_etas=sequence_etas, routes_changed=refresh_etas_after_commit
+        )
+
     def dashboard_cards(self, user) -> list[DashboardCard]:
         """Stops at late risk today: tracking's count, the number the board and the Deliveries
         table show."""

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from routing import apis
+from routing import apis, apis_insert
 
 urlpatterns = [
     path("plans/", apis.PlanCollectionApi.as_view(), name="routing-plans"),
@@ -20,6 +20,11 @@ urlpatterns = [
     path("routes/<int:route_id>/lock/", apis.RouteLockApi.as_view(), name="routing-route-lock"),
     path(
         "routes/<int:route_id>/stops/", apis.RouteStopListApi.as_view(), name="routing-route-stops"
+    ),
+    path(
+        "routes/<int:route_id>/insert/",
+        apis_insert.RouteInsertApi.as_view(),
+        name="routing-route-insert",
     ),
     path("stops/<int:stop_id>/move/", apis.StopMoveApi.as_view(), name="routing-stop-move"),
     path("", include("routing.optimizations.api_urls")),

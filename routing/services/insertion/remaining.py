@@ -33,6 +33,11 @@ class RemainingProblem:
     message: str = ""
 
 
+def stop_ref(stop: Stop) -> str:
+    """The stop's id in the solver: the return's reference for a pickup, else the order's."""
+    return stop.ret.reference if getattr(stop, "ret_id", None) else stop.order.reference
+
+
 def candidate_stop(ctx: PlanProblem, order: CustomerOrder, demand: Demand) -> SolverStop:
     """The order as the optimiser would see it in this plan (windows, service, skills)."""
     ctx.demand.setdefault(order.reference, demand)
@@ -58,7 +63,7 @@ def route_remaining_problem(
     if vehicle is None:
         return RemainingProblem(None, reason=NO_LIVE_ROUTE, message=f"{vid} has no shift.")
     done = [s for s in rows if s.status != StopStatus.PLANNED]
-    rest = [s.order.reference for s in rows if s.status == StopStatus.PLANNED]
+    rest = [stop_ref(s) for s in rows if s.status == StopStatus.PLANNED]
     depots = {d.id: d for d in base.depots}
     start = depots[vehicle.start_depot]
     if done:
