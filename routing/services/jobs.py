@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from core.exceptions import Conflict, ValidationFailed, assert_transition
 from routing import conf
-from routing.models import JobStatus, OptimizationJob, Plan, PlanStatus
+from routing.models import Engine, JobStatus, OptimizationJob, Plan, PlanStatus
 from routing.services.problem import PlanProblem, problem_build, travel_provider
 from routing.solver import (
     Matrices,
@@ -64,11 +64,18 @@ def plan_optimize(
     time_limit_s: float | None = None,
     kind: str = OptimizationJob.Kind.OPTIMIZE,
     enqueue: bool = True,
+    engine: str | None = None,
 ) -> OptimizationJob:
-    """Queue an optimisation of `plan`. Refused when the plan has no vehicles or no orders,
-    when the time limit is not positive, or while another job of the plan is queued/running.
-    Re-optimisation needs existing routes; it keeps locked routes and started stops.
+    """Queue an optimisation of `plan` with `engine` (default: the plan's). Refused when the
+    plan has no vehicles or nothing to visit, when the time limit is not positive or the
+    engine unknown, or while another job of the plan is queued/running. Re-optimisation needs
+    existing routes; it keeps locked and completed routes and started stops.
     `enqueue=False` leaves the job for the caller to run (`job_execute`, e.g. demo data)."""
+    engine = engine or plan.engine
+    if engine not in Engine.values:
+        raise ValidationFailed(
+            f"Choose an engine: one of {', '.join(Engine.values)}.", field="engine"
+        )
     if time_limit_s is None:
         time_limit_s = plan.time_limit_s
     if time_limit_s is None or time_limit_s <= 0:
@@ -80,7 +87,7 @@ def plan_optimize(
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         if not plan.shifts.exists():
             raise ValidationFailed("The plan has no vehicles (no shifts selected).", field="shifts")
-        if not plan.orders.exists():
+        if not plan.orders.exists() and not plan.returns.exists():
             raise ValidationFailed("The plan has no orders.", field="orders")
         if kind == OptimizationJob.Kind.REOPTIMIZE and not plan.routes.exists():
             raise Conflict("Only a plan with routes can be re-optimised.", field="plan")
@@ -94,6 +101,7 @@ def plan_optimize(
         job = OptimizationJob.objects.create(
             plan=plan,
             kind=kind,
+            requested_engine=engine,
             time_limit_s=float(time_limit_s),
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
@@ -251,13 +259,21 @@ def _monitored(job: OptimizationJob, offset_s: float = 0.0):
 
 def _run_solver(job: OptimizationJob, problem, budget_s: float, offset_s: float = 0.0):
     with _monitored(job, offset_s) as monitor:
-        solution = solve(
-            problem,
-            budget_s,
-            progress=monitor.on_progress,
-            cancel_event=monitor.cancel,
-            provider=travel_provider(),
-        )
+        try:
+            solution = solve(
+                problem,
+                budget_s,
+                progress=monitor.on_progress,
+                cancel_event=monitor.cancel,
+                engine=job.requested_engine,
+                provider=travel_provider(),
+            )
+        except ValueError as exc:
+            if isinstance(exc, ProblemError):
+                raise
+            # An engine asked for by name that cannot represent the plan (e.g. PyVRP and
+            # driver breaks): the job fails with the solver's reason.
+            raise ProblemError("engine", str(exc)) from exc
     return solution, monitor.cancel.is_set()
 
 
@@ -356,6 +372,7 @@ def problem_error_text(exc: ProblemError) -> str:
         "vehicles": "vehicles",
         "depots": "depots",
         "time_limit_s": "time limit",
+        "engine": "engine",
     }
     return f"The plan cannot be optimised: {names.get(exc.field, exc.field)}: {exc}"
 

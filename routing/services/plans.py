@@ -10,10 +10,12 @@ from django.utils import timezone
 from core import events
 from core.exceptions import Conflict, ValidationFailed, assert_transition
 from core.references import reference_next
+from orders import selectors as order_selectors
 from orders import services as order_services
-from orders.models import CustomerOrder, OrderStatus
+from orders.models import CustomerOrder, OrderEvent, OrderStatus, Return, ReturnStatus
 from routing import conf
 from routing.models import (
+    Engine,
     Plan,
     PlanStatus,
     Route,
@@ -61,10 +63,17 @@ def plan_create(
     user=None,
     minimise_vehicles: bool = False,
     time_limit_s: int | None = None,
+    returns=None,
+    engine: str = Engine.AUTO,
 ) -> Plan:
     """A draft plan for `date`. Orders must be confirmed..packed (or planned), from one of the
     plan's depots, and on no route of another plan; shifts must be on `date`, with a vehicle
-    of one of the depots, and on no other plan's route."""
+    of one of the depots, and on no other plan's route. Returns to pick up: `returns`, or
+    when None every pickup waiting at the plan's depots (`returns_to_pick_up`)."""
+    if engine not in Engine.values:
+        raise ValidationFailed(
+            f"Choose an engine: one of {', '.join(Engine.values)}.", field="engine"
+        )
     depots = list(depots)
     orders = list(orders)
     shifts = list(shifts)
@@ -110,18 +119,60 @@ def plan_create(
             f"{'; '.join(bad_shifts)}.",
             field="shifts",
         )
+    if returns is None:
+        returns = list(returns_to_pick_up(date=date, depots=depots))
+    else:
+        returns = _returns_clean(list(returns), date=date, depot_ids=depot_ids)
     with transaction.atomic():
         plan = Plan.objects.create(
             reference=reference_next(prefix="PLN", year=date.year),
             date=date,
             minimise_vehicles=minimise_vehicles,
             time_limit_s=time_limit_s,
+            engine=engine,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
         plan.depots.set(depots)
         plan.orders.set(orders)
         plan.shifts.set(shifts)
+        plan.returns.set(returns)
     return plan
+
+
+def returns_to_pick_up(*, date: dt.date, depots):
+    """Approved pickup returns at `depots` (orders' `returns_awaiting_pickup`) that a plan for
+    `date` takes: a pickup window touching that day or none, in no other plan of that day and
+    not waiting on another plan's route (a failed pickup comes back for the next plan)."""
+    day_start = dt.datetime.combine(date, dt.time(0), tzinfo=dt.UTC) - dt.timedelta(hours=14)
+    day_end = day_start + dt.timedelta(hours=24 + 28)
+    return (
+        order_selectors.returns_awaiting_pickup()
+        .filter(warehouse__in=depots)
+        .exclude(pickup_window_start__gte=day_end)
+        .exclude(pickup_window_end__lte=day_start)
+        .exclude(plans__date=date)
+        .exclude(route_stops__status__in=[StopStatus.PLANNED, StopStatus.ARRIVED])
+        .distinct()
+    )
+
+
+def _returns_clean(returns: list[Return], *, date: dt.date, depot_ids: set[int]) -> list[Return]:
+    wanted = {r.pk for r in returns}
+    depots = list(depot_ids)
+    ok = set(
+        returns_to_pick_up(date=date, depots=depots)
+        .filter(pk__in=wanted)
+        .values_list("pk", flat=True)
+    )
+    bad = sorted(r.reference for r in returns if r.pk not in ok)
+    if bad:
+        raise ValidationFailed(
+            "These returns cannot be picked up by this plan (approved pickups with a location, "
+            f"from one of the plan's depots, on no other route that day): {', '.join(bad)}.",
+            field="returns",
+            code="not_plannable",
+        )
+    return returns
 
 
 def plan_publish(*, plan: Plan, user=None) -> Plan:
@@ -135,7 +186,7 @@ def plan_publish(*, plan: Plan, user=None) -> Plan:
         )
         stops = list(
             Stop.objects.filter(plan=plan)
-            .select_related("order", "route__vehicle")
+            .select_related("order", "ret", "route__vehicle", "route__plan")
             .order_by("route__sequence", "sequence")
         )
         if not stops:
@@ -143,7 +194,7 @@ def plan_publish(*, plan: Plan, user=None) -> Plan:
         unready = sorted(
             s.order.reference
             for s in stops
-            if s.order.status not in (OrderStatus.PACKED, OrderStatus.PLANNED)
+            if not s.is_pickup and s.order.status not in (OrderStatus.PACKED, OrderStatus.PLANNED)
         )
         if unready:
             raise Conflict(
@@ -153,7 +204,12 @@ def plan_publish(*, plan: Plan, user=None) -> Plan:
                 extra={"orders": unready},
             )
         for stop in stops:
-            order_services.order_plan(order=stop.order, user=user, route_ref=route_ref(stop.route))
+            if stop.is_pickup:
+                _pickup_planned(stop, user=user)
+            else:
+                order_services.order_plan(
+                    order=stop.order, user=user, route_ref=route_ref(stop.route)
+                )
         plan.status = PlanStatus.PUBLISHED
         plan.published_at = timezone.now()
         plan.save(update_fields=["status", "published_at", "updated_at"])
@@ -173,16 +229,50 @@ def route_ref(route: Route) -> str:
     return f"{route.plan.reference}/{route.sequence} {route.vehicle.code}"
 
 
+def _pickup_planned(stop: Stop, *, user=None) -> None:
+    """The return's timeline says when it will be collected (its status stays approved until
+    the driver has the items)."""
+    tz = stop.route.vehicle.depot.tzinfo
+    order_services.order_event_add(
+        order=stop.order,
+        ret=stop.ret,
+        type=OrderEvent.Type.NOTE,
+        message=f"Pickup planned on {stop.planned_arrival.astimezone(tz):%a %d %b around %H:%M}"
+        f" (route {route_ref(stop.route)}).",
+        data={"route": route_ref(stop.route), "planned_arrival": stop.planned_arrival},
+        user=user,
+    )
+
+
+def _return_advance(stop: Stop, route: Route) -> None:
+    """A served pickup puts its return in transit; a completed route brings every return it
+    collected back to the depot (orders' return services keep the return's rules)."""
+    if stop.is_pickup and stop.status == StopStatus.DELIVERED:
+        order_services.return_in_transit(ret=stop.ret)
+    if route.status != RouteStatus.COMPLETED:
+        return
+    collected = Return.objects.filter(
+        route_stops__route=route,
+        route_stops__status=StopStatus.DELIVERED,
+        status=ReturnStatus.IN_TRANSIT,
+    ).order_by("pk")
+    ref = route_ref(Route.objects.select_related("plan", "vehicle").get(pk=route.pk))
+    for ret in collected:
+        order_services.return_at_depot(ret=ret, route_ref=ref)
+
+
 def plan_orders_sync(*, plan: Plan, user=None) -> None:
     """After a published plan changed (re-optimisation): orders newly on a route become
     planned, orders that fell off every route go back to packed."""
     if plan.status != PlanStatus.PUBLISHED:
         return
-    routed = set(Stop.objects.filter(plan=plan).values_list("order_id", flat=True))
+    routed = set(
+        Stop.objects.filter(plan=plan, ret__isnull=True).values_list("order_id", flat=True)
+    )
     for order in CustomerOrder.objects.filter(plans=plan).order_by("pk"):
         if order.pk in routed and order.status == OrderStatus.PACKED:
             stop = Stop.objects.select_related("route__plan", "route__vehicle").get(
-                plan=plan, order=order
+                plan=plan, order=order, ret__isnull=True
             )
             order_services.order_plan(order=order, user=user, route_ref=route_ref(stop.route))
         elif order.pk not in routed and order.status == OrderStatus.PLANNED:
@@ -202,10 +292,17 @@ def route_lock(*, route: Route, is_locked: bool = True) -> Route:
 def stop_status_set(*, stop: Stop, status: str, at: dt.datetime | None = None) -> Stop:
     """Record a stop's progress (driver app, tracking): arrival and departure times, and the
     route's status (in progress from the first stop reached, completed when none is left).
-    Publishes `stop.status_changed` (plan, order, status, at) in the same transaction."""
+    A served pickup (status delivered) puts its return in transit, and a route that
+    completes brings the returns it collected to the depot (`_return_advance`).
+    Publishes `stop.status_changed` (plan, order, status, at; `return` for a pickup) in the
+    same transaction."""
     at = at or timezone.now()
     with transaction.atomic():
-        stop = Stop.objects.select_for_update().select_related("route").get(pk=stop.pk)
+        stop = (
+            Stop.objects.select_for_update(of=("self",))
+            .select_related("route", "ret", "order")
+            .get(pk=stop.pk)
+        )
         if stop.status == status:
             return stop
         assert_transition(STOP_TRANSITIONS, current=stop.status, target=status, what="stop")
@@ -221,11 +318,12 @@ def stop_status_set(*, stop: Stop, status: str, at: dt.datetime | None = None) -
         left = route.stops.filter(status__in=[StopStatus.PLANNED, StopStatus.ARRIVED]).exists()
         route.status = RouteStatus.IN_PROGRESS if left else RouteStatus.COMPLETED
         route.save(update_fields=["status", "updated_at"])
+        _return_advance(stop, route)
         plan_ref, order_ref = (
             Stop.objects.filter(pk=stop.pk).values_list("plan__reference", "order__reference").get()
         )
-        events.publish(
-            "stop.status_changed",
-            {"plan": plan_ref, "order": order_ref, "status": status, "at": at},
-        )
+        payload = {"plan": plan_ref, "order": order_ref, "status": status, "at": at}
+        if stop.is_pickup:
+            payload["return"] = stop.ret.reference
+        events.publish("stop.status_changed", payload)
     return stop

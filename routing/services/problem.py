@@ -3,8 +3,13 @@
 Times are integer seconds from midnight of the plan's day in the plan's time zone (that of its
 first depot by code); every datetime is converted through that one origin, so depots in other
 zones still line up. Ids in the problem are business references: depots by warehouse code,
-vehicles by vehicle code (one shift per vehicle and day), stops by order reference, so solver
-messages ("no vehicle has skill frozen (ORD-2026-000012)") read well as they are.
+vehicles by vehicle code (one shift per vehicle and day), stops by order reference (deliveries)
+or return reference (pickups), so solver messages ("no vehicle has skill frozen
+(ORD-2026-000012)") read well as they are.
+
+A return picked up by us is a solver stop with a `pickup` load: loaded at the customer,
+carried to the vehicle's end depot, and the van's load must fit at every point of the route
+(deliveries still on board plus pickups already collected).
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
-from orders.models import CustomerOrder, OrderLine
+from orders.models import CustomerOrder, OrderLine, Return, ReturnLine, ReturnStatus
 from routing import conf
 from routing.models import Plan, Route, RouteStatus, Shift, Stop, StopStatus
 from routing.solver import (
@@ -37,6 +42,7 @@ from routing.solver import Vehicle as SolverVehicle
 WEIGHT, VOLUME, UNITS = "weight_g", "volume_cm3", "units"
 
 _providers: dict[str, TravelTimeProvider] = {}
+STARTED = (StopStatus.ARRIVED, StopStatus.DELIVERED, StopStatus.FAILED, StopStatus.SKIPPED)
 
 
 def travel_provider() -> TravelTimeProvider:
@@ -68,6 +74,17 @@ class Demand:
             self.units + other.units,
         )
 
+    def __sub__(self, other: Demand) -> Demand:
+        return Demand(
+            self.weight_kg - other.weight_kg,
+            self.volume_m3 - other.volume_m3,
+            self.units - other.units,
+        )
+
+
+def _values(d: Demand) -> tuple:
+    return d.weight_kg, d.volume_m3, d.units
+
 
 def order_demand(order: CustomerOrder) -> Demand:
     """Weight and volume of the packed parcels when there are any, else from the products;
@@ -85,6 +102,23 @@ def order_demand(order: CustomerOrder) -> Demand:
         sum((line.product.weight_kg * line.quantity for line in lines), Decimal(0)),
         sum((line.product.volume_m3 * line.quantity for line in lines), Decimal(0)),
         units,
+    )
+
+
+def return_load(ret: Return) -> Demand:
+    """What a return puts in the van: its lines' products times the returned quantities.
+    Uses prefetched `lines` when present."""
+    lines = list(ret.lines.all())
+    return Demand(
+        sum((li.order_line.product.weight_kg * li.quantity for li in lines), Decimal(0)),
+        sum((li.order_line.product.volume_m3 * li.quantity for li in lines), Decimal(0)),
+        sum(li.quantity for li in lines),
+    )
+
+
+def returns_for_planning():
+    return Return.objects.select_related("order", "warehouse").prefetch_related(
+        Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line__product"))
     )
 
 
@@ -106,6 +140,18 @@ class PlanProblem:
     shifts: dict[str, Shift]
     demand: dict[str, Demand]
     routes: dict[str, Route] = field(default_factory=dict)  # current routes by vehicle id
+    returns: dict[str, Return] = field(default_factory=dict)  # pickups by return reference
+    pickup: dict[str, Demand] = field(default_factory=dict)
+
+    def load_profile(self, stop_ids: list[str]) -> Demand:
+        """The heaviest the van gets along this sequence, per dimension: it leaves with every
+        delivery, drops each at its stop and picks each return up."""
+        on_board = sum((self.demand[i] for i in stop_ids if i in self.demand), Demand())
+        peak = [on_board.weight_kg, on_board.volume_m3, on_board.units]
+        for i in stop_ids:
+            on_board = on_board - self.demand.get(i, Demand()) + self.pickup.get(i, Demand())
+            peak = [max(p, v) for p, v in zip(peak, _values(on_board), strict=True)]
+        return Demand(*peak)
 
     def at(self, seconds: int) -> dt.datetime:
         return self.origin + dt.timedelta(seconds=int(seconds))
@@ -120,7 +166,8 @@ def plan_origin(plan: Plan, depots) -> dt.datetime:
 
 
 def problem_build(*, plan: Plan, warm_start: bool = True) -> PlanProblem:
-    """The plan as a solver Problem: every plan order is a stop, every plan shift a vehicle.
+    """The plan as a solver Problem: every plan order is a stop, every approved pickup return
+    of the plan (or one it already visited) a pickup stop, every plan shift a vehicle.
 
     Stops already started on a route (arrived, delivered, failed, skipped) are `completed` (a
     fixed prefix of their vehicle's route that never moves); locked routes and completed
@@ -147,6 +194,18 @@ def problem_build(*, plan: Plan, warm_start: bool = True) -> PlanProblem:
         shifts={s.vehicle.code: s for s in shifts},
         demand={o.reference: order_demand(o) for o in orders},
     )
+    returns = list(
+        returns_for_planning()
+        .filter(plans=plan)
+        .filter(
+            Q(status=ReturnStatus.APPROVED, method=Return.Method.PICKUP)
+            | Q(route_stops__plan=plan, route_stops__status__in=STARTED)
+        )
+        .distinct()
+        .order_by("reference")
+    )
+    ctx.returns = {r.reference: r for r in returns}
+    ctx.pickup = {r.reference: return_load(r) for r in returns}
     problem = ctx.problem
     problem.name = plan.reference
     problem.objective = Objective(minimise_vehicles=plan.minimise_vehicles)
@@ -165,6 +224,8 @@ def problem_build(*, plan: Plan, warm_start: bool = True) -> PlanProblem:
         problem.vehicles.append(_solver_vehicle(ctx, s))
     for o in orders:
         problem.stops.append(_solver_stop(ctx, o))
+    for r in returns:
+        problem.stops.append(_pickup_stop(ctx, r))
     _add_current_routes(ctx, warm_start)
     return ctx
 
@@ -214,12 +275,33 @@ def _solver_stop(ctx: PlanProblem, order: CustomerOrder) -> SolverStop:
     )
 
 
+def _pickup_stop(ctx: PlanProblem, ret: Return) -> SolverStop:
+    """Collect the return's items at its pickup address, within its pickup window when the
+    customer gave one (else any time of the shift); the order's service time applies. A
+    pickup is optional: deliveries are promised to paying customers, so the optimiser never
+    drops one to make room for a pickup; a pickup left out waits for the next plan."""
+    windows = ()
+    if ret.pickup_window_start and ret.pickup_window_end:
+        windows = (
+            TimeWindow(ctx.seconds(ret.pickup_window_start), ctx.seconds(ret.pickup_window_end)),
+        )
+    return SolverStop(
+        id=ret.reference,
+        location=(float(ret.pickup_latitude), float(ret.pickup_longitude)),
+        pickup=ctx.pickup[ret.reference].as_solver(),
+        windows=windows,
+        service_s=ret.order.service_time_s,
+        optional=True,
+    )
+
+
 def _add_current_routes(ctx: PlanProblem, warm_start: bool) -> None:
     problem = ctx.problem
+    known = {s.id for s in problem.stops}
     routes = (
         Route.objects.filter(plan=ctx.plan)
         .select_related("vehicle", "shift")
-        .prefetch_related(Prefetch("stops", queryset=Stop.objects.select_related("order")))
+        .prefetch_related(Prefetch("stops", queryset=Stop.objects.select_related("order", "ret")))
     )
     for route in routes:
         vid = route.vehicle.code
@@ -227,8 +309,9 @@ def _add_current_routes(ctx: PlanProblem, warm_start: bool) -> None:
         if vid not in ctx.shifts:
             continue
         stops = sorted(route.stops.all(), key=lambda s: s.sequence)
-        started = [s.order.reference for s in stops if s.status != StopStatus.PLANNED]
-        rest = [s.order.reference for s in stops if s.status == StopStatus.PLANNED]
+        started = [s.ref for s in stops if s.status != StopStatus.PLANNED]
+        # A planned pickup whose return was rejected meanwhile is no longer a stop.
+        rest = [s.ref for s in stops if s.status == StopStatus.PLANNED and s.ref in known]
         if started:
             problem.completed[vid] = started
         # A completed route's van is back at the depot: it keeps its stops and takes no more

@@ -13,7 +13,7 @@ from django.db.models import Max
 
 from core import events
 from routing.models import Plan, Route, Stop, StopStatus
-from routing.services.problem import Demand, PlanProblem
+from routing.services.problem import PlanProblem
 from routing.solver import Route as SolverRoute
 from routing.solver import Solution
 
@@ -23,7 +23,7 @@ def solution_store(*, ctx: PlanProblem, solution: Solution, job=None) -> None:
     plan's `unassigned` list with their reasons (and lose any planned stop they had).
     Publishes `plan.routes_changed` with the orders whose stops were written or removed."""
     plan = ctx.plan
-    stops = {s.order.reference: s for s in Stop.objects.filter(plan=plan).select_related("order")}
+    stops = {s.ref: s for s in Stop.objects.filter(plan=plan).select_related("order", "ret")}
     routes = {r.vehicle.code: r for r in Route.objects.filter(plan=plan).select_related("vehicle")}
     used = {r.vehicle_id for r in solution.routes if r.visits}
     next_sequence = (Route.objects.filter(plan=plan).aggregate(m=Max("sequence"))["m"] or 0) + 1
@@ -48,13 +48,12 @@ def solution_store(*, ctx: PlanProblem, solution: Solution, job=None) -> None:
         routes[solver_route.vehicle_id] = route
         for k, visit in enumerate(solver_route.visits, start=1):
             stop = stops.get(visit.stop_id)
-            order = ctx.orders[visit.stop_id]
             if stop is None:
-                stop = Stop(plan=plan, order=order)
+                stop = _new_stop(ctx, visit.stop_id)
                 stops[visit.stop_id] = stop
             stop.route = route
             stop.sequence = k
-            stop.window_start, stop.window_end = order.windows[0]
+            stop.window_start, stop.window_end = _window(ctx, visit.stop_id)
             if stop.status == StopStatus.PLANNED or stop.pk is None:
                 stop.planned_arrival = ctx.at(visit.arrival_s)
                 stop.planned_start = ctx.at(visit.start_s)
@@ -78,8 +77,23 @@ def solution_store(*, ctx: PlanProblem, solution: Solution, job=None) -> None:
     )
 
 
+def _new_stop(ctx: PlanProblem, ref: str) -> Stop:
+    ret = ctx.returns.get(ref)
+    if ret is not None:
+        return Stop(plan=ctx.plan, order=ret.order, ret=ret)
+    return Stop(plan=ctx.plan, order=ctx.orders[ref])
+
+
+def _window(ctx: PlanProblem, ref: str) -> tuple:
+    ret = ctx.returns.get(ref)
+    if ret is not None:
+        return ret.pickup_window_start, ret.pickup_window_end
+    return ctx.orders[ref].windows[0]
+
+
 def route_apply_times(*, ctx: PlanProblem, route: Route, solver_route: SolverRoute) -> None:
-    """Copy the solver's distance, times, breaks and load onto the (unsaved) route row."""
+    """Copy the solver's distance, times, breaks and load onto the (unsaved) route row; the
+    load is the heaviest the van gets (at the start, or later once it collected pickups)."""
     route.start_at = ctx.at(solver_route.start_s)
     route.end_at = ctx.at(solver_route.end_s)
     route.distance_m = solver_route.distance_m
@@ -88,7 +102,7 @@ def route_apply_times(*, ctx: PlanProblem, route: Route, solver_route: SolverRou
         {"start": ctx.at(b.start_s).isoformat(), "duration_s": b.duration_s}
         for b in solver_route.breaks
     ]
-    load = sum((ctx.demand[v.stop_id] for v in solver_route.visits), Demand())
+    load = ctx.load_profile([v.stop_id for v in solver_route.visits])
     route.load_weight_kg = load.weight_kg.quantize(Decimal("0.01"))
     route.load_volume_m3 = load.volume_m3.quantize(Decimal("0.001"))
     route.load_units = load.units
