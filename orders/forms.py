@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -77,6 +78,20 @@ class OrderForm(forms.Form):
         choices=VehicleSkill.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     instructions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    requires_pin = forms.BooleanField(
+        required=False,
+        label="Delivery PIN",
+        help_text="The customer gets a PIN when the order goes out; the driver needs it.",
+    )
+    cod_amount = forms.DecimalField(
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        label="Cash on delivery",
+        help_text="Amount the driver collects at the door; empty: none.",
+    )
+    cod_currency = forms.CharField(max_length=3, required=False, initial="EUR", label="Currency")
 
 
 class OrderLineForm(forms.Form):

@@ -115,7 +115,9 @@ def order_list(*, user, filters: dict | None = None) -> QuerySet[CustomerOrder]:
 
 
 def order_with_details(qs: QuerySet[CustomerOrder]) -> QuerySet[CustomerOrder]:
-    return qs.select_related("warehouse", "customer", "partner", "pick_wave").prefetch_related(
+    return qs.select_related(
+        "warehouse", "customer", "partner", "pick_wave", "delivery_pin", "cod_collection"
+    ).prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("pk")),
         "parcels",
         "attempts",

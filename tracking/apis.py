@@ -23,7 +23,7 @@ from core.idempotency import idempotent
 from core.permissions import HasRole, HasScope
 from core.roles import Role
 from inventory.selectors import warehouse_get_by_code
-from orders.models import FailureReason
+from orders.models import CodMethod, FailureReason
 from routing.models import Route, Stop
 from tracking import clock, services
 from tracking.kpis import kpis_compute
@@ -148,21 +148,55 @@ class StopArriveApi(DriverAccess, APIView):
 
 
 class StopDeliverApi(DriverAccess, APIView):
+    """Deliver with proof. An order that needs a PIN takes `pin` (what the customer said) and
+    `entered_offline` (typed while the phone had no connection: a wrong one turns the delivery
+    into "PIN failed"); a cash-on-delivery order takes `cod_method` and `cod_amount`. The PIN
+    is checked and its attempt committed before the idempotent delivery, and it is left out of
+    the stored request fingerprint (only the PIN's slow hash is ever kept)."""
+
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     class InputSerializer(_Position):
         recipient_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
         note = serializers.CharField(required=False, allow_blank=True, max_length=500)
         photo = serializers.FileField(required=False, allow_null=True)
+        pin = serializers.CharField(required=False, allow_blank=True, max_length=12)
+        entered_offline = serializers.BooleanField(required=False, default=False)
+        cod_method = serializers.ChoiceField(
+            choices=CodMethod.choices, required=False, allow_blank=True
+        )
+        cod_amount = serializers.DecimalField(
+            max_digits=12, decimal_places=2, required=False, allow_null=True, min_value=0
+        )
         # `signature` (a file, or the canvas as a data:image/png;base64 URL) is read from the
         # request as is.
 
-    @extend_schema(request=InputSerializer, responses=DriverStopOutput)
-    @idempotent
+    @extend_schema(
+        request=InputSerializer,
+        responses=DriverStopOutput,
+        extensions={"x-problem-responses": ["404", "409", "422"]},
+    )
     def post(self, request, pk: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = _clean(data.validated_data)
+        stop = _driver_stop(request, pk)
+        services.stop_handover_check(
+            stop=stop,
+            user=request.user,
+            pin=values.pop("pin", ""),
+            entered_offline=values.pop("entered_offline", False),
+            at=values.get("at"),
+            cod_method=values.get("cod_method", ""),
+            cod_amount=values.get("cod_amount"),
+        )
+        if "pin" in request.data:
+            # The idempotency record keeps a fast hash of the body: never with the PIN in it.
+            request._full_data = {k: v for k, v in request.data.items() if k != "pin"}
+        return self._deliver(request, pk, values)
+
+    @idempotent
+    def _deliver(self, request, pk: int, values: dict):
         signature = request.FILES.get("signature") or request.data.get("signature") or None
         if signature is not None and not (isinstance(signature, str) or hasattr(signature, "read")):
             raise ValidationFailed("Send the signature as a file or a data URL.", field="signature")

@@ -12,6 +12,7 @@ class TrackingConfig(AppConfig):
     nav_items = [
         NavItem("Deliveries", "tracking:live", roles=(Role.DISPATCHER,)),
         NavItem("KPIs", "tracking:kpis", roles=(Role.DISPATCHER,)),
+        NavItem("Cash", "tracking:cash", roles=(Role.DISPATCHER,)),
         NavItem("Driver", "tracking_driver:home", roles=(Role.DRIVER,)),
     ]
 

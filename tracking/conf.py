@@ -50,6 +50,9 @@ _DEFAULTS = {
     # Proof of delivery uploads.
     "TRACKING_POD_MAX_BYTES": ("int", 5 * 1024 * 1024),
     "TRACKING_SIGNATURE_MAX_BYTES": ("int", 512 * 1024),
+    # Text messages (the delivery PIN): a provider class's dotted path, "" for none
+    # (tracking.sms; the console provider prints the PIN: development only).
+    "TRACKING_SMS_PROVIDER": ("str", "tracking.sms.ConsoleSmsProvider"),
     # Celery queue of the ETA and notification tasks.
     "TRACKING_QUEUE": ("str", "celery"),
 }

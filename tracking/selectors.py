@@ -18,6 +18,7 @@ from routing.models import PlanStatus, Route, RouteStatus, Stop, StopStatus
 from tracking import clock, conf
 from tracking.display import window_bounds, window_text
 from tracking.eta import EtaResult
+from tracking.handover import handover_display
 from tracking.models import (
     DeliveryInstruction,
     PositionPing,
@@ -263,7 +264,12 @@ def driver_day(*, route: Route) -> list[dict]:
     tz = route.vehicle.depot.tzinfo
     stops = (
         Stop.objects.filter(route=route)
-        .select_related("order__customer_instruction", "eta_state")
+        .select_related(
+            "order__customer_instruction",
+            "order__delivery_pin",
+            "order__cod_collection",
+            "eta_state",
+        )
         .order_by("sequence")
     )
     out = []
@@ -282,6 +288,7 @@ def driver_day(*, route: Route) -> list[dict]:
                 "customer_instructions": customer_note.text if customer_note else "",
                 "is_late_risk": bool(state and state.is_late_risk),
                 "geo": _geo_uri(order),
+                "handover": handover_display(order),
             }
         )
     return out

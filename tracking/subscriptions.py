@@ -6,6 +6,8 @@ records or defers work; no business rule lives here.
 - `order.*`, `return.*` (orders): the order's cached tracking page is forgotten after commit; an
   order event that calls for an email records it in the event's transaction (see
   services.notifications: written with the event, sent after commit).
+- `order.out_for_delivery` of an order that needs a delivery PIN: the PIN is issued and sent
+  after commit (tracking.services.handover.delivery_pin_send).
 - `stop.status_changed` (routing's `stop_status_set`): the route's ETAs are recomputed and the
   stop's page forgotten after commit.
 - `plan.routes_changed` (routing's re-optimisation and stop moves): the pages of the orders whose
@@ -26,7 +28,7 @@ from core import events
 from core.models import OutboxEvent
 from orders.models import CustomerOrder
 from routing.models import Route, Stop
-from tracking import clock
+from tracking import clock, conf
 from tracking.services import notifications
 from tracking.services.eta import eta_request
 from tracking.services.pages import pages_invalidate
@@ -59,12 +61,31 @@ def order_event_published(event: OutboxEvent) -> None:
     _pages_forget(
         CustomerOrder.objects.filter(reference=reference).values_list("tracking_token", flat=True)
     )
+    if event.type == "order.out_for_delivery":
+        _delivery_pin_send(reference)
     if event.type.startswith("order.") and "return" not in payload:
         notifications.notification_for_event(
             order_reference=reference,
             type=event.type.removeprefix("order."),
             at=dt.datetime.fromisoformat(payload["at"]) if payload.get("at") else None,
             data=payload,
+        )
+
+
+def _delivery_pin_send(reference: str) -> None:
+    """An order that needs a delivery PIN gets one when it goes out for delivery (after
+    commit, by a task: the PIN is made and sent there, see services.handover)."""
+    pk = (
+        CustomerOrder.objects.filter(reference=reference, requires_pin=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk:
+        from tracking.tasks import delivery_pin_send
+
+        transaction.on_commit(
+            lambda: delivery_pin_send.apply_async((pk,), queue=conf.get("TRACKING_QUEUE")),
+            robust=True,
         )
 
 

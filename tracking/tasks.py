@@ -60,3 +60,19 @@ def eta_sweep() -> int:
         services.eta_request(route_id=route_id, force=True)
     services.eta_ticks_resume()
     return len(route_ids)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=6,
+)
+def delivery_pin_send(order_id: int) -> str:
+    """Issue and send an order's delivery PIN (at most once; see the service)."""
+    from tracking.services.handover import delivery_pin_send as send
+
+    return send(order_id=order_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tracking import views
+from tracking import handover_views, views
 
 app_name = "tracking"
 
@@ -8,4 +8,11 @@ urlpatterns = [
     path("", views.LiveBoardView.as_view(), name="live"),
     path("kpis/", views.KpiView.as_view(), name="kpis"),
     path("pod/<int:pk>/<str:kind>/", views.ProofFileView.as_view(), name="pod-file"),
+    path("cash/", handover_views.CashView.as_view(), name="cash"),
+    path("cash.csv", handover_views.CashCsvView.as_view(), name="cash-csv"),
+    path(
+        "stops/<int:stop_id>/pin-override/",
+        handover_views.PinOverrideView.as_view(),
+        name="pin-override",
+    ),
 ]

@@ -69,6 +69,13 @@ class AttemptOutput(FastOutputMixin, serializers.Serializer):
     note = serializers.CharField()
 
 
+class CodCollectionOutput(FastOutputMixin, serializers.Serializer):
+    method = serializers.CharField(help_text="cash or card")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    collected_at = serializers.DateTimeField()
+
+
 class OrderOutput(FastOutputMixin, serializers.Serializer):
     id = serializers.CharField(source="reference", help_text="The public id: the reference.")
     reference = serializers.CharField()
@@ -101,6 +108,11 @@ class OrderOutput(FastOutputMixin, serializers.Serializer):
     contact_phone = serializers.CharField()
     contact_email = serializers.CharField()
     tracking_token = serializers.CharField()
+    requires_pin = serializers.BooleanField(help_text="The driver needs the customer's PIN.")
+    cod_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, help_text="Cash on delivery to collect."
+    )
+    cod_currency = serializers.CharField()
     lines = LineOutput(many=True)
     parcels = ParcelOutput(many=True)
     created_at = serializers.DateTimeField()
@@ -118,6 +130,12 @@ class OrderOutput(FastOutputMixin, serializers.Serializer):
 class OrderDetailOutput(OrderOutput):
     events = EventOutput(many=True)
     attempts = AttemptOutput(many=True)
+    pin_state = serializers.CharField(
+        source="delivery_pin.state",
+        allow_null=True,
+        help_text="sent, verified, failed, locked or overridden; null before a PIN is sent.",
+    )
+    cod_collection = CodCollectionOutput(allow_null=True, help_text="What the driver collected.")
 
 
 def order_response(order: CustomerOrder, *, status_code=status.HTTP_200_OK) -> Response:
@@ -165,6 +183,13 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
         contact_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
         contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
         contact_email = serializers.EmailField(required=False, allow_blank=True)
+        requires_pin = serializers.BooleanField(
+            required=False, allow_null=True, default=None, help_text="Default: your setting."
+        )
+        cod_amount = serializers.DecimalField(
+            max_digits=12, decimal_places=2, required=False, allow_null=True
+        )
+        cod_currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
         lines = inline_serializer(
             "OrderLineInput",
             {
@@ -231,6 +256,9 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
             contact_name=d.get("contact_name", ""),
             contact_phone=d.get("contact_phone", ""),
             contact_email=d.get("contact_email", ""),
+            requires_pin=d.get("requires_pin"),
+            cod_amount=d.get("cod_amount"),
+            cod_currency=d.get("cod_currency", ""),
             lines=[
                 {
                     "product": products[line["product"]],

@@ -19,7 +19,8 @@ same transaction. Routing calls order_plan/order_unplan/order_out_for_delivery; 
 order_arriving/order_deliver/order_fail.
 
 Modules: common.py (transition table, timeline, locking), cleaning.py (input checks),
-creation.py, confirmation.py, picking.py, delivery.py, imports.py (CSV), history.py (delivered
+creation.py, confirmation.py, picking.py, delivery.py, handover.py (delivery PIN, cash on
+delivery), imports.py (CSV), history.py (delivered
 orders from before Waybill, in bulk), returns.py and return_policy.py.
 """
 
@@ -42,6 +43,17 @@ from orders.services.delivery import (
     order_plan,
     order_reschedule,
     order_unplan,
+)
+from orders.services.handover import (
+    PIN_DIGITS,
+    PIN_MAX_ATTEMPTS,
+    PinLocked,
+    PinWrong,
+    cod_collect,
+    cod_collection_clean,
+    pin_check,
+    pin_issue,
+    pin_override,
 )
 from orders.services.history import PastOrder, orders_history_import
 from orders.services.imports import orders_import
@@ -72,8 +84,14 @@ from orders.services.returns import (
 __all__ = [
     "EDITABLE_STATUSES",
     "ORDER_TRANSITIONS",
+    "PIN_DIGITS",
+    "PIN_MAX_ATTEMPTS",
     "RETURN_TRANSITIONS",
     "PastOrder",
+    "PinLocked",
+    "PinWrong",
+    "cod_collect",
+    "cod_collection_clean",
     "coordinates_clean",
     "customer_create",
     "dispatch_location",
@@ -99,6 +117,9 @@ __all__ = [
     "parcels_default",
     "pick_wave_complete",
     "pick_wave_create",
+    "pin_check",
+    "pin_issue",
+    "pin_override",
     "return_at_depot",
     "return_close",
     "return_in_transit",

@@ -39,6 +39,7 @@ from orders.services.common import (
     order_lock,
     order_sync,
 )
+from orders.services.handover import handover_terms_clean
 from partners.models import Partner
 
 
@@ -97,6 +98,9 @@ def order_create(
     contact_phone: str = "",
     contact_email: str = "",
     currency: str = "EUR",
+    requires_pin: bool | None = None,
+    cod_amount=None,
+    cod_currency: str = "",
     user=None,
     now: datetime | None = None,
 ) -> CustomerOrder:
@@ -131,6 +135,13 @@ def order_create(
     if len(external_ref) > 100:
         raise ValidationFailed("At most 100 characters.", field="external_ref")
     external_ref_check(partner, external_ref)
+    requires_pin, cod_amount, cod_currency = handover_terms_clean(
+        partner=partner,
+        requires_pin=requires_pin,
+        cod_amount=cod_amount,
+        cod_currency=cod_currency,
+        currency=currency,
+    )
     if customer is None:
         customer = customer_create(
             name=customer_name or contact_name,
@@ -175,6 +186,9 @@ def order_create(
                 instructions=(instructions or "").strip(),
                 tracking_token=secrets.token_urlsafe(24),
                 currency=currency,
+                requires_pin=requires_pin,
+                cod_amount=cod_amount,
+                cod_currency=cod_currency,
                 created_by=acting_user(user),
             )
     except IntegrityError:

@@ -133,6 +133,9 @@ class OrderCreateView(RoleRequiredMixin, View):
                     priority=d["priority"],
                     required_skills=d["required_skills"],
                     instructions=d["instructions"],
+                    requires_pin=d["requires_pin"],
+                    cod_amount=d["cod_amount"],
+                    cod_currency=d["cod_currency"] if d["cod_amount"] else "",
                     lines=[
                         {
                             "product": line["product"],

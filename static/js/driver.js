@@ -77,16 +77,46 @@
         if (!response.ok) {
           return response.json().catch(function () { return {}; }).then(function (problem) {
             showError(action.stop, problem.detail || ("The server refused the action (" + response.status + ")."));
+            handoverRefused(action.stop, problem);
           });
         }
         if (!rest.length) window.location.reload();
       }
-    }).catch(function () { /* offline or server down: keep it for the next attempt */ })
+    }).catch(function () {
+      /* offline or server down: keep it for the next attempt. A PIN in it is now checked
+         later, so the server treats it as entered offline (a wrong one fails the delivery). */
+      if (action.form && action.form.pin && !action.form.entered_offline) {
+        var kept = load(QUEUE);
+        kept.forEach(function (a) { if (a.key === action.key) a.form.entered_offline = "true"; });
+        save(QUEUE, kept);
+        markProvisional(action.stop, true);
+      }
+    })
       .then(function () { sending = false; setNet(); if (navigator.onLine && load(QUEUE).length) setTimeout(flush, 1500); });
   }
   function showError(stopId, text) {
     var el = document.querySelector('#stop-' + stopId + ' [data-error]');
     if (el) { el.textContent = text; el.hidden = false; } else { alert(text); }
+    // The driver may correct the form and send it again.
+    Array.prototype.forEach.call(document.querySelectorAll('#stop-' + stopId + ' [type=submit]'), function (b) { b.disabled = false; });
+  }
+  /* --- handover: PIN and cash on delivery ------------------------------------------------ */
+  function markProvisional(stopId, on) {
+    var el = stopId && document.querySelector('#stop-' + stopId + ' [data-provisional]');
+    if (el) el.hidden = !on;
+  }
+  function handoverRefused(stopId, problem) {
+    markProvisional(stopId, false);
+    var code = problem.code || ((problem.errors || [])[0] || {}).code;
+    var labels = { pin_failed: "PIN failed", pin_locked: "PIN locked · call dispatch" };
+    if (!labels[code]) return;
+    var badge = document.querySelector('#stop-' + stopId + ' [data-status]');
+    if (badge) { badge.textContent = labels[code]; badge.className = "badge bad"; }
+    var box = document.querySelector('#stop-' + stopId + ' [data-handover-error]');
+    if (box) { box.textContent = problem.detail; box.hidden = false; }
+    if (code === "pin_locked") {
+      Array.prototype.forEach.call(document.querySelectorAll('#stop-' + stopId + ' form[data-action=deliver] [type=submit]'), function (b) { b.disabled = true; });
+    }
   }
 
   /* --- actions ---------------------------------------------------------------------------- */
@@ -142,6 +172,13 @@
     Array.prototype.forEach.call(form.elements, function (el) {
       if (el.name && el.type !== "file" && el.type !== "submit") fields[el.name] = el.value;
     });
+    if (fields.cod_amount) fields.cod_amount = fields.cod_amount.replace(",", ".");
+    if (fields.pin !== undefined) {
+      fields.pin = fields.pin.trim();
+      if (!/^[0-9]{6}$/.test(fields.pin)) { showError(stop, "Enter the customer's 6-digit PIN."); return; }
+      // Typed without a connection: the server checks it when the phone is back online.
+      if (!navigator.onLine) { fields.entered_offline = "true"; markProvisional(stop, true); }
+    }
     var submit = form.querySelector("[type=submit]");
     if (kind !== "deliver") {
       submit.disabled = true;

@@ -6,6 +6,7 @@
   `routes_etas_refresh`, `stop_reached_record`, `eta_windows_refresh`, `eta_windows_current`
 - notifications: `notification_create`, `notification_for_event`, `notification_send`
 - customer: `instructions_set`, `rating_submit`
+- handover: `delivery_pin_send`, `stop_handover_check`, `stop_pin_override`, `cash_handin_record`
 - pages: `page_invalidate`
 """
 
@@ -20,6 +21,12 @@ from tracking.services.eta import (  # noqa: F401
     route_etas_refresh,
     routes_etas_refresh,
     stop_reached_record,
+)
+from tracking.services.handover import (  # noqa: F401
+    cash_handin_record,
+    delivery_pin_send,
+    stop_handover_check,
+    stop_pin_override,
 )
 from tracking.services.notifications import (  # noqa: F401
     notification_create,

@@ -19,8 +19,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from core.exceptions import Conflict, ValidationFailed
-from orders.models import FailureReason, OrderStatus
-from orders.services import order_deliver, order_fail, order_out_for_delivery
+from orders.models import DeliveryPin, FailureReason, OrderStatus
+from orders.services import cod_collect, order_deliver, order_fail, order_out_for_delivery
 from routing.models import Route, Stop, StopStatus
 from routing.services import stop_status_set
 from routing.services.plans import route_ref
@@ -183,10 +183,15 @@ def stop_deliver(
     at: dt.datetime | None = None,
     latitude=None,
     longitude=None,
+    cod_method: str = "",
+    cod_amount=None,
 ) -> Stop:
     """Delivered, with proof: a recipient name, a photo and/or a signature (at least one).
     The order is delivered through the orders service (stock shipped, timeline, event, email).
-    Already delivered: unchanged (the retry of a lost response)."""
+    An order that needs a PIN must have passed `stop_handover_check` (or dispatch's override)
+    first (409 `pin_required`); a cash-on-delivery order records the payment (orders'
+    `cod_collect`, which refuses a shortfall). Already delivered: unchanged (the retry of a
+    lost response)."""
     at = at or clock.now()
     lat, lon = _position(latitude, longitude)
     recipient_name = (recipient_name or "").strip()[:200]
@@ -213,6 +218,7 @@ def stop_deliver(
                 field="recipient_name",
                 code="required",
             )
+        _pin_ready(stop.order)
         _ensure_started(stop, user, at)
         reached_before = stop.arrived_at is not None
         stop = stop_status_set(stop=stop, status=StopStatus.DELIVERED, at=at)
@@ -235,8 +241,22 @@ def stop_deliver(
         if signature_file:
             pod.signature.save(signature_file.name, signature_file, save=False)
         pod.save()
+        cod_collect(order=stop.order, method=cod_method, amount=cod_amount, user=user, at=at)
         order_deliver(order=stop.order, at=at, user=user, note=note)
     return stop
+
+
+def _pin_ready(order) -> None:
+    if not order.requires_pin:
+        return
+    state = DeliveryPin.objects.filter(order=order).values_list("state", flat=True).first()
+    if state not in (DeliveryPin.State.VERIFIED, DeliveryPin.State.OVERRIDDEN):
+        raise Conflict(
+            "The customer's delivery PIN has not been checked.",
+            field="pin",
+            code="pin_required",
+            extra={"pin_state": state or DeliveryPin.State.PENDING},
+        )
 
 
 def _reason_clean(reason: str) -> str:
