@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "forecasting",
     "routing",
     "tracking",
+    "promising",
     "simulator",
     "dispatch",
 ]
@@ -368,5 +369,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracking.tasks.eta_windows_refresh",
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
+    },
+    # Delivery-option holds past their expiry are marked expired (they stop counting at once).
+    "promising-reservations-expire": {
+        "task": "promising.tasks.reservations_expire",
+        "schedule": 60.0,
+        "options": {"expires": 50},
     },
 }

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("forecasting.api_urls")),
     path("", include("routing.api_urls")),
     path("", include("tracking.api_urls")),
+    path("", include("promising.api_urls")),
 ]
 
 urlpatterns = [

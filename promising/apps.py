@@ -1,0 +1,17 @@
+"""Delivery promises: quote delivery dates at checkout, hold one for a short time, and keep it
+on the order created with it (see promising/selectors and promising/services)."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class PromisingConfig(AppConfig):
+    name = "promising"
+    verbose_name = "Delivery promises"
+
+    def ready(self):
+        from orders.services.promises import promise_provider_register
+        from promising.services import PROMISE_PROVIDER
+
+        promise_provider_register(PROMISE_PROVIDER)

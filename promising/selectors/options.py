@@ -1,0 +1,238 @@
+"""Delivery options for a destination and items: the depots that serve the point, the first
+day their stock and cut-off allow, and every slot with room over the days asked, each with its
+cost and confidence (promising.selectors.quality). When nothing is feasible, the reasons.
+
+An option's id is signed (django.core.signing) and carries what reserving it needs (depot,
+slot, point, items, the caller); nothing is written to quote options.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core import signing
+from django.utils import timezone
+
+from core.exceptions import Conflict, NotFound
+from promising import conf
+from promising.selectors.capacity import DayCapacity, Slot, depot_days
+from promising.selectors.inputs import (
+    DepotRules,
+    Destination,
+    Item,
+    depots_serving,
+    destination_resolve,
+    items_resolve,
+)
+from promising.selectors.quality import (
+    day_probability,
+    depot_rates,
+    leg,
+    slot_cost,
+    stock_probability,
+    window_probability,
+)
+from promising.selectors.stock import shortfall_reason, stock_readiness
+
+SALT = "promising.option"
+
+
+@dataclass(frozen=True)
+class Option:
+    option_id: str
+    warehouse: str
+    date: dt.date
+    window_start: dt.datetime
+    window_end: dt.datetime
+    confidence: float
+    cost: Decimal
+    currency: str
+
+
+@dataclass
+class OptionsResult:
+    destination: Destination
+    options: list[Option] = field(default_factory=list)
+    reasons: list[dict] = field(default_factory=list)
+
+
+def earliest_day(rules: DepotRules, now: dt.datetime) -> dt.date:
+    """Before the depot's cut-off (local time) the next day; after it, the day after."""
+    local = now.astimezone(rules.warehouse.tzinfo)
+    return local.date() + dt.timedelta(days=1 if local.time() < rules.cutoff else 2)
+
+
+def option_sign(payload: dict) -> str:
+    return signing.dumps(payload, salt=SALT, compress=True)
+
+
+def option_unsign(option_id: str) -> dict:
+    """The option's content; a forged or garbled id is unknown (404), an old one expired
+    (409: ask for options again)."""
+    try:
+        return signing.loads(option_id, salt=SALT, max_age=conf.get("PROMISING_OPTION_TTL_S"))
+    except signing.SignatureExpired:
+        raise Conflict(
+            "This delivery option has expired; ask for delivery options again.",
+            field="option_id",
+            code="expired",
+        ) from None
+    except signing.BadSignature:
+        raise NotFound("Unknown delivery option.", field="option_id") from None
+
+
+def slot_fits(slot: Slot, day: DayCapacity, *, leg_s: float) -> bool:
+    """Room left in the slot and the day, and a van leaving at the first shift can reach it."""
+    reachable = day.first_start is None or slot.end >= day.first_start + dt.timedelta(seconds=leg_s)
+    return reachable and not day.is_full and slot.free >= 1
+
+
+def depot_options(
+    *,
+    rules: DepotRules,
+    destination: Destination,
+    items: list[Item],
+    start: dt.date,
+    days: int,
+    now: dt.datetime,
+    wished_window: tuple[dt.time, dt.time] | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """(options as dicts without ids, reasons) for one depot from `start` over `days`."""
+    warehouse = rules.warehouse
+    tz = warehouse.tzinfo
+    today = now.astimezone(tz).date()
+    first = max(start, earliest_day(rules, now))
+    last = first + dt.timedelta(days=days - 1)
+    readiness = stock_readiness(warehouse=warehouse, items=items, today=today, now=now)
+    if any(r.ready_date is None or r.ready_date > last for r in readiness):
+        return [], [shortfall_reason(warehouse, readiness, last)]
+    ready = max(r.ready_date for r in readiness)
+    first = max(first, ready)
+    span = (last - first).days + 1
+    calendar = depot_days(rules=rules, start=first, days=span, now=now)
+    rates = depot_rates(warehouse)
+    window_p = window_probability(rules.window_minutes * 60, now=now)
+    out, full, no_shifts = [], [], []
+    for day in calendar:
+        if not day.slots:
+            no_shifts.append(day.date.isoformat())
+            continue
+        depart = day.first_start.astimezone(tz)
+        leg_m, leg_s = leg(rules, destination, depart.hour * 3600 + depart.minute * 60)
+        cost = slot_cost(rules=rules, day=day, leg_m=leg_m, leg_s=leg_s, rates=rates)
+        confidence = window_p * day_probability(day) * stock_probability(readiness, day.date)
+        offered = 0
+        for slot in day.slots:
+            if wished_window and not _overlaps(slot, wished_window, tz):
+                continue
+            if not slot_fits(slot, day, leg_s=leg_s):
+                continue
+            offered += 1
+            out.append(
+                {
+                    "warehouse": warehouse.code,
+                    "date": day.date,
+                    "window_start": slot.start,
+                    "window_end": slot.end,
+                    "confidence": round(confidence, 2),
+                    "cost": cost,
+                    "currency": rates[2],
+                }
+            )
+        if not offered:
+            full.append(day.date.isoformat())
+    reasons = []
+    if full:
+        reasons.append(
+            {
+                "code": "capacity_full",
+                "warehouse": warehouse.code,
+                "message": "Every slot (of the window asked) is fully booked on these days.",
+                "dates": full,
+            }
+        )
+    if no_shifts:
+        reasons.append(
+            {
+                "code": "no_shifts",
+                "warehouse": warehouse.code,
+                "message": "No driver shifts are booked at the depot on these days.",
+                "dates": no_shifts,
+            }
+        )
+    return out, reasons
+
+
+def _overlaps(slot: Slot, wished: tuple[dt.time, dt.time], tz) -> bool:
+    day = slot.start.astimezone(tz).date()
+    begin = dt.datetime.combine(day, wished[0], tzinfo=tz)
+    end = dt.datetime.combine(day, wished[1], tzinfo=tz)
+    return slot.start < end and begin < slot.end
+
+
+def delivery_options(
+    *,
+    destination: dict,
+    items: list[dict],
+    partner=None,
+    wished_date: dt.date | None = None,
+    wished_window: tuple[dt.time, dt.time] | None = None,
+    days: int | None = None,
+    now: dt.datetime | None = None,
+) -> OptionsResult:
+    """Every feasible slot over `days` days (default PROMISING_DAYS) from the wished date (or
+    the earliest the cut-off allows), at the depots serving the destination; per date and
+    window the cheapest depot. 422 naming `destination` or `items[i].sku` when the request
+    cannot be served at all; an empty list with `reasons` when nothing fits in the days."""
+    now = now or timezone.now()
+    days = days or conf.get("PROMISING_DAYS")
+    where = destination_resolve(destination)
+    wanted = items_resolve(items)
+    depots = depots_serving(where)
+    result = OptionsResult(destination=where)
+    best: dict[tuple, dict] = {}
+    for rules in depots:
+        start = max(wished_date or dt.date.min, earliest_day(rules, now))
+        found, reasons = depot_options(
+            rules=rules,
+            destination=where,
+            items=wanted,
+            start=start,
+            days=days,
+            now=now,
+            wished_window=wished_window,
+        )
+        result.reasons += reasons
+        for option in found:
+            key = (option["date"], option["window_start"])
+            held = best.get(key)
+            if held is None or (option["cost"], -option["confidence"]) < (
+                held["cost"],
+                -held["confidence"],
+            ):
+                best[key] = option
+    minimum = conf.get("PROMISING_MIN_CONFIDENCE")
+    items_payload = [[i.product.pk, i.quantity] for i in wanted]
+    for key in sorted(best):
+        option = best[key]
+        if option["confidence"] < minimum:
+            continue
+        payload = {
+            "w": option["warehouse"],
+            "d": option["date"].isoformat(),
+            "s": option["window_start"].isoformat(),
+            "e": option["window_end"].isoformat(),
+            "la": str(where.latitude),
+            "lo": str(where.longitude),
+            "i": items_payload,
+            "p": partner.pk if partner is not None else None,
+            "c": str(option["cost"]),
+            "cu": option["currency"],
+            "q": option["confidence"],
+        }
+        result.options.append(Option(option_id=option_sign(payload), **option))
+    if result.options:
+        result.reasons = []
+    return result
