@@ -28,4 +28,5 @@ urlpatterns = [
     ),
     path("stops/<int:stop_id>/move/", apis.StopMoveApi.as_view(), name="routing-stop-move"),
     path("", include("routing.optimizations.api_urls")),
+    path("", include("routing.fleet.api_urls")),
 ]

@@ -23,6 +23,7 @@ from django.db.models import Prefetch, Q
 
 from orders.models import CustomerOrder, OrderLine, Return, ReturnLine, ReturnStatus
 from routing import conf
+from routing.fleet.selectors import shifts_workable
 from routing.models import Plan, Route, RouteStatus, Shift, Stop, StopStatus
 from routing.solver import (
     Break,
@@ -174,8 +175,12 @@ def problem_build(*, plan: Plan, warm_start: bool = True) -> PlanProblem:
     routes (the driver is back) keep their stops and order exactly; the current routes are the
     warm start.
     """
+    # A shift whose driver has since taken the day off is left out (no vehicle to plan on).
     shifts = list(
-        plan.shifts.select_related("vehicle__depot", "driver__user").order_by("vehicle__code")
+        shifts_workable(plan.shifts.all())
+        .select_related("vehicle__depot", "driver__user")
+        .prefetch_related("extra_breaks")
+        .order_by("vehicle__code")
     )
     depots = {d.code: d for d in plan.depots.all()}
     for s in shifts:
@@ -232,15 +237,10 @@ def problem_build(*, plan: Plan, warm_start: bool = True) -> PlanProblem:
 
 def _solver_vehicle(ctx: PlanProblem, shift: Shift) -> SolverVehicle:
     v = shift.vehicle
-    breaks = ()
-    if shift.has_break:
-        breaks = (
-            Break(
-                ctx.seconds(shift.at(shift.break_earliest)),
-                ctx.seconds(shift.at(shift.break_latest)),
-                shift.break_duration_s,
-            ),
-        )
+    breaks = tuple(
+        Break(ctx.seconds(shift.at(earliest)), ctx.seconds(shift.at(latest)), duration_s)
+        for earliest, latest, duration_s in shift.breaks
+    )
     return SolverVehicle(
         id=v.code,
         start_depot=v.depot.code,

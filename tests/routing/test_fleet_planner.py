@@ -1,0 +1,49 @@
+"""The planner reads shifts as it did, leaves out shifts whose driver is off, and plans every
+break of a shift."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from routing import services
+from routing.fleet import services as fleet
+from routing.fleet.services import BreakSpec
+
+pytestmark = pytest.mark.django_db
+
+
+def test_problem_leaves_out_a_shift_whose_driver_took_the_day_off(make_plan, plan_date):
+    plan = make_plan(orders=4, vehicles=2)
+    assert sorted(v.id for v in services.problem_build(plan=plan).problem.vehicles) == [
+        "VAN1",
+        "VAN2",
+    ]
+    van2 = plan.shifts.get(vehicle__code="VAN2")
+    fleet.driver_time_off_add(
+        driver=van2.driver, start_date=plan_date, end_date=plan_date, reason="sick"
+    )
+    ctx = services.problem_build(plan=plan)
+    assert [v.id for v in ctx.problem.vehicles] == ["VAN1"]
+    assert set(ctx.shifts) == {"VAN1"}
+
+
+def test_problem_plans_every_break_of_a_shift(make_plan, plan_date):
+    plan = make_plan(orders=2, vehicles=1)
+    shift = plan.shifts.get()
+    fleet.shift_update(
+        shift=shift,
+        breaks=[
+            BreakSpec(dt.time(10), dt.time(11), 900),
+            BreakSpec(dt.time(13), dt.time(14), 1800),
+        ],
+    )
+    ctx = services.problem_build(plan=plan)
+    (vehicle,) = ctx.problem.vehicles
+    midnight = ctx.origin
+    assert [(b.earliest_s, b.latest_s, b.duration_s) for b in vehicle.breaks] == [
+        (10 * 3600, 11 * 3600, 900),
+        (13 * 3600, 14 * 3600, 1800),
+    ]
+    assert midnight.date() == plan_date
