@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "orders",
     "forecasting",
     "routing",
+    "carriers",
     "tracking",
     "promising",
     "simulator",
@@ -369,6 +370,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracking.tasks.eta_windows_refresh",
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
+    },
+    # Carriers' tracking events (the sandbox carrier's simulated feed, any polled carrier API).
+    "carriers-poll": {
+        "task": "carriers.tasks.carriers_poll",
+        "schedule": 60.0,
+        "options": {"expires": 50},
     },
     # Delivery-option holds past their expiry are marked expired (they stop counting at once).
     "promising-reservations-expire": {

@@ -26,6 +26,7 @@ urlpatterns = [
     path("orders/forecasts/", include("forecasting.urls")),
     path("orders/", include("orders.urls")),
     path("routing/", include("routing.urls")),
+    path("carriers/", include("carriers.urls")),
     path("tracking/", include("tracking.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("driver/", include("tracking.driver_urls")),

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carriers.selectors import public_shipment
 from core.exceptions import DomainError
 from core.throttling import client_ip, parse_rate
 from orders.models import ReturnLine
@@ -70,6 +71,8 @@ def _render(order, token: str, *, errors: dict | None = None, values: dict | Non
         "tracking/public/page.html",
         {
             "page": selectors.tracking_page(order=order),
+            # An order handed to a carrier: whose tracking number to follow.
+            "carrier": public_shipment(order=order),
             "token": token,
             "errors": errors or {},
             "values": values or {},

@@ -1,0 +1,46 @@
+"""Demo carriers: a sandbox courier that plays a tracking story, and a regional rate card."""
+
+from __future__ import annotations
+
+from carriers.models import Carrier
+from carriers.services import carrier_save
+
+DEMO = [
+    {
+        "code": "swiftpost",
+        "name": "SwiftPost (sandbox)",
+        "kind": Carrier.Kind.SANDBOX,
+        "currency": "EUR",
+        "transit_days": 1,
+        "zone_limits_km": [5, 15, 40],
+        "weight_limits_kg": [2, 10, 30],
+        "prices": [
+            ["6.90", "9.50", "16.00"],
+            ["8.40", "11.90", "19.50"],
+            ["11.50", "15.90", "26.00"],
+        ],
+    },
+    {
+        "code": "regiofracht",
+        "name": "RegioFracht",
+        "kind": Carrier.Kind.RATE_CARD,
+        "currency": "EUR",
+        "transit_days": 2,
+        "zone_limits_km": [10, 30, 80],
+        "weight_limits_kg": [5, 20, 60],
+        "prices": [
+            ["7.50", "10.00", "18.00"],
+            ["9.00", "12.50", "22.00"],
+            ["12.00", "16.00", "28.00"],
+        ],
+    },
+]
+
+
+def seed(*, stdout) -> None:
+    """Create the demo carriers once (an existing code is left as staff edited it)."""
+    for spec in DEMO:
+        if Carrier.objects.filter(code=spec["code"]).exists():
+            continue
+        carrier_save(**spec)
+        stdout.write(f"carriers: {spec['name']}\n")
