@@ -193,8 +193,12 @@ def _timeline(events) -> list[dict]:
             if not (e.type == OrderEvent.Type.ARRIVING and moved):
                 continue
         last = e
-        reason = (e.data or {}).get("reason", "") if e.type == OrderEvent.Type.FAILED else ""
-        out.append({"label": e.get_type_display(), "at": e.at, "reason": reason})
+        data = e.data or {}
+        reason = data.get("reason", "") if e.type == OrderEvent.Type.FAILED else ""
+        label = e.get_type_display()
+        if e.type == OrderEvent.Type.PLANNED and data.get("carrier"):
+            label = f"Handed to {data['carrier']}"
+        out.append({"label": label, "at": e.at, "reason": reason})
     return out
 
 
