@@ -87,7 +87,7 @@ def signature_from_data_url(value: str, *, field: str = "signature") -> ContentF
 def _locked_stop(stop: Stop) -> Stop:
     return (
         Stop.objects.select_for_update(of=("self",))
-        .select_related("order__warehouse", "order__customer", "route__vehicle__depot")
+        .select_related("order__warehouse", "order__customer", "route__vehicle__depot", "ret")
         .get(pk=stop.pk)
     )
 
@@ -212,6 +212,8 @@ def stop_deliver(
         stop = _locked_stop(stop)
         if stop.status == StopStatus.DELIVERED:
             return stop
+        if stop.is_pickup:
+            return _pickup_collect(stop, user=user, note=note, at=at, latitude=lat, longitude=lon)
         if not (recipient_name or photo_file or signature_file):
             raise ValidationFailed(
                 "Proof of delivery needs the recipient's name, a photo or a signature.",
@@ -259,6 +261,26 @@ def _pin_ready(order) -> None:
         )
 
 
+def _pickup_collect(stop: Stop, *, user, note: str, at, latitude, longitude) -> Stop:
+    """A return's items collected: no proof of delivery (nothing was delivered) and no order
+    transition; routing's stop status puts the return in transit (orders' return services)."""
+    reached_before = stop.arrived_at is not None
+    stop = stop_status_set(stop=stop, status=StopStatus.DELIVERED, at=at)
+    stop = _locked_stop(stop)
+    if not reached_before:
+        stop_reached_record(stop=stop, arrived_at=stop.arrived_at)
+    _event(
+        stop,
+        StopEvent.Type.DELIVERED,
+        at=at,
+        user=user,
+        note=note,
+        latitude=latitude,
+        longitude=longitude,
+    )
+    return stop
+
+
 def _reason_clean(reason: str) -> str:
     if reason not in FailureReason.values:
         raise ValidationFailed(
@@ -302,7 +324,8 @@ def stop_fail(
             latitude=lat,
             longitude=lon,
         )
-        order_fail(order=stop.order, reason=reason, at=at, user=user, note=note)
+        if not stop.is_pickup:  # a failed pickup leaves the delivered order as it is
+            order_fail(order=stop.order, reason=reason, at=at, user=user, note=note)
     return stop
 
 
@@ -328,6 +351,8 @@ def stop_skip(
         stop = stop_status_set(stop=stop, status=StopStatus.SKIPPED, at=at)
         stop = _locked_stop(stop)
         _event(stop, StopEvent.Type.SKIPPED, at=at, user=user, reason=reason, note=note)
+        if stop.is_pickup:
+            return stop
         order_fail(
             order=stop.order,
             reason=reason,
