@@ -108,6 +108,10 @@ class OrderOutput(FastOutputMixin, serializers.Serializer):
     contact_phone = serializers.CharField()
     contact_email = serializers.CharField()
     tracking_token = serializers.CharField()
+    delivery_option = serializers.CharField(help_text="The delivery option taken, if any.")
+    promised_date = serializers.DateField(allow_null=True)
+    promised_window_start = serializers.DateTimeField(allow_null=True)
+    promised_window_end = serializers.DateTimeField(allow_null=True)
     requires_pin = serializers.BooleanField(help_text="The driver needs the customer's PIN.")
     cod_amount = serializers.DecimalField(
         max_digits=12, decimal_places=2, allow_null=True, help_text="Cash on delivery to collect."
@@ -121,7 +125,14 @@ class OrderOutput(FastOutputMixin, serializers.Serializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         tz = instance.warehouse.tzinfo
-        for name in ("window_start", "window_end", "window2_start", "window2_end"):
+        for name in (
+            "window_start",
+            "window_end",
+            "window2_start",
+            "window2_end",
+            "promised_window_start",
+            "promised_window_end",
+        ):
             value = getattr(instance, name)
             data[name] = timezone.localtime(value, tz).isoformat() if value else None
         return data
@@ -152,7 +163,10 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
 
     class InputSerializer(serializers.Serializer):
         external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
-        warehouse = serializers.CharField(max_length=10)
+        # With a delivery option the warehouse and window come from it (POST
+        # /api/v1/delivery-options/{id}/reserve/); without one both are required.
+        delivery_option = serializers.CharField(max_length=40, required=False, allow_blank=True)
+        warehouse = serializers.CharField(max_length=10, required=False)
         customer = inline_serializer(
             "OrderCustomerInput",
             {
@@ -168,8 +182,8 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
         longitude = serializers.DecimalField(
             max_digits=12, decimal_places=8, required=False, allow_null=True
         )
-        window_start = serializers.CharField()
-        window_end = serializers.CharField()
+        window_start = serializers.CharField(required=False)
+        window_end = serializers.CharField(required=False)
         window2_start = serializers.CharField(required=False, allow_null=True, allow_blank=True)
         window2_end = serializers.CharField(required=False, allow_null=True, allow_blank=True)
         service_time_s = serializers.IntegerField(min_value=0, max_value=14400, default=300)
@@ -222,10 +236,15 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
     @idempotent
     def post(self, request):
         d = validated(self.InputSerializer, request.data)
-        warehouse = warehouse_get_by_code(
-            code=d["warehouse"], active_only=True, missing=ValidationFailed
+        delivery_option = d.get("delivery_option", "")
+        if not d.get("warehouse") and not delivery_option:
+            raise ValidationFailed("Give a warehouse (or a delivery option).", field="warehouse")
+        warehouse = (
+            warehouse_get_by_code(code=d["warehouse"], active_only=True, missing=ValidationFailed)
+            if d.get("warehouse")
+            else None
         )
-        tz = warehouse.tzinfo
+        tz = warehouse.tzinfo if warehouse else timezone.get_current_timezone()
         skus = {line["product"] for line in d["lines"]}
         products = {p.sku: p for p in Product.objects.filter(sku__in=skus)}
         for index, line in enumerate(d["lines"]):
@@ -245,10 +264,11 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
             address=d["address"],
             latitude=d.get("latitude"),
             longitude=d.get("longitude"),
-            window_start=local_datetime(d["window_start"], tz, field="window_start"),
-            window_end=local_datetime(d["window_end"], tz, field="window_end"),
+            window_start=local_datetime(d.get("window_start"), tz, field="window_start"),
+            window_end=local_datetime(d.get("window_end"), tz, field="window_end"),
             window2_start=local_datetime(d.get("window2_start"), tz, field="window2_start"),
             window2_end=local_datetime(d.get("window2_end"), tz, field="window2_end"),
+            delivery_option=delivery_option,
             service_time_s=d["service_time_s"],
             priority=d["priority"],
             required_skills=d["required_skills"],

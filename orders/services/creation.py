@@ -40,6 +40,7 @@ from orders.services.common import (
     order_sync,
 )
 from orders.services.handover import handover_terms_clean
+from orders.services.promises import promise_bind, promise_take
 from partners.models import Partner
 
 
@@ -75,10 +76,10 @@ def customer_create(
 @transaction.atomic
 def order_create(
     *,
-    warehouse: Warehouse,
+    warehouse: Warehouse | None,
     address: str,
-    window_start: datetime,
-    window_end: datetime,
+    window_start: datetime | None,
+    window_end: datetime | None,
     lines: list[dict],
     customer: Customer | None = None,
     customer_name: str = "",
@@ -101,6 +102,7 @@ def order_create(
     requires_pin: bool | None = None,
     cod_amount=None,
     cod_currency: str = "",
+    delivery_option: str = "",
     user=None,
     now: datetime | None = None,
 ) -> CustomerOrder:
@@ -110,7 +112,32 @@ def order_create(
     product twice is merged). Coordinates are optional: without them the geocoder is asked
     (after commit, by a task) or, with none configured, the order is held as needing a location.
     A partner's duplicate `external_ref` raises Conflict (409) naming the existing order.
+
+    With `delivery_option` (an option held for the caller, see orders.services.promises) the
+    order keeps that promise: its warehouse, date and window come from the option (a different
+    warehouse or window given is refused naming the field), the destination too when no
+    coordinates are given, and the hold becomes this order's.
     """
+    promise = None
+    delivery_option = (delivery_option or "").strip()
+    if delivery_option:
+        promise = promise_take(option_id=delivery_option, partner=partner, lines=lines)
+        if warehouse is not None and warehouse.pk != promise.warehouse.pk:
+            raise ValidationFailed(
+                f"The delivery option ships from {promise.warehouse.code}.", field="warehouse"
+            )
+        for name, given, promised in (
+            ("window_start", window_start, promise.window_start),
+            ("window_end", window_end, promise.window_end),
+        ):
+            if given is not None and given != promised:
+                raise ValidationFailed(
+                    "The delivery option sets the window; leave it out.", field=name
+                )
+        warehouse = promise.warehouse
+        window_start, window_end = promise.window_start, promise.window_end
+        if latitude is None and longitude is None:
+            latitude, longitude = promise.latitude, promise.longitude
     warehouse = warehouse_clean(warehouse)
     address = (address or "").strip()
     if not address:
@@ -189,6 +216,10 @@ def order_create(
                 requires_pin=requires_pin,
                 cod_amount=cod_amount,
                 cod_currency=cod_currency,
+                delivery_option=promise.option_id if promise else "",
+                promised_date=promise.date if promise else None,
+                promised_window_start=promise.window_start if promise else None,
+                promised_window_end=promise.window_end if promise else None,
                 created_by=acting_user(user),
             )
     except IntegrityError:
@@ -201,11 +232,19 @@ def order_create(
             for product, quantity, price in clean_lines
         ]
     )
+    message = f"Order created with {len(clean_lines)} line{pluralize(len(clean_lines))}."
+    data = {}
+    if promise is not None:
+        promise_bind(option_id=promise.option_id, order=order)
+        message += f" Delivery promised on {promise.date.isoformat()}."
+        data = {
+            "delivery_option": promise.option_id,
+            "promised_date": promise.date.isoformat(),
+            "promised_window_start": promise.window_start.isoformat(),
+            "promised_window_end": promise.window_end.isoformat(),
+        }
     order_event_add(
-        order=order,
-        type=OrderEvent.Type.CREATED,
-        message=f"Order created with {len(clean_lines)} line{pluralize(len(clean_lines))}.",
-        user=user,
+        order=order, type=OrderEvent.Type.CREATED, message=message, data=data, user=user
     )
     if not coordinates:
         if geocoder_configured():

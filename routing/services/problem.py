@@ -260,6 +260,16 @@ def _solver_vehicle(ctx: PlanProblem, shift: Shift) -> SolverVehicle:
     )
 
 
+def order_time_windows(order: CustomerOrder) -> list[tuple]:
+    """The windows the planner keeps an order's stop in: the window promised at checkout
+    while it lies inside the order's windows (a reschedule elsewhere replaces it), else the
+    order's windows."""
+    promised = order.promised_window
+    if promised and any(a <= promised[0] and promised[1] <= b for a, b in order.windows):
+        return [promised]
+    return order.windows
+
+
 def _solver_stop(ctx: PlanProblem, order: CustomerOrder) -> SolverStop:
     location = None
     if not order.needs_location:
@@ -268,7 +278,9 @@ def _solver_stop(ctx: PlanProblem, order: CustomerOrder) -> SolverStop:
         id=order.reference,
         location=location,
         demand=ctx.demand[order.reference].as_solver(),
-        windows=tuple(TimeWindow(ctx.seconds(a), ctx.seconds(b)) for a, b in order.windows),
+        windows=tuple(
+            TimeWindow(ctx.seconds(a), ctx.seconds(b)) for a, b in order_time_windows(order)
+        ),
         service_s=order.service_time_s,
         skills=frozenset(order.required_skills),
         priority=order.priority,
