@@ -8,7 +8,10 @@ class RoutingConfig(AppConfig):
     name = "routing"
     verbose_name = "Routing"
 
-    nav_items = [NavItem("Routes", "routing:plans", roles=(Role.DISPATCHER,))]
+    nav_items = [
+        NavItem("Routes", "routing:plans", roles=(Role.DISPATCHER,)),
+        NavItem("Fleet", "routing:fleet-week", roles=(Role.DISPATCHER,)),
+    ]
 
     def dashboard_cards(self, user):
         from django.urls import reverse

@@ -2,7 +2,8 @@
 
 Reads the volume forecast (`forecasting.selectors.volume_forecast`: expected stops
 and parcels per local day, never below the orders already booked) and the shifts of the day at
-the depot. Capacity in stops = Σ shift working hours (minus break) x
+the depot whose driver is not on time off. Capacity in stops = Σ shift working hours (minus
+breaks) x
 `settings.FORECAST_STOPS_PER_DRIVER_HOUR`; in parcels = Σ the vehicles' unit capacity. A day is
 *short* when the expected stops or parcels exceed it, *at risk* when the upper 80 % bound does.
 
@@ -22,6 +23,7 @@ from django.template.defaultfilters import pluralize
 from forecasting.selectors import volume_forecast
 from inventory.models import Warehouse
 from inventory.selectors.stock import warehouse_today
+from routing.fleet.selectors import shifts_workable
 from routing.models import Shift
 
 DEFAULT_STOPS_PER_DRIVER_HOUR = 4.0
@@ -36,6 +38,7 @@ class CapacityDay:
     expected_parcels_hi80: float
     booked_stops: int
     shifts: int
+    capacity_hours: float
     capacity_stops: float
     capacity_parcels: int
     has_forecast: bool
@@ -59,12 +62,6 @@ class CapacityDay:
         return max(self.expected_stops - self.capacity_stops, 0.0)
 
 
-def _working_hours(shift: Shift) -> float:
-    start = dt.datetime.combine(shift.date, shift.start_time)
-    end = dt.datetime.combine(shift.date, shift.end_time)
-    return max((end - start).total_seconds() - shift.break_duration_s, 0) / 3600
-
-
 def depot_capacity_outlook(
     *, depot: Warehouse, start: dt.date | None = None, days: int = 7
 ) -> list[CapacityDay]:
@@ -72,13 +69,15 @@ def depot_capacity_outlook(
     start = start or warehouse_today(depot) + dt.timedelta(days=1)
     rate = float(getattr(settings, "FORECAST_STOPS_PER_DRIVER_HOUR", DEFAULT_STOPS_PER_DRIVER_HOUR))
     shifts = defaultdict(list)
-    for shift in Shift.objects.select_related("vehicle").filter(
+    booked_shifts = Shift.objects.select_related("vehicle").prefetch_related("extra_breaks")
+    for shift in shifts_workable(booked_shifts).filter(
         vehicle__depot=depot, date__gte=start, date__lt=start + dt.timedelta(days=days)
     ):
         shifts[shift.date].append(shift)
     out = []
     for day in volume_forecast(warehouse=depot, start=start, days=days):
         booked = shifts.get(day.date, [])
+        hours = sum(s.working_hours for s in booked)
         out.append(
             CapacityDay(
                 date=day.date,
@@ -88,7 +87,8 @@ def depot_capacity_outlook(
                 expected_parcels_hi80=day.parcels_hi80,
                 booked_stops=day.booked_stops,
                 shifts=len(booked),
-                capacity_stops=round(sum(_working_hours(s) for s in booked) * rate, 1),
+                capacity_hours=round(hours, 2),
+                capacity_stops=round(hours * rate, 1),
                 capacity_parcels=sum(s.vehicle.capacity_units for s in booked),
                 has_forecast=day.has_forecast,
             )
@@ -99,30 +99,28 @@ def depot_capacity_outlook(
 def capacity_dashboard_cards(user) -> list:
     """Per active depot: tomorrow's expected stops against capacity, and the days short in the
     next week. Dispatchers only."""
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
     from core.navigation import DashboardCard
     from core.roles import Role, user_has_role
 
     if not user_has_role(user, Role.DISPATCHER):
         return []
-    try:
-        url = reverse("forecasting:forecast-list")
-    except NoReverseMatch:
-        url = ""
     cards = []
     for depot in Warehouse.objects.filter(is_active=True).order_by("code"):
         outlook = depot_capacity_outlook(depot=depot, days=7)
         if not outlook or not any(d.has_forecast or d.booked_stops or d.shifts for d in outlook):
             continue
         tomorrow = outlook[0]
+        # The week view beside the forecast is where the dispatcher books the missing shifts.
+        url = f"{reverse('routing:fleet-week')}?depot={depot.code}&start={tomorrow.date}"
         short = [d for d in outlook if d.is_short]
         tone = "bad" if tomorrow.is_short else "warn" if tomorrow.is_at_risk else "good"
         cards.append(
             DashboardCard(
                 f"Tomorrow · {depot.code}",
                 f"{tomorrow.expected_stops:.0f} / {tomorrow.capacity_stops:.0f}",
-                url=f"{url}?warehouse={depot.code}" if url else "",
+                url=url,
                 hint=(
                     f"expected stops / capacity of {tomorrow.shifts} "
                     f"shift{pluralize(tomorrow.shifts)}; "
@@ -137,7 +135,7 @@ def capacity_dashboard_cards(user) -> list:
             DashboardCard(
                 f"Next 7 days · {depot.code}",
                 f"{len(short)} day{pluralize(len(short))} short",
-                url=f"{url}?warehouse={depot.code}" if url else "",
+                url=url,
                 hint=(
                     f"{week_stops:.0f} stops expected"
                     + (

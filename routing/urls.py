@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from routing import views
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("routes/<int:route_id>/lock/", views.RouteLockView.as_view(), name="route-lock"),
     path("routes/<int:route_id>/sheet/", views.RouteSheetView.as_view(), name="route-sheet"),
     path("stops/<int:stop_id>/move/", views.StopMoveView.as_view(), name="stop-move"),
+    path("fleet/", include("routing.fleet.urls")),
 ]
