@@ -180,7 +180,7 @@ def shipment_event_record(*, shipment: Shipment, update: TrackingUpdate) -> bool
         route_ref = f"{shipment.carrier.name} {shipment.tracking_number}"
         # Any event past booking means the carrier has the goods (a feed may skip steps).
         if order.status == OrderStatus.PLANNED:
-            orders.order_out_for_delivery(order=order, route_ref=route_ref)
+            orders.order_out_for_delivery(order=order, route_ref=route_ref, at=update.at)
         if update.status == S.DELIVERED:
             orders.order_deliver(order=order, at=update.at, note=route_ref)
         elif update.status == S.EXCEPTION:

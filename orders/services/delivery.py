@@ -84,9 +84,10 @@ def order_unplan(*, order: CustomerOrder, user=None, reason: str = "") -> Custom
 
 @transaction.atomic
 def order_out_for_delivery(
-    *, order: CustomerOrder, user=None, route_ref: str = ""
+    *, order: CustomerOrder, user=None, route_ref: str = "", at: datetime | None = None
 ) -> CustomerOrder:
-    """planned → out_for_delivery (the vehicle left with it). Repeated calls change nothing."""
+    """planned → out_for_delivery (the vehicle, or a carrier, left with it; `at` when that
+    happened, default now). Repeated calls change nothing."""
     locked = order_lock(order)
     if locked.status == S.OUT_FOR_DELIVERY:
         return order_sync(order, locked)
@@ -97,6 +98,7 @@ def order_out_for_delivery(
         message="Out for delivery.",
         data={"route": route_ref} if route_ref else {},
         user=user,
+        at=at,
     )
     return order_sync(order, locked)
 
