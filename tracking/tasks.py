@@ -18,6 +18,14 @@ def eta_tick() -> int:
     return services.eta_tick_run()
 
 
+@shared_task(name="tracking.tasks.stops_announce", acks_late=True, ignore_result=True)
+def stops_announce_task(next_stop_ids: list[int], moved: list) -> int:
+    """What an ETA recompute found customers must hear (see `stops_announce`)."""
+    from tracking.services.notifications import stops_announce
+
+    return stops_announce(next_stop_ids=next_stop_ids, moved=moved)
+
+
 @shared_task(
     bind=True,
     acks_late=True,

@@ -171,10 +171,10 @@ def test_a_failing_batch_is_retried_route_by_route(routes, now, ticks, monkeypat
     real = eta_services.routes_etas_refresh
     broken = routes[1].pk
 
-    def flaky(*, route_ids, now=None):
+    def flaky(*, route_ids, now=None, **kwargs):
         if broken in route_ids:
             raise RuntimeError("bad route")
-        return real(route_ids=route_ids, now=now)
+        return real(route_ids=route_ids, now=now, **kwargs)
 
     monkeypatch.setattr(debounce, "routes_etas_refresh", flaky)
     monkeypatch.setattr(refresh, "routes_etas_refresh", flaky)

@@ -224,6 +224,61 @@ def stop_became_next(*, stop) -> None:
         order_arriving(order=stop.order, eta=stop.eta)
 
 
+def stops_announce_later(*, next_stop_ids: list[int], moved: list[tuple]) -> None:
+    """After the caller's commit, queue one `stops_announce` task for what an ETA recompute
+    found customers must hear (`moved`: (stop id, low, high) of material window moves)."""
+    if not next_stop_ids and not moved:
+        return
+    from tracking.tasks import stops_announce_task
+
+    args = (
+        list(next_stop_ids),
+        [(pk, low.isoformat(), high.isoformat()) for pk, low, high in moved],
+    )
+    transaction.on_commit(
+        lambda: stops_announce_task.apply_async(args, queue=conf.get("TRACKING_QUEUE")),
+        robust=True,
+    )
+
+
+def stops_announce(*, next_stop_ids: list[int], moved: list[tuple]) -> int:
+    """Announce what ETA recomputes found, each stop in its own transaction (one failing stop
+    holds back no other): a stop that became next gets its "arriving" entry (and through it the
+    webhook and the e-mail) if it is still next and not yet reached; a window that moved
+    materially gets its e-mail (`eta_window_moved`). Safe to run twice: "arriving" is added
+    once per attempt and each e-mail once per key. Returns how many stops were announced."""
+    from routing.models import Stop, StopStatus
+
+    announced = 0
+    related = ("order__warehouse", "order__customer", "route__vehicle__depot")
+    still_next = set(
+        StopEta.objects.filter(stop_id__in=next_stop_ids, is_next=True).values_list(
+            "stop_id", flat=True
+        )
+    )
+    for stop in Stop.objects.filter(pk__in=still_next, status=StopStatus.PLANNED).select_related(
+        *related
+    ):
+        try:
+            with transaction.atomic():
+                stop_became_next(stop=stop)
+            announced += 1
+        except Exception:
+            logger.exception("could not announce stop %s as next", stop.pk)
+    windows = {pk: (low, high) for pk, low, high in moved}
+    for stop in Stop.objects.filter(pk__in=windows, status=StopStatus.PLANNED).select_related(
+        *related
+    ):
+        low, high = (dt.datetime.fromisoformat(v) for v in windows[stop.pk])
+        try:
+            with transaction.atomic():
+                eta_window_moved(stop=stop, low=low, high=high)
+            announced += 1
+        except Exception:
+            logger.exception("could not announce the new ETA window of stop %s", stop.pk)
+    return announced
+
+
 def notification_send(*, notification_id: int) -> str:
     """Send a pending notification (task body), at most once (see the module docstring).
     Sending, sent, skipped or failed ones are left alone."""

@@ -17,7 +17,7 @@ from django.core.cache import cache
 
 from tracking import conf
 from tracking.services.cache_client import redis_client
-from tracking.services.eta.refresh import route_etas_refresh, routes_etas_refresh
+from tracking.services.eta.refresh import routes_etas_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def eta_refresh_run(*, route_id: int, trailing: bool = False, now: dt.datetime |
         if not cache.get(DIRTY_KEY.format(route_id)):
             return None
     cache.delete(DIRTY_KEY.format(route_id))
-    return route_etas_refresh(route_id=route_id, now=now)
+    return routes_etas_refresh(route_ids=[route_id], now=now, announce_later=True).get(route_id)
 
 
 def _pending_take(*, until: float) -> list[str]:
@@ -154,12 +154,14 @@ def eta_tick_run(*, now: dt.datetime | None = None) -> int:
     for index in range(0, len(ordered), TICK_CHUNK):
         chunk = ordered[index : index + TICK_CHUNK]
         try:
-            done += len(routes_etas_refresh(route_ids=chunk, now=now))
+            done += len(routes_etas_refresh(route_ids=chunk, now=now, announce_later=True))
         except Exception:
             logger.exception("ETA batch of %s routes failed; retrying one by one", len(chunk))
             for route_id in chunk:
                 try:
-                    done += route_etas_refresh(route_id=route_id, now=now) is not None
+                    done += bool(
+                        routes_etas_refresh(route_ids=[route_id], now=now, announce_later=True)
+                    )
                 except Exception:
                     logger.exception("ETA recompute of route %s failed", route_id)
     logger.debug("ETA tick: %d recomputed in %.3f s", done, time.time() - started)

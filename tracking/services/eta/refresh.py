@@ -1,5 +1,6 @@
 """The recompute: load the routes, work out each one's remaining ETAs with the engine
-(tracking.eta), write what changed, and announce what customers must hear."""
+(tracking.eta), write what changed, and announce what customers must hear (in a task of its own
+when the ETA ticks recompute: tracking.services.notifications.stops_announce)."""
 
 from __future__ import annotations
 
@@ -31,10 +32,18 @@ def route_etas_refresh(*, route_id: int, now: dt.datetime | None = None) -> Rout
     return routes_etas_refresh(route_ids=[route_id], now=now).get(route_id)
 
 
-def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[int, RouteEta]:
+def routes_etas_refresh(
+    *, route_ids, now: dt.datetime | None = None, announce_later: bool = False
+) -> dict[int, RouteEta]:
     """`route_etas_refresh` for many routes at once, in one transaction and a fixed number of
     set-based queries (about a dozen, however many routes). Returns the routes' engine states
-    by route id; unknown routes are left out. The same rules and results as one by one."""
+    by route id; unknown routes are left out. The same rules and results as one by one.
+
+    What customers must hear (a stop became next: "arriving"; a material window move) is
+    announced in this transaction, or with `announce_later` by a task of its own after commit
+    (`stops_announce`): the ETA ticks do that, so a batch of first ETAs never waits on hundreds
+    of timeline entries, webhooks and e-mails; a driver's or dispatcher's action on one route
+    announces its own stop at once."""
     from tracking.services import notifications, pages
 
     now = now or clock.now()
@@ -127,10 +136,16 @@ def routes_etas_refresh(*, route_ids, now: dt.datetime | None = None) -> dict[in
         writes.execute()
         states_write(list(states.values()))
         pages.pages_invalidate(tokens=[stop.order.tracking_token for stop in writes.page])
-        for stop in writes.next:
-            notifications.stop_became_next(stop=stop)
-        for stop, result in writes.moved:
-            notifications.eta_window_moved(stop=stop, low=result.low, high=result.high)
+        if announce_later:
+            notifications.stops_announce_later(
+                next_stop_ids=[stop.pk for stop in writes.next],
+                moved=[(stop.pk, result.low, result.high) for stop, result in writes.moved],
+            )
+        else:
+            for stop in writes.next:
+                notifications.stop_became_next(stop=stop)
+            for stop, result in writes.moved:
+                notifications.eta_window_moved(stop=stop, low=result.low, high=result.high)
     log_append([(pk, states[pk].ping_time) for pk in ids], now)
     return states
 
