@@ -139,6 +139,7 @@ class CashCsvView(RoleRequiredMixin, View):
             [
                 "date",
                 "driver",
+                "driver_name",
                 "currency",
                 "cod_orders",
                 "expected",
@@ -155,7 +156,8 @@ class CashCsvView(RoleRequiredMixin, View):
             writer.writerow(
                 [
                     day.isoformat(),
-                    r.driver.user.get_full_name() or r.driver.user.username,
+                    r.driver.user.username,
+                    r.driver.user.get_full_name(),
                     r.currency,
                     r.orders,
                     r.expected,

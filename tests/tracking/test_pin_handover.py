@@ -61,7 +61,7 @@ def _pin_of(order) -> str:
     return PIN_RE.search(bodies[0]).group(1)
 
 
-def _deliver(client, stop, capture=None, **data):
+def _deliver(client, stop, **data):
     body = {"recipient_name": "Ada", **data}
     return client.post(f"/api/v1/driver/stops/{stop.pk}/deliver/", body, format="json")
 
@@ -70,7 +70,7 @@ def test_out_for_delivery_sends_the_pin_by_email_and_sms_and_keeps_only_a_salted
     driver_api, pin_route, django_capture_on_commit_callbacks
 ):
     _start(driver_api, pin_route, django_capture_on_commit_callbacks)
-    a, b, c = stops_of(pin_route)
+    a, _b, c = stops_of(pin_route)
     pin = _pin_of(a.order)
     row = DeliveryPin.objects.get(order=a.order)
     assert row.state == "sent" and row.sent_at is not None
