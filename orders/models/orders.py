@@ -94,6 +94,7 @@ class PickWave(TimeStampedModel):
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
+        PICKING = "picking", "Picking"
         DONE = "done", "Done"
 
     reference = models.CharField(max_length=32, unique=True)
@@ -103,6 +104,10 @@ class PickWave(TimeStampedModel):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     created_by = created_by_field()
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Recording the wave as picked runs in the background: how far it got, and why it stopped.
+    orders_to_pick = models.PositiveIntegerField(default=0)
+    orders_picked = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
