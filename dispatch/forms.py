@@ -33,6 +33,8 @@ class MoveForm(forms.Form):
 
     route = forms.ModelChoiceField(queryset=Route.objects.none(), empty_label=None)
     position = forms.IntegerField(min_value=1, max_value=999)
+    override = forms.BooleanField(required=False, label="Override: out for delivery")
+    reason = forms.CharField(required=False, max_length=300, label="Reason for the override")
 
     def __init__(self, *args, plan=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,3 +69,12 @@ class RescheduleForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(required=False, max_length=300)
+
+
+class InsertForm(forms.Form):
+    """Confirm an insertion: the route, and the override with its reason when the position is
+    ahead of an order out for delivery (routing checks both again)."""
+
+    route = forms.IntegerField(min_value=1)
+    override = forms.BooleanField(required=False, label="Override: out for delivery")
+    reason = forms.CharField(required=False, max_length=300, label="Reason for the override")

@@ -38,16 +38,27 @@ def refresh_etas_after_commit(route_ids) -> None:
     transaction.on_commit(_go, robust=True)
 
 
-def stop_reassign(*, stop: Stop, route: Route, position: int, user=None) -> Stop:
+def stop_reassign(
+    *,
+    stop: Stop,
+    route: Route,
+    position: int,
+    user=None,
+    override: bool = False,
+    reason: str = "",
+) -> Stop:
     """Move a planned stop to `position` of `route` (another route, or the same one to
     resequence) through routing's checked `stop_move`: infeasible moves are refused with the
-    reasons (422) and nothing changes. The order's timeline gets a note; both routes' ETAs are
-    recomputed after commit."""
+    reasons (422) and nothing changes; moving an order out for delivery or putting the stop
+    ahead of one needs `override` and a `reason` (409 otherwise). The order's timeline gets a
+    note; both routes' ETAs are recomputed after commit."""
     with transaction.atomic():
         stop = Stop.objects.select_related("order", "route__plan", "route__vehicle").get(pk=stop.pk)
         source = stop.route
         source_ref = route_ref(source)
-        moved = routing.stop_move(stop=stop, route=route, position=position, user=user)
+        moved = routing.stop_move(
+            stop=stop, route=route, position=position, user=user, override=override, reason=reason
+        )
         target = Route.objects.select_related("plan", "vehicle").get(pk=route.pk)
         if source.pk == target.pk:
             message = f"Resequenced on route {source_ref}: now stop {moved.sequence}."

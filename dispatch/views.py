@@ -274,7 +274,12 @@ class StopMoveView(DispatcherView):
                 ctx.update(check=check, tables=tables)
                 return render(request, "dispatch/_preview.html", ctx)
             moved = services.stop_reassign(
-                stop=stop, route=route, position=position, user=request.user
+                stop=stop,
+                route=route,
+                position=position,
+                user=request.user,
+                override=form.cleaned_data["override"],
+                reason=form.cleaned_data["reason"],
             )
         except DomainError as exc:
             return _refused(request, exc, ctx)

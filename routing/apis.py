@@ -306,17 +306,22 @@ class RouteStopListApi(DispatcherApi):
 
 class StopMoveApi(DispatcherApi):
     """Move a planned stop to `position` (1-based) of `route`. The move is checked first;
-    infeasible answers 422 with one error per reason. `dry_run` only reports the check and
-    the new times of both routes."""
+    infeasible answers 422 with one error per reason. Moving an order out for delivery, or
+    putting the stop ahead of one, answers 409 unless `override` is true with a `reason`
+    (recorded on those orders' timelines). `dry_run` only reports the check, the orders out
+    for delivery it touches and the new times of both routes."""
 
     class InputSerializer(serializers.Serializer):
         route = serializers.IntegerField()
         position = serializers.IntegerField(min_value=1)
         dry_run = serializers.BooleanField(default=False)
+        override = serializers.BooleanField(default=False)
+        reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
     class CheckOutput(serializers.Serializer):
         feasible = serializers.BooleanField()
         reasons = serializers.ListField(child=serializers.CharField())
+        out_for_delivery = serializers.ListField(child=serializers.CharField())
         routes = serializers.DictField()
 
     @extend_schema(operation_id="stops_move", request=InputSerializer, responses=StopOutput)
@@ -334,9 +339,17 @@ class StopMoveApi(DispatcherApi):
             body = {
                 "feasible": check.feasible,
                 "reasons": check.reasons,
+                "out_for_delivery": [s.order.reference for s in check.out_for_delivery],
                 "routes": {code: check.times(code) for code in check.routes},
             }
             return Response(self.CheckOutput(body).data)
-        stop = services.stop_move(stop=stop, route=route, position=v["position"], user=request.user)
+        stop = services.stop_move(
+            stop=stop,
+            route=route,
+            position=v["position"],
+            user=request.user,
+            override=v["override"],
+            reason=v["reason"],
+        )
         stop = Stop.objects.select_related("order").get(pk=stop.pk)
         return Response(StopOutput(stop).data)

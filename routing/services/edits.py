@@ -17,6 +17,11 @@ from core import events
 from core.exceptions import Conflict, ValidationFailed
 from routing import conf
 from routing.models import Plan, Route, RouteStatus, Stop, StopStatus
+from routing.services.overrides import (
+    out_for_delivery_overtaken,
+    override_record,
+    override_require,
+)
 from routing.services.problem import VOLUME, WEIGHT, PlanProblem, problem_build, travel_provider
 from routing.services.results import route_apply_times
 from routing.solver import Route as SolverRoute
@@ -33,6 +38,8 @@ class MoveCheck:
     reasons: list[str]
     routes: dict[str, SolverRoute] = field(default_factory=dict)
     ctx: PlanProblem | None = None
+    # Orders out for delivery the move would move or delay: it then needs an override.
+    out_for_delivery: list[Stop] = field(default_factory=list)
 
     def times(self, vehicle_code: str) -> list[dict]:
         route = self.routes.get(vehicle_code)
@@ -167,13 +174,27 @@ def stop_move_check(*, stop: Stop, route: Route, position: int) -> MoveCheck:
     proposed = _proposed(stop, route, position)
     ctx = problem_build(plan=stop.plan)
     sequences = {r.vehicle.code: [s.order.reference for s in seq] for r, seq in proposed.items()}
-    return routes_evaluate(ctx, sequences)
+    result = routes_evaluate(ctx, sequences)
+    result.out_for_delivery = out_for_delivery_overtaken(
+        before=_sequence(route), after=proposed[route], moved=stop
+    )
+    return result
 
 
-def stop_move(*, stop: Stop, route: Route, position: int, user=None) -> Stop:
+def stop_move(
+    *,
+    stop: Stop,
+    route: Route,
+    position: int,
+    user=None,
+    override: bool = False,
+    reason: str = "",
+) -> Stop:
     """Move a planned stop to `position` of `route` (same or another route of the plan) when
     the result is feasible; both routes get their new times. Started stops never move and
-    locked routes neither give nor take stops. Infeasible: 422 naming the reasons. Publishes
+    locked routes neither give nor take stops. Infeasible: 422 naming the reasons. Moving an
+    order out for delivery, or putting the stop ahead of one, is refused (409) unless
+    `override` with a `reason`, which goes on those orders' timelines. Publishes
     `plan.routes_changed` with the orders whose stops moved or were re-timed."""
     with transaction.atomic():
         plan = Plan.objects.select_for_update().get(pk=stop.plan_id)
@@ -188,6 +209,20 @@ def stop_move(*, stop: Stop, route: Route, position: int, user=None) -> Stop:
                     for r in result.reasons
                 ],
             )
+        clean = override_require(
+            overtaken=result.out_for_delivery,
+            override=override,
+            reason=reason,
+            action=f"moving {stop.order.reference} to stop {position} of route {route.sequence}",
+        )
+        override_record(
+            overtaken=result.out_for_delivery,
+            reason=clean,
+            user=user,
+            what=f"{stop.order.reference} moved to stop {position} of route {route.sequence} "
+            f"({route.vehicle.code})",
+            data={"moved": stop.order.reference, "route": route.sequence, "position": position},
+        )
         ctx = result.ctx
         changed: list[str] = []
         for r, seq in _proposed(

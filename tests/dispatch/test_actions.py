@@ -35,8 +35,20 @@ def test_reassign_moves_the_stop_notes_the_timeline_and_refreshes_both_routes(
         "dispatch.services.eta_request", lambda *, route_id, force: asked.append(route_id)
     )
     stop = live.stops[0][3]
+    # The stop's order is out for delivery (its van left): moving it needs an override.
+    with pytest.raises(Conflict) as refused:
+        services.stop_reassign(stop=stop, route=live.routes[1], position=3, user=dispatcher)
+    assert refused.value.code == "out_for_delivery"
+    assert _notes(stop.order) == []
     with django_capture_on_commit_callbacks(execute=True):
-        moved = services.stop_reassign(stop=stop, route=live.routes[1], position=3, user=dispatcher)
+        moved = services.stop_reassign(
+            stop=stop,
+            route=live.routes[1],
+            position=3,
+            user=dispatcher,
+            override=True,
+            reason="Van 1 has a flat tyre",
+        )
     assert (moved.route_id, moved.sequence) == (live.routes[1].pk, 3)
     assert (
         list(
@@ -46,9 +58,16 @@ def test_reassign_moves_the_stop_notes_the_timeline_and_refreshes_both_routes(
         )[2]
         == stop.pk
     )
-    (note,) = _notes(stop.order)
+    override, note = _notes(stop.order)
     assert note.message.startswith("Moved from route PLN-") and note.user == dispatcher
     assert note.data["position"] == 3
+    assert override.data["action"] == "out_for_delivery_override"
+    assert "flat tyre" in override.message and dispatcher.username in override.message
+    # The stops it was put ahead of on route 2, out for delivery too, say who and why.
+    behind = Stop.objects.filter(route=live.routes[1], sequence__gt=3, status="planned")
+    for s in behind.select_related("order"):
+        (entry,) = _notes(s.order)
+        assert entry.user == dispatcher and "flat tyre" in entry.data["reason"]
     assert sorted(asked) == sorted([live.routes[0].pk, live.routes[1].pk])
 
 
@@ -171,7 +190,13 @@ def test_the_move_dialog_previews_then_moves(live, board_client):
     preview = board_client.post(url, {"route": live.routes[1].pk, "position": 3, "preview": 1})
     assert preview.status_code == 200 and b"Feasible" in preview.content
     assert Stop.objects.get(pk=stop.pk).route_id == live.routes[0].pk
-    done = board_client.post(url, {"route": live.routes[1].pk, "position": 3})
+    assert b"Out for delivery" in preview.content and b'name="override"' in preview.content
+    refused = board_client.post(url, {"route": live.routes[1].pk, "position": 3})
+    assert refused.status_code == 409 and b"out for delivery" in refused.content
+    assert Stop.objects.get(pk=stop.pk).route_id == live.routes[0].pk
+    done = board_client.post(
+        url, {"route": live.routes[1].pk, "position": 3, "override": "1", "reason": "Flat tyre"}
+    )
     assert done.status_code == 200 and done["HX-Trigger"] == "board-changed"
     assert Stop.objects.get(pk=stop.pk).route_id == live.routes[1].pk
 
