@@ -27,6 +27,7 @@ from promising.selectors.inputs import (
     items_resolve,
 )
 from promising.selectors.quality import (
+    day_is_live,
     day_probability,
     depot_rates,
     leg,
@@ -121,7 +122,7 @@ def depot_options(
             continue
         depart = day.first_start.astimezone(tz)
         leg_m, leg_s = leg(rules, destination, depart.hour * 3600 + depart.minute * 60)
-        cost = slot_cost(rules=rules, day=day, leg_m=leg_m, leg_s=leg_s, rates=rates)
+        live = day_is_live(rules, day.date)
         confidence = window_p * day_probability(day) * stock_probability(readiness, day.date)
         offered = 0
         for slot in day.slots:
@@ -130,6 +131,16 @@ def depot_options(
             if not slot_fits(slot, day, leg_s=leg_s):
                 continue
             offered += 1
+            cost = slot_cost(
+                rules=rules,
+                day=day,
+                leg_m=leg_m,
+                leg_s=leg_s,
+                rates=rates,
+                destination=destination,
+                window=(slot.start, slot.end),
+                live=live,
+            )
             out.append(
                 {
                     "warehouse": warehouse.code,

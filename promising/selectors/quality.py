@@ -1,8 +1,11 @@
 """What an option costs and how likely it is to be kept.
 
-Cost (`slot_cost`, the one function to switch to routing's live-route insertion when it can
-price a day): the optimiser's own rates (`routing.solver.costs` charges distance x cost per km
-and route duration x cost per hour) applied to an estimate of the stop's marginal route:
+Cost (`slot_cost`): on a day whose routes are already live (published, not completed), the
+cheapest feasible insertion into them within the slot, from routing
+(`routing.services.insertion.marginal_cost`, the optimiser's own objective). Otherwise (the
+usual case: days not yet planned) an estimate with the optimiser's own rates
+(`routing.solver.costs` charges distance x cost per km and route duration x cost per hour; the
+depot's cheapest active vehicle's rates) applied to an estimate of the stop's marginal route:
 Beardwood-Halton-Hammersley's 0.7124 x sqrt(area / stops) is the length a stop adds to a tour
 through `stops` points spread over `area` (the depot's service disc); it never exceeds the
 out-and-back drive from the depot, which is what a day's first stop costs. Road distance and
@@ -34,6 +37,7 @@ from promising.selectors.inputs import DepotRules, Destination
 from promising.selectors.stock import ItemReadiness
 from routing.models import Vehicle
 from routing.services import travel_provider
+from routing.services.insertion import live_routes, marginal_cost
 from tracking.eta import HORIZON_EDGES_S
 from tracking.services.eta import eta_windows_current
 
@@ -58,6 +62,10 @@ def leg(rules: DepotRules, destination: Destination, depart_s: int) -> tuple[flo
     return float(matrices.distance_m[0][1]), float(matrices.duration_s[0][1])
 
 
+def day_is_live(rules: DepotRules, day: dt.date) -> bool:
+    return live_routes(day=day, warehouse=rules.warehouse).exists()
+
+
 def slot_cost(
     *,
     rules: DepotRules,
@@ -65,8 +73,27 @@ def slot_cost(
     leg_m: float,
     leg_s: float,
     rates: tuple[Decimal, Decimal, str],
+    destination: Destination | None = None,
+    window: tuple[dt.datetime, dt.datetime] | None = None,
+    live: bool = False,
 ) -> Decimal:
-    """The estimated marginal cost of one more stop that day (see the module docstring)."""
+    """The marginal cost of one more stop that day (see the module docstring)."""
+    if live and destination is not None:
+        quote = marginal_cost(destination.point, day.date, warehouse=rules.warehouse, window=window)
+        if quote is not None:
+            return quote.cost.quantize(Decimal("0.01"))
+    return estimated_cost(rules=rules, day=day, leg_m=leg_m, leg_s=leg_s, rates=rates)
+
+
+def estimated_cost(
+    *,
+    rules: DepotRules,
+    day: DayCapacity,
+    leg_m: float,
+    leg_s: float,
+    rates: tuple[Decimal, Decimal, str],
+) -> Decimal:
+    """Beardwood-Halton-Hammersley's marginal tour length at the optimiser's rates."""
     per_km, per_hour, _ = rates
     stops = max(day.committed + 1, day.expected_stops, 1.0)
     area_m2 = math.pi * rules.service_radius_m**2
