@@ -79,13 +79,12 @@ def wrk_run(url, *, raw, seconds, connections, body=None):
             "-H", f"Authorization: Bearer {raw}"]  # fmt: skip
     script = None
     if body is not None:
-        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        script.write(
-            'wrk.method = "POST"\n'
-            'wrk.headers["Content-Type"] = "application/json"\n'
-            f"wrk.body = [[{json.dumps(body)}]]\n"
-        )
-        script.close()
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(
+                'wrk.method = "POST"\n'
+                'wrk.headers["Content-Type"] = "application/json"\n'
+                f"wrk.body = [[{json.dumps(body)}]]\n"
+            )
         args += ["-s", script.name]
     try:
         out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
