@@ -12,6 +12,35 @@ class DispatchConfig(AppConfig):
 
     nav_items = [NavItem("Board", "dispatch:board", roles=(Role.DISPATCHER,))]
 
+    def page_sections(self, page: str, *, user, obj) -> list:
+        """The order page offers "Insert into route…" to dispatchers while the order is packed,
+        on no route today, and a live route of its warehouse runs today."""
+        if page != "orders:detail":
+            return []
+        from core.navigation import PageSection
+        from core.permissions import user_can
+        from orders.models import OrderStatus
+        from routing.services.insertion import live_routes
+        from tracking import clock
+
+        if obj.status != OrderStatus.PACKED or not user_can(
+            user, "dispatch:order-insert", obj.reference
+        ):
+            return []
+        day = clock.now().astimezone(obj.warehouse.tzinfo).date()
+        if obj.route_stops.filter(plan__date=day).exists():
+            return []
+        routes = live_routes(day=day, warehouse=obj.warehouse).count()
+        if not routes:
+            return []
+        return [
+            PageSection(
+                "Same-day delivery",
+                "dispatch/_order_insert_section.html",
+                {"order": obj, "routes": routes},
+            )
+        ]
+
     def ready(self) -> None:
         """Lend routing's insertion preview tracking's clock and ETA engine, and have an
         insertion recompute the route's ETAs after commit (routing never imports tracking)."""

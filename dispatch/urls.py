@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dispatch import views
+from dispatch import views, views_insert
 
 app_name = "dispatch"
 
@@ -17,6 +17,17 @@ urlpatterns = [
     ),
     path("stops/<int:stop_id>/cancel/", views.StopCancelView.as_view(), name="stop-cancel"),
     path("stops/<int:stop_id>/message/", views.StopMessageView.as_view(), name="stop-message"),
+    path(
+        "orders/<str:reference>/insert/",
+        views_insert.OrderInsertView.as_view(),
+        name="order-insert",
+    ),
+    path("insert-all/", views_insert.InsertAllView.as_view(), name="insert-all"),
+    path(
+        "insert-all/<str:job_id>/",
+        views_insert.InsertAllProgressView.as_view(),
+        name="insert-all-progress",
+    ),
     path(
         "plans/<str:reference>/reoptimize/",
         views.PlanReoptimizeView.as_view(),
