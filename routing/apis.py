@@ -20,10 +20,10 @@ from core.idempotency import idempotent
 from core.permissions import HasScope
 from core.roles import Role
 from inventory.models import Warehouse
-from orders.models import CustomerOrder
+from orders.models import CustomerOrder, Return
 from routing import services
 from routing.filters import PlanFilter, RouteFilter
-from routing.models import OptimizationJob, Plan, Route, Shift, Stop
+from routing.models import Engine, OptimizationJob, Plan, Route, Shift, Stop
 
 
 class DispatcherApi(APIView):
@@ -45,7 +45,8 @@ class JobOutput(serializers.Serializer):
     best_cost = serializers.FloatField(allow_null=True)
     elapsed_s = serializers.FloatField()
     time_limit_s = serializers.FloatField()
-    engine = serializers.CharField()
+    requested_engine = serializers.CharField()
+    engine = serializers.CharField(help_text="The engine(s) that found the plan kept.")
     error = serializers.CharField()
     unassigned = serializers.ListField(child=serializers.DictField())
     cancel_requested = serializers.BooleanField()
@@ -59,7 +60,11 @@ class JobOutput(serializers.Serializer):
 class StopOutput(serializers.Serializer):
     id = serializers.IntegerField()
     route = serializers.IntegerField(source="route_id")
+    kind = serializers.SerializerMethodField()
     order = serializers.CharField(source="order.reference")
+    return_reference = serializers.CharField(
+        source="ret.reference", allow_null=True, default=None, help_text="Pickups: the return."
+    )
     sequence = serializers.IntegerField()
     status = serializers.CharField()
     address = serializers.CharField(source="order.address")
@@ -79,6 +84,17 @@ class StopOutput(serializers.Serializer):
     eta_high = serializers.DateTimeField(allow_null=True)
     arrived_at = serializers.DateTimeField(allow_null=True)
     departed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_kind(self, stop) -> str:
+        return "pickup" if stop.is_pickup else "delivery"
+
+    def to_representation(self, stop):
+        data = super().to_representation(stop)
+        if stop.is_pickup:  # where the van goes: the return's pickup address
+            data["address"] = stop.ret.pickup_address
+            data["latitude"] = str(stop.ret.pickup_latitude)
+            data["longitude"] = str(stop.ret.pickup_longitude)
+        return data
 
 
 class RouteOutput(serializers.Serializer):
@@ -111,8 +127,10 @@ class PlanOutput(serializers.Serializer):
     depots = serializers.SerializerMethodField()
     orders = serializers.SerializerMethodField()
     shifts = serializers.SerializerMethodField()
+    returns = serializers.SerializerMethodField()
     minimise_vehicles = serializers.BooleanField()
     time_limit_s = serializers.IntegerField()
+    engine = serializers.CharField()
     unassigned = serializers.ListField(child=serializers.DictField())
     published_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -126,9 +144,12 @@ class PlanOutput(serializers.Serializer):
     def get_shifts(self, plan) -> list[int]:
         return [s.pk for s in plan.shifts.all()]
 
+    def get_returns(self, plan) -> list[str]:
+        return [r.reference for r in plan.returns.all()]
+
 
 def _plans():
-    return Plan.objects.prefetch_related("depots", "orders", "shifts")
+    return Plan.objects.prefetch_related("depots", "orders", "shifts", "returns")
 
 
 def _plan(reference: str) -> Plan:
@@ -150,8 +171,15 @@ class PlanCollectionApi(generics.ListAPIView, DispatcherApi):
         depots = serializers.ListField(child=serializers.CharField(), min_length=1)
         orders = serializers.ListField(child=serializers.CharField(), allow_empty=True)
         shifts = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+        returns = serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            help_text="Returns to pick up (RMA references); omitted: every approved pickup "
+            "waiting at the plan's depots.",
+        )
         minimise_vehicles = serializers.BooleanField(default=False)
         time_limit_s = serializers.IntegerField(required=False)
+        engine = serializers.ChoiceField(choices=Engine.choices, default=Engine.AUTO)
 
     def get_queryset(self):
         return _plans().order_by("-date", "-id")
@@ -174,14 +202,21 @@ class PlanCollectionApi(generics.ListAPIView, DispatcherApi):
             v["shifts"],
             "shifts",
         )
+        returns = None
+        if "returns" in v:
+            returns = _resolve(
+                Return.objects.select_related("warehouse"), "reference", v["returns"], "returns"
+            )
         plan = services.plan_create(
             date=v["date"],
             depots=depots,
             orders=orders,
             shifts=shifts,
+            returns=returns,
             user=request.user,
             minimise_vehicles=v["minimise_vehicles"],
             time_limit_s=v.get("time_limit_s"),
+            engine=v["engine"],
         )
         return Response(PlanOutput(_plan(plan.reference)).data, status=status.HTTP_201_CREATED)
 
@@ -210,6 +245,11 @@ class PlanOptimizeApi(DispatcherApi):
         kind = serializers.ChoiceField(
             choices=OptimizationJob.Kind.choices, default=OptimizationJob.Kind.OPTIMIZE
         )
+        engine = serializers.ChoiceField(
+            choices=Engine.choices,
+            required=False,
+            help_text="auto (default: the plan's engine), vroom, pyvrp or ortools.",
+        )
 
     @extend_schema(
         operation_id="plans_optimize", request=InputSerializer, responses={202: JobOutput}
@@ -223,6 +263,7 @@ class PlanOptimizeApi(DispatcherApi):
             user=request.user,
             time_limit_s=data.validated_data.get("time_limit_s"),
             kind=data.validated_data["kind"],
+            engine=data.validated_data.get("engine"),
         )
         job.refresh_from_db()
         return Response(JobOutput(job).data, status=status.HTTP_202_ACCEPTED)
@@ -300,7 +341,7 @@ class RouteStopListApi(DispatcherApi):
     @extend_schema(operation_id="routes_stops_list", responses=StopOutput(many=True))
     def get(self, request, route_id):
         route = get_object_or_404(Route, pk=route_id)
-        stops = Stop.objects.filter(route=route).select_related("order").order_by("sequence")
+        stops = Stop.objects.filter(route=route).select_related("order", "ret").order_by("sequence")
         return Response(StopOutput(stops, many=True).data)
 
 
@@ -351,5 +392,5 @@ class StopMoveApi(DispatcherApi):
             override=v["override"],
             reason=v["reason"],
         )
-        stop = Stop.objects.select_related("order").get(pk=stop.pk)
+        stop = Stop.objects.select_related("order", "ret").get(pk=stop.pk)
         return Response(StopOutput(stop).data)

@@ -6,9 +6,9 @@ import datetime as dt
 
 from django.db.models import Count, Prefetch, Q, Sum
 
-from orders.models import CustomerOrder
+from orders.models import CustomerOrder, ReturnLine
 from routing.models import OptimizationJob, Plan, PlanStatus, Route, Shift, Stop
-from routing.services.plans import PLANNABLE_ORDER_STATUSES
+from routing.services.plans import PLANNABLE_ORDER_STATUSES, returns_to_pick_up
 
 
 def plan_list(*, date: dt.date | None = None):
@@ -21,9 +21,19 @@ def plan_list(*, date: dt.date | None = None):
     return plans.order_by("-date", "-id")
 
 
+def _stops_with_returns():
+    """Stops with their order, and for pickups the return and its lines (what to collect)."""
+    lines = ReturnLine.objects.select_related("order_line__product").order_by("pk")
+    return (
+        Stop.objects.select_related("order", "ret")
+        .prefetch_related(Prefetch("ret__lines", queryset=lines))
+        .order_by("sequence")
+    )
+
+
 def plan_routes(*, plan: Plan) -> list[Route]:
-    """Routes with vehicle, driver and stops (with orders) in two queries."""
-    stops = Stop.objects.select_related("order").order_by("sequence")
+    """Routes with vehicle, driver and stops (with orders, and returns for pickups)."""
+    stops = _stops_with_returns()
     return list(
         Route.objects.filter(plan=plan)
         .select_related("vehicle__depot", "driver__user", "shift")
@@ -42,6 +52,28 @@ def plan_totals(*, plan: Plan) -> dict:
     )
     totals["stops"] = Stop.objects.filter(route__plan=plan).count()
     return {key: value or 0 for key, value in totals.items()}
+
+
+def routes_by_depot(*, plan: Plan, routes: list[Route]) -> list[dict]:
+    """The plan's routes grouped by their vehicle's depot (depot code order); depots of the
+    plan without a route are listed too, empty."""
+    groups = {d.pk: {"depot": d, "routes": []} for d in plan.depots.all()}
+    for r in routes:
+        depot = r.vehicle.depot
+        groups.setdefault(depot.pk, {"depot": depot, "routes": []})["routes"].append(r)
+    return sorted(groups.values(), key=lambda g: g["depot"].code)
+
+
+def pickups_for_plan(*, date: dt.date, depots):
+    """Returns a new plan for `date` at `depots` would pick up (see `returns_to_pick_up`),
+    with their order, customer and lines for the new-plan page."""
+    lines = ReturnLine.objects.select_related("order_line__product").order_by("pk")
+    return (
+        returns_to_pick_up(date=date, depots=depots)
+        .select_related("order__customer", "warehouse")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("created_at", "pk")
+    )
 
 
 def plan_latest_job(*, plan: Plan) -> OptimizationJob | None:
@@ -63,14 +95,16 @@ def plan_map_data(*, plan: Plan, routes: list[Route] | None = None) -> dict:
         stops = [
             {
                 "n": s.sequence,
-                "order": s.order.reference,
-                "lat": float(s.order.latitude),
-                "lon": float(s.order.longitude),
+                "order": s.ref,
+                "pickup": s.is_pickup,
+                "lat": float(lat),
+                "lon": float(lon),
                 "status": s.status,
                 "arrival": s.planned_arrival.isoformat(),
             }
             for s in r.stops.all()
-            if s.order.latitude is not None
+            for lat, lon in [_stop_point(s)]
+            if lat is not None
         ]
         line = [[s["lat"], s["lon"]] for s in stops]
         if depot:
@@ -87,6 +121,29 @@ def plan_map_data(*, plan: Plan, routes: list[Route] | None = None) -> dict:
             }
         )
     return {"depots": depots, "routes": out_routes}
+
+
+def _stop_point(stop: Stop) -> tuple:
+    if stop.is_pickup:
+        return stop.ret.pickup_latitude, stop.ret.pickup_longitude
+    return stop.order.latitude, stop.order.longitude
+
+
+def pickup_for_driver(*, stop: Stop, tz) -> dict:
+    """What a pickup stop shows the driver instead of the order's delivery: the return (its
+    reference and lines to collect), its pickup address, window in `tz` and map link."""
+    ret = stop.ret
+    window = "any time"
+    if stop.window_start and stop.window_end:
+        window = f"{stop.window_start.astimezone(tz):%H:%M}-{stop.window_end.astimezone(tz):%H:%M}"
+    at = f"{ret.pickup_latitude},{ret.pickup_longitude}"
+    return {
+        "ret": ret,
+        "address": ret.pickup_address,
+        "window": window,
+        "customer_instructions": "",
+        "geo": f"geo:{at}?q={at}" if ret.pickup_latitude is not None else "",
+    }
 
 
 def plannable_orders(*, date: dt.date, depots, search: str = "", status: str = ""):
@@ -131,7 +188,7 @@ def driver_routes(*, user, date: dt.date | None = None):
     routes = Route.objects.filter(driver__user=user, plan__status=PlanStatus.PUBLISHED)
     if date is not None:
         routes = routes.filter(plan__date=date)
-    stops = Stop.objects.select_related("order").order_by("sequence")
+    stops = _stops_with_returns()
     return (
         routes.select_related("plan", "vehicle", "shift")
         .prefetch_related(Prefetch("stops", queryset=stops))

@@ -16,7 +16,7 @@ from core.permissions import RoleRequiredMixin
 from core.roles import Role
 from routing import selectors, services
 from routing.forms import OptimizeForm, PlanCreateForm, PlanFilterForm, StopMoveForm
-from routing.models import JobStatus, OptimizationJob, Plan, Route, Stop
+from routing.models import Engine, JobStatus, OptimizationJob, Plan, Route, Stop
 
 
 class DispatcherView(RoleRequiredMixin, View):
@@ -39,31 +39,37 @@ class PlanListView(DispatcherView):
 
 
 class PlanCreateView(DispatcherView):
-    """Pick the day and depot (GET filters), then orders and vehicles (POST creates)."""
+    """Pick the day and depots (GET filters), then orders, returns to pick up and vehicles
+    (POST creates)."""
 
     def _context(self, request, data=None):
         filters = PlanFilterForm(request.GET or None)
         context = {"filters": filters, "form": None}
         if filters.is_valid():
             f = filters.cleaned_data
-            depots = [f["depot"]]
+            depots = list(f["depot"])
             orders = selectors.plannable_orders(
                 date=f["date"], depots=depots, search=f["q"], status=f["status"]
             )
             shifts = selectors.available_shifts(date=f["date"], depots=depots)
+            returns = selectors.pickups_for_plan(date=f["date"], depots=depots)
             context["form"] = PlanCreateForm(
                 data,
                 orders=orders,
                 shifts=shifts,
+                returns=returns,
                 initial={
                     "date": f["date"],
-                    "depot": f["depot"],
+                    "depot": depots,
                     "orders": list(orders),
                     "shifts": list(shifts),
+                    "returns": list(returns),
                 },
             )
             context["order_rows"] = list(orders)
             context["shift_rows"] = list(shifts)
+            context["return_rows"] = list(returns)
+            context["depots"] = depots
         return context
 
     def get(self, request):
@@ -78,12 +84,14 @@ class PlanCreateView(DispatcherView):
         try:
             plan = services.plan_create(
                 date=d["date"],
-                depots=[d["depot"]],
+                depots=list(d["depot"]),
                 orders=d["orders"],
                 shifts=d["shifts"],
+                returns=d["returns"],
                 user=request.user,
                 minimise_vehicles=d["minimise_vehicles"],
                 time_limit_s=d["time_limit_s"],
+                engine=d["engine"] or Engine.AUTO,
             )
         except DomainError as exc:
             form.add_error(None, exc.detail)
@@ -103,7 +111,10 @@ class PlanDetailView(DispatcherView):
             "job": job,
             "totals": selectors.plan_totals(plan=plan),
             "map_data": selectors.plan_map_data(plan=plan, routes=routes),
-            "optimize_form": OptimizeForm(initial={"time_limit_s": plan.time_limit_s}),
+            "depot_groups": selectors.routes_by_depot(plan=plan, routes=routes),
+            "optimize_form": OptimizeForm(
+                initial={"time_limit_s": plan.time_limit_s, "engine": plan.engine}
+            ),
             "order_count": plan.orders.count(),
             "tiles_url": _tiles_url(),
             "can_edit": not (job and not job.is_finished),
@@ -142,7 +153,11 @@ class PlanOptimizeView(DispatcherView):
         plan = _plan(reference)
         form = OptimizeForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Give a time limit of at least 1 second.")
+            messages.error(
+                request,
+                " ".join(e for errors in form.errors.values() for e in errors)
+                or "Give a time limit of at least 1 second.",
+            )
             return redirect("routing:plan", reference=reference)
         kind = (
             OptimizationJob.Kind.REOPTIMIZE
@@ -155,6 +170,7 @@ class PlanOptimizeView(DispatcherView):
                 user=request.user,
                 time_limit_s=form.cleaned_data["time_limit_s"],
                 kind=kind,
+                engine=form.cleaned_data["engine"] or None,  # None: the plan's engine
             )
         except DomainError as exc:
             _fail(request, exc)
@@ -256,7 +272,8 @@ class PlanCsvView(DispatcherView):
         writer.writerow(
             [
                 "plan", "route", "vehicle", "driver", "stop", "order", "address", "latitude",
-                "longitude", "planned_arrival", "window_start", "window_end", "status",
+                "longitude", "planned_arrival", "window_start", "window_end", "status", "kind",
+                "return",
             ]
         )  # fmt: skip
         for route in selectors.plan_routes(plan=plan):
@@ -264,6 +281,12 @@ class PlanCsvView(DispatcherView):
             driver = str(route.driver) if route.driver else ""
             for stop in route.stops.all():
                 o = stop.order
+                place = stop.ret if stop.is_pickup else o
+                lat, lon = (
+                    (place.pickup_latitude, place.pickup_longitude)
+                    if stop.is_pickup
+                    else (o.latitude, o.longitude)
+                )
                 writer.writerow(
                     [
                         plan.reference,
@@ -272,9 +295,9 @@ class PlanCsvView(DispatcherView):
                         driver,
                         stop.sequence,
                         o.reference,
-                        " ".join(o.address.split()),
-                        o.latitude,
-                        o.longitude,
+                        " ".join((place.pickup_address if stop.is_pickup else o.address).split()),
+                        lat,
+                        lon,
                         stop.planned_arrival.astimezone(tz).isoformat(timespec="minutes"),
                         stop.window_start.astimezone(tz).isoformat(timespec="minutes")
                         if stop.window_start
@@ -283,6 +306,8 @@ class PlanCsvView(DispatcherView):
                         if stop.window_end
                         else "",
                         stop.status,
+                        "pickup" if stop.is_pickup else "delivery",
+                        stop.ret.reference if stop.is_pickup else "",
                     ]
                 )
         for item in plan.unassigned:
@@ -301,6 +326,8 @@ class PlanCsvView(DispatcherView):
                     "",
                     "",
                     "unassigned: " + item["reason"],
+                    "",
+                    "",
                 ]
             )
         return response

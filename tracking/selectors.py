@@ -13,6 +13,7 @@ from core import timefmt
 from core.geo import grid_area, point_of
 from orders.models import CustomerOrder, OrderEvent, OrderStatus
 from orders.services import return_policy_violations
+from routing import selectors as routing_selectors
 from routing import services as routing_services
 from routing.models import PlanStatus, Route, RouteStatus, Stop, StopStatus
 from tracking import clock, conf
@@ -264,7 +265,8 @@ def order_delivery_record(*, order: CustomerOrder) -> DeliveryRecord | None:
 
 def driver_day(*, route: Route) -> list[dict]:
     """The route's stops in order with what the driver needs (address, window in local time,
-    instructions including the customer's, status)."""
+    instructions including the customer's, status); a pickup carries its return (`ret`:
+    reference and lines to collect) and the return's pickup address and window."""
     tz = route.vehicle.depot.tzinfo
     stops = (
         Stop.objects.filter(route=route)
@@ -273,7 +275,9 @@ def driver_day(*, route: Route) -> list[dict]:
             "order__delivery_pin",
             "order__cod_collection",
             "eta_state",
+            "ret",
         )
+        .prefetch_related("ret__lines__order_line__product")
         .order_by("sequence")
     )
     out = []
@@ -292,7 +296,9 @@ def driver_day(*, route: Route) -> list[dict]:
                 "customer_instructions": customer_note.text if customer_note else "",
                 "is_late_risk": bool(state and state.is_late_risk),
                 "geo": _geo_uri(order),
-                "handover": handover_display(order),
+                "handover": None if stop.is_pickup else handover_display(order),
+                # A return to collect: its reference, lines, own address and window.
+                **(routing_selectors.pickup_for_driver(stop=stop, tz=tz) if stop.is_pickup else {}),
             }
         )
     return out

@@ -35,7 +35,8 @@
       bounds.extend(ll);
       L.marker(ll, { icon: pin(stop.n, route.colour), title: stop.order })
         .bindPopup(
-          "<strong>" + stop.order + "</strong><br>Route " + route.number + ", stop " + stop.n +
+          "<strong>" + stop.order + "</strong>" + (stop.pickup ? " · pickup" : "") +
+          "<br>Route " + route.number + ", stop " + stop.n +
           "<br>" + new Date(stop.arrival).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) +
           " · " + stop.status
         )
