@@ -57,14 +57,14 @@ class MoveCheck:
 
 
 def _sequence(route: Route) -> list[Stop]:
-    return list(route.stops.select_related("order").order_by("sequence"))
+    return list(route.stops.select_related("order", "ret").order_by("sequence"))
 
 
 def _proposed(stop: Stop, target: Route, position: int) -> dict[Route, list[Stop]]:
     """New stop order of the source and target routes; validates the request itself."""
     if stop.is_done or stop.status != StopStatus.PLANNED:
         raise Conflict(
-            f"{stop.order.reference} is {stop.status}; only planned stops can move.",
+            f"{stop.ref} is {stop.status}; only planned stops can move.",
             field="stop",
             code="stop_started",
         )
@@ -169,11 +169,11 @@ def _human(ctx: PlanProblem, violation) -> str:
 
 def stop_move_check(*, stop: Stop, route: Route, position: int) -> MoveCheck:
     """What moving `stop` to `position` (1-based) of `route` would give; writes nothing."""
-    stop = Stop.objects.select_related("order", "route__vehicle", "plan").get(pk=stop.pk)
+    stop = Stop.objects.select_related("order", "ret", "route__vehicle", "plan").get(pk=stop.pk)
     route = Route.objects.select_related("vehicle").get(pk=route.pk)
     proposed = _proposed(stop, route, position)
     ctx = problem_build(plan=stop.plan)
-    sequences = {r.vehicle.code: [s.order.reference for s in seq] for r, seq in proposed.items()}
+    sequences = {r.vehicle.code: [s.ref for s in seq] for r, seq in proposed.items()}
     result = routes_evaluate(ctx, sequences)
     result.out_for_delivery = out_for_delivery_overtaken(
         before=_sequence(route), after=proposed[route], moved=stop
@@ -226,7 +226,7 @@ def stop_move(
         ctx = result.ctx
         changed: list[str] = []
         for r, seq in _proposed(
-            Stop.objects.select_related("order", "route__vehicle").get(pk=stop.pk),
+            Stop.objects.select_related("order", "ret", "route__vehicle").get(pk=stop.pk),
             Route.objects.select_related("vehicle").get(pk=route.pk),
             position,
         ).items():
@@ -236,7 +236,7 @@ def stop_move(
                 continue
             visits = {v.stop_id: v for v in solver_route.visits}
             for k, s in enumerate(seq, start=1):
-                v = visits[s.order.reference]
+                v = visits[s.ref]
                 s.route = r
                 s.sequence = k
                 if s.status == StopStatus.PLANNED:
@@ -244,7 +244,7 @@ def stop_move(
                     s.planned_start = ctx.at(v.start_s)
                     s.planned_departure = ctx.at(v.departure_s)
                 s.save()
-                changed.append(s.order.reference)
+                changed.append(s.order.reference)  # pickups: the customer's order page
             route_apply_times(ctx=ctx, route=r, solver_route=solver_route)
             r.save()
         events.publish("plan.routes_changed", {"plan": plan.reference, "orders": sorted(changed)})
