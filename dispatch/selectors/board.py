@@ -149,6 +149,19 @@ def _route_exceptions(view: RouteView, now: dt.datetime) -> list[BoardException]
                     order=s.order,
                 )
             )
+        pin = getattr(s.order, "delivery_pin", None) if s.order.requires_pin else None
+        if pin is not None and pin.state in ("failed", "locked") and not s.is_done:
+            out.append(
+                BoardException(
+                    kind="pin",
+                    title=f"{s.order.reference}: PIN {pin.state}",
+                    detail=f"{name}: the driver cannot hand it over (release the PIN or fail it)",
+                    severity="bad",
+                    stop=s,
+                    route=route,
+                    order=s.order,
+                )
+            )
     if view.is_stale:
         age = (
             f"last position {int((now - view.position['time']).total_seconds() // 60)} min ago"
@@ -227,7 +240,7 @@ def board_build(
                     plan=next((p for p in plans if order.warehouse in p.depots.all()), None),
                 )
             )
-    order_of = {"failed": 0, "late_risk": 1, "over_shift": 2, "stale": 3, "unassigned": 4}
+    order_of = {"failed": 0, "pin": 0, "late_risk": 1, "over_shift": 2, "stale": 3, "unassigned": 4}
     exceptions.sort(key=lambda e: order_of[e.kind])
     jobs = list(
         OptimizationJob.objects.filter(

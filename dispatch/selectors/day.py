@@ -61,11 +61,12 @@ def board_routes(*, filters: BoardFilters) -> list[Route]:
     and their stops (order, customer, stop ETA state): two queries."""
     # Only what the board reads: a 50-route day has ~3,000 stop/order/customer rows to build.
     stops = (
-        Stop.objects.select_related("order__customer", "eta_state")
+        Stop.objects.select_related("order__customer", "order__delivery_pin", "eta_state")
         .only(
             *STOP_FIELDS,
             *(f"order__{f}" for f in ORDER_FIELDS),
             "order__customer__name",
+            "order__delivery_pin__state",
             "eta_state__is_late_risk",
             "eta_state__is_next",
             "eta_state__stop_id",

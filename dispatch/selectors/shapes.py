@@ -27,7 +27,7 @@ STOP_FIELDS = (
 )  # fmt: skip
 ORDER_FIELDS = (
     "reference", "status", "address", "latitude", "longitude", "window_start", "window_end",
-    "customer_id", "warehouse_id", "tracking_token",
+    "customer_id", "warehouse_id", "tracking_token", "requires_pin",
 )  # fmt: skip
 DASH = "\u2013"  # between the two times of a window
 
