@@ -129,3 +129,9 @@ def late_supplier(depot, purchase, lamp):
         po.save(update_fields=["sent_at", "received_at"])
         po.lines.update(quantity_received=1)
     return supplier
+
+
+@pytest.fixture
+def dispatch_location(depot):
+    """Where picked goods wait for the van (order_pick needs one)."""
+    return LocationFactory(warehouse=depot, code="D-01", kind="dispatch")
