@@ -57,6 +57,22 @@ def partner_scopes_set(*, partner: Partner, allowed_scopes: list[str], actor=Non
 
 
 @transaction.atomic
+def partner_delivery_pin_set(*, partner: Partner, required: bool, actor=None) -> Partner:
+    """Whether the partner's new orders need a delivery PIN when the order does not say."""
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if actor is not None and partner.requires_delivery_pin != required:
+        audit_record(
+            actor=actor,
+            action="partner.delivery_pin_set",
+            obj=partner,
+            changes={"from": partner.requires_delivery_pin, "to": required},
+        )
+    partner.requires_delivery_pin = bool(required)
+    partner.save(update_fields=["requires_delivery_pin", "updated_at"])
+    return partner
+
+
+@transaction.atomic
 def partner_member_add(
     *, partner: Partner, username: str, email: str, password: str, role: str, actor=None
 ) -> PartnerMembership:

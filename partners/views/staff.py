@@ -21,7 +21,12 @@ from partners.forms import (
 )
 from partners.models import ApiKey, AuditEntry, Partner
 from partners.selectors import partner_allowed_scopes
-from partners.services.accounts import partner_create, partner_member_add, partner_scopes_set
+from partners.services.accounts import (
+    partner_create,
+    partner_delivery_pin_set,
+    partner_member_add,
+    partner_scopes_set,
+)
 from partners.services.api_keys import api_key_create, api_key_revoke, api_key_scopes_set
 
 
@@ -127,6 +132,16 @@ class PartnerManageView(RoleRequiredMixin, View):
                     messages.success(request, f"Portal user {form.cleaned_data['username']} added.")
                     return redirect("partner-manage", pk=pk)
             return self.get(request, pk, member_form=form, status=400)
+        if request.POST.get("action") == "delivery_pin":
+            required = request.POST.get("requires_delivery_pin") == "on"
+            partner_delivery_pin_set(partner=partner, required=required, actor=request.user)
+            messages.success(
+                request,
+                "New orders need a delivery PIN unless they say otherwise."
+                if required
+                else "New orders need no delivery PIN unless they ask for one.",
+            )
+            return redirect("partner-manage", pk=pk)
         form = PartnerScopesForm(request.POST)
         if form.is_valid():
             partner_scopes_set(
