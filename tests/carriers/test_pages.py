@@ -83,6 +83,8 @@ def test_the_plan_comparison_lists_its_stops_with_both_costs(client, day, dispat
     plan = day.plan
     type(plan).objects.filter(pk=plan.pk).update(status="ready")  # not yet published
     client.force_login(dispatcher)
+    plan_page = client.get(reverse("routing:plan", args=[plan.reference])).content.decode()
+    assert reverse("carriers:plan-compare", args=[plan.reference]) in plan_page
     response = client.get(reverse("carriers:plan-compare", args=[plan.reference]))
     text = response.content.decode()
     assert response.status_code == 200
