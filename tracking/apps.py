@@ -24,10 +24,23 @@ class TrackingConfig(AppConfig):
         from core.navigation import PageSection
         from tracking.selectors import order_delivery_record
 
+        sections = []
         record = order_delivery_record(order=obj)
-        if record is None:
-            return []
-        return [PageSection("Delivery record", "tracking/_order_delivery.html", {"record": record})]
+        if record is not None:
+            sections.append(
+                PageSection("Delivery record", "tracking/_order_delivery.html", {"record": record})
+            )
+        if obj.requires_pin or obj.cod_amount:
+            from tracking.handover import order_handover_record
+
+            sections.append(
+                PageSection(
+                    "Handover",
+                    "tracking/_order_handover.html",
+                    {"handover": order_handover_record(order=obj)},
+                )
+            )
+        return sections
 
     def home_url(self, user) -> str | None:
         """A driver (and nothing else) lands in the driver app, not on the staff dashboard."""

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from orders.models import DeliveryPin
+from orders.models import CodCollection, DeliveryPin
 from orders.services import PIN_MAX_ATTEMPTS
 from routing.models import Driver, Stop, StopStatus
 from tracking.models import CashHandIn
@@ -42,6 +42,18 @@ def handover_display(order) -> dict:
         "cod_amount": order.cod_amount,
         "cod_currency": order.cod_currency,
         "cod_collection": collection,
+    }
+
+
+def order_handover_record(*, order) -> dict:
+    """For staff on the order page: the PIN's state and every entry (never the PIN or its
+    hash), and the cash-on-delivery amount with what was collected."""
+    return {
+        "pin": DeliveryPin.objects.filter(order=order).select_related("overridden_by").first(),
+        "attempts": list(order.pin_attempts.select_related("user").order_by("checked_at")),
+        "collection": CodCollection.objects.filter(order=order)
+        .select_related("collected_by")
+        .first(),
     }
 
 

@@ -261,3 +261,23 @@ def test_neither_the_pin_nor_its_hash_reaches_the_phone_or_the_idempotency_recor
         HTTP_IDEMPOTENCY_KEY="deliver-a",
     )
     assert replay.status_code == 200 and replay.headers["Idempotent-Replayed"] == "true"
+
+
+def test_staff_see_the_pin_state_and_every_entry_on_the_order_page_but_never_the_pin(
+    client, driver_api, pin_route, django_capture_on_commit_callbacks
+):
+    _start(driver_api, pin_route, django_capture_on_commit_callbacks)
+    a = stops_of(pin_route)[0]
+    pin = _pin_of(a.order)
+    a.order.cod_amount, a.order.cod_currency = 12, "EUR"
+    a.order.save(update_fields=["cod_amount", "cod_currency"])
+    wrong = f"{(int(pin) + 1) % 1000000:06d}"
+    assert _deliver(driver_api, a, pin=wrong, cod_method="cash", cod_amount="12").status_code == 422
+    assert _deliver(driver_api, a, pin=pin, cod_method="cash", cod_amount="12").status_code == 200
+    client.force_login(make_user(Role.DISPATCHER, username="dora"))
+    page = client.get(f"/orders/{a.order.reference}/").content.decode()
+    assert "Delivery PIN" in page and "Checked" in page
+    assert page.count('badge bad">wrong') == 1 and page.count('badge good">right') == 1
+    assert "collected 12.00 EUR by cash" in page
+    pin_hash = DeliveryPin.objects.get(order=a.order).pin_hash
+    assert pin not in page and pin_hash not in page
