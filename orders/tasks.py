@@ -47,3 +47,32 @@ def orders_geocode_pending() -> int:
     for pk in ids:
         order_geocode_task.delay(pk)
     return len(ids)
+
+
+# --- picking ---------------------------------------------------------------------------------
+
+
+@shared_task(name="orders.tasks.pick_wave_complete", acks_late=True)
+def pick_wave_complete_task(wave_id: int, user_id: int | None = None) -> str:
+    """Record a pick wave as picked (`pick_wave_complete`). Safe to run twice. An order that
+    cannot be picked is recorded on the wave for the floor to see (no retry: a retry would meet
+    the same stock); anything unexpected is recorded too and raised, so the task is logged as
+    failed."""
+    from django.contrib.auth import get_user_model
+
+    from core.exceptions import DomainError
+    from orders.models import PickWave
+    from orders.services.picking import pick_wave_complete, pick_wave_stop
+
+    wave = PickWave.objects.filter(pk=wave_id).first()
+    if wave is None:
+        return "gone"
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    try:
+        pick_wave_complete(wave=wave, user=user)
+    except DomainError:
+        return "stopped"
+    except Exception:
+        pick_wave_stop(wave=wave, error="Picking stopped on an unexpected error; try again.")
+        raise
+    return "done"

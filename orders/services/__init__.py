@@ -64,6 +64,7 @@ from orders.services.picking import (
     parcels_default,
     pick_wave_complete,
     pick_wave_create,
+    pick_wave_start,
 )
 from orders.services.return_policy import (
     RETURN_TRANSITIONS,
@@ -117,6 +118,7 @@ __all__ = [
     "parcels_default",
     "pick_wave_complete",
     "pick_wave_create",
+    "pick_wave_start",
     "pin_check",
     "pin_issue",
     "pin_override",

@@ -7,10 +7,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from core.exceptions import (
+    Conflict,
+    DomainError,
     ValidationFailed,
     assert_transition,
 )
@@ -45,6 +48,12 @@ from orders.services.common import (
     order_move,
     order_sync,
 )
+
+WAVE_TRANSITIONS = {
+    PickWave.Status.OPEN: {PickWave.Status.PICKING},
+    PickWave.Status.PICKING: {PickWave.Status.DONE, PickWave.Status.OPEN},
+    PickWave.Status.DONE: set(),
+}
 
 
 def dispatch_location(warehouse: Warehouse) -> Location:
@@ -127,17 +136,81 @@ def order_pick(
     return order_sync(order, locked)
 
 
-@transaction.atomic
-def pick_wave_complete(*, wave: PickWave, user=None) -> PickWave:
-    """Pick every still-confirmed order of the wave, then close it (safe to repeat)."""
-    wave = PickWave.objects.select_for_update().get(pk=wave.pk)
-    for order in wave.orders.filter(status=S.CONFIRMED).order_by("pk"):
-        order_pick(order=order, user=user)
-    if wave.status != PickWave.Status.DONE:
-        wave.status = PickWave.Status.DONE
-        wave.completed_at = timezone.now()
-        wave.save(update_fields=["status", "completed_at", "updated_at"])
+def pick_wave_start(*, wave: PickWave, user=None) -> PickWave:
+    """open → picking: record the wave as picked in the background (`pick_wave_complete` in a
+    Celery task after commit), counting the orders still to pick. Only one run at a time: the
+    move is one conditional UPDATE, so a second click while it runs is refused with a 409
+    (Conflict) and books nothing, and a done wave cannot start again (InvalidTransition)."""
+    to_pick = wave.orders.filter(status=S.CONFIRMED).count()
+    with transaction.atomic():
+        moved = PickWave.objects.filter(pk=wave.pk, status=PickWave.Status.OPEN).update(
+            status=PickWave.Status.PICKING,
+            orders_to_pick=to_pick,
+            orders_picked=0,
+            error="",
+            updated_at=timezone.now(),
+        )
+        wave.refresh_from_db()
+        if not moved:
+            if wave.status == PickWave.Status.PICKING:
+                raise Conflict(f"{wave.reference} is already being picked.", code="already_picking")
+            assert_transition(
+                WAVE_TRANSITIONS,
+                current=wave.status,
+                target=PickWave.Status.PICKING,
+                what="pick wave",
+            )
+        from orders.tasks import pick_wave_complete_task
+
+        user_id = getattr(acting_user(user), "pk", None)
+        transaction.on_commit(lambda: pick_wave_complete_task.delay(wave.pk, user_id), robust=True)
     return wave
+
+
+def pick_wave_complete(*, wave: PickWave, user=None) -> PickWave:
+    """Pick every still-confirmed order of the wave, one order per transaction, counting them
+    on the wave as they go (the page shows the progress); then close it (picking → done).
+
+    An order that cannot be picked (no stock left where it was reserved, no dispatch location)
+    stops the run: the wave goes back to open with the order and the reason in `error` and the
+    DomainError is raised; the orders picked so far stay picked, so recording it again after the
+    fix picks the rest. Safe to repeat and to run twice at once: each order is picked under its
+    row lock only while it is still confirmed."""
+    wave = PickWave.objects.get(pk=wave.pk)
+    if wave.status == PickWave.Status.DONE:
+        return wave
+    if wave.status == PickWave.Status.OPEN:  # called directly, not through pick_wave_start
+        PickWave.objects.filter(pk=wave.pk, status=PickWave.Status.OPEN).update(
+            status=PickWave.Status.PICKING,
+            orders_to_pick=wave.orders.filter(status=S.CONFIRMED).count(),
+            orders_picked=0,
+            error="",
+        )
+    ids = wave.orders.filter(status=S.CONFIRMED).order_by("pk").values_list("pk", flat=True)
+    for pk in list(ids):
+        order = None
+        try:
+            with transaction.atomic():
+                order = CustomerOrder.objects.select_for_update(of=("self",)).get(pk=pk)
+                if order.status != S.CONFIRMED:
+                    continue
+                order_pick(order=order, user=user)
+                PickWave.objects.filter(pk=wave.pk).update(orders_picked=F("orders_picked") + 1)
+        except DomainError as error:
+            pick_wave_stop(wave=wave, error=f"{order.reference}: {error.detail}")
+            raise
+    PickWave.objects.filter(pk=wave.pk, status=PickWave.Status.PICKING).update(
+        status=PickWave.Status.DONE, completed_at=timezone.now(), error=""
+    )
+    wave.refresh_from_db()
+    return wave
+
+
+def pick_wave_stop(*, wave: PickWave, error: str) -> None:
+    """A background run stopped: back to open (it may be recorded again), saying why."""
+    PickWave.objects.filter(pk=wave.pk, status=PickWave.Status.PICKING).update(
+        status=PickWave.Status.OPEN, error=error[:2000], updated_at=timezone.now()
+    )
 
 
 def parcels_default(*, order: CustomerOrder) -> list[dict]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views import View
 
 from core.exceptions import DomainError
@@ -67,6 +68,11 @@ class WaveDetailView(RoleRequiredMixin, View):
 
     def get(self, request, reference):
         wave = self._wave(reference)
+        if request.htmx and "progress" in request.GET:
+            # The progress card polls this; once the run ended the whole page is reloaded.
+            if wave.status != PickWave.Status.PICKING:
+                return HttpResponse(headers={"HX-Refresh": "true"})
+            return render(request, "orders/_wave_progress.html", {"wave": wave})
         orders = wave.orders.select_related("customer").order_by("window_start")
         return render(
             request,
@@ -75,13 +81,19 @@ class WaveDetailView(RoleRequiredMixin, View):
         )
 
     def post(self, request, reference):
+        """Starts the background run and answers at once (the page shows its progress)."""
         wave = self._wave(reference)
         try:
-            svc.pick_wave_complete(wave=wave, user=request.user)
+            svc.pick_wave_start(wave=wave, user=request.user)
         except DomainError as error:
             messages.error(request, error.detail)
         else:
-            messages.success(request, f"{wave.reference} picked.")
+            n = wave.orders_to_pick
+            messages.success(
+                request,
+                f"Recording {wave.reference} as picked ({n} order{pluralize(n)}): "
+                "the progress shows below.",
+            )
         return redirect("orders:wave", reference=reference)
 
 
