@@ -134,6 +134,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/waybill_bench")
     os.environ["API_RATE_LIMIT"] = "100000000/min"
+    os.environ["WEBHOOKS_ALLOW_PRIVATE_TARGETS"] = "1"  # the bench seed's webhook endpoint
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
     os.environ["SECURE_SSL_REDIRECT"] = "0"

@@ -119,6 +119,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/waybill_bench")
     os.environ["API_RATE_LIMIT"] = "100000000/min"
+    os.environ["WEBHOOKS_ALLOW_PRIVATE_TARGETS"] = "1"  # the bench seed's webhook endpoint
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
     prepare_database(os.environ["DATABASE_URL"])
     raw = seed()["raw"]
