@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db.models import Count, Prefetch, Q, Sum
 
-from orders.models import CustomerOrder, ReturnLine
+from orders.models import CustomerOrder, Return, ReturnLine, ReturnStatus
 from routing.models import OptimizationJob, Plan, PlanStatus, Route, Shift, Stop
 from routing.services.plans import PLANNABLE_ORDER_STATUSES, returns_to_pick_up
 
@@ -144,6 +144,27 @@ def pickup_for_driver(*, stop: Stop, tz) -> dict:
         "customer_instructions": "",
         "geo": f"geo:{at}?q={at}" if ret.pickup_latitude is not None else "",
     }
+
+
+def order_pickups(*, order: CustomerOrder) -> list[dict]:
+    """The order's returns picked up by us (not rejected), each with its lines and the latest
+    pickup stop of a published plan (None until one is planned): for the customer's page."""
+    lines = ReturnLine.objects.select_related("order_line__product").order_by("pk")
+    returns = (
+        Return.objects.filter(order=order, method=Return.Method.PICKUP)
+        .exclude(status=ReturnStatus.REJECTED)
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("created_at", "pk")
+    )
+    out = []
+    for ret in returns:
+        stop = (
+            Stop.objects.filter(ret=ret, plan__status=PlanStatus.PUBLISHED)
+            .order_by("-plan__date", "-pk")
+            .first()
+        )
+        out.append({"ret": ret, "stop": stop})
+    return out
 
 
 def plannable_orders(*, date: dt.date, depots, search: str = "", status: str = ""):

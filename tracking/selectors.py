@@ -119,6 +119,7 @@ class TrackingPage:
     rating: object = None
     can_rate: bool = False
     can_return: bool = False
+    pickups: list[dict] = field(default_factory=list)  # returns we collect (routing)
 
 
 def tracking_page(*, order: CustomerOrder, now: dt.datetime | None = None) -> TrackingPage:
@@ -161,6 +162,7 @@ def tracking_page(*, order: CustomerOrder, now: dt.datetime | None = None) -> Tr
     note = DeliveryInstruction.objects.filter(order=order).first()
     page.instructions = note.text if note else ""
     page.instructions_editable = instructions_editable(order)
+    page.pickups = routing_selectors.order_pickups(order=order)
     if order.status == OrderStatus.DELIVERED:
         page.pod = ProofOfDelivery.objects.filter(order=order).order_by("-delivered_at").first()
         if page.pod:

@@ -229,3 +229,28 @@ def test_the_driver_sees_a_pickup_and_confirms_it_without_proof(client, driver_u
     ret.refresh_from_db()
     assert ret.status == "at_depot"  # the pickup was the route's only stop: it is complete
     assert "Collected" in client.get("/driver/").content.decode()
+
+
+def test_the_board_stop_card_shows_a_pickup_without_order_actions(page, pickup_route):
+    _plan, ret = pickup_route
+    stop = Stop.objects.get(ret=ret)
+    html = page.get(f"/dispatch/stops/{stop.pk}/").content.decode()
+    assert f'<span class="badge">Pickup</span> {ret.reference}' in html
+    assert "2 \u00d7 BOX-10" in html and f"/orders/returns/{ret.reference}/" in html
+    assert "Cancel order" not in html and "Reschedule" not in html
+
+
+def test_the_customer_page_says_when_the_return_is_picked_up(client, pickup_route):
+    _plan, ret = pickup_route
+    stop = Stop.objects.get(ret=ret)
+    html = client.get(f"/t/{ret.order.tracking_token}/").content.decode()
+    assert f"Pickup of your return {ret.reference}" in html
+    assert "We collect it on" in html and "Items to collect" in html
+    services.stop_status_set(stop=stop, status="delivered")
+    ret.refresh_from_db()
+    assert ret.status == "at_depot"  # its route had nothing else to do
+    from django.core.cache import cache
+
+    cache.clear()  # the page is cached; the return's own events forget it in production
+    html = client.get(f"/t/{ret.order.tracking_token}/").content.decode()
+    assert "Back at our warehouse: we are checking the items." in html
