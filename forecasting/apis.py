@@ -33,7 +33,7 @@ from forecasting.selectors import (
 )
 from forecasting.services import forecast_product_refresh
 from inventory.selectors import product_get_by_sku, warehouse_get_by_code
-from purchasing.apis.reorder import suggestion_data, suggestion_fields
+from purchasing.serializers import suggestion_data, suggestion_fields
 
 READ_ROLES = [Role.PURCHASING, Role.WAREHOUSE, Role.DISPATCHER, Role.APPROVER]
 WRITE_ROLES = [Role.PURCHASING, Role.WAREHOUSE]

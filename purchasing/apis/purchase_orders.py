@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 from core.exceptions import ValidationFailed
 from core.idempotency import idempotent
 from core.roles import Role
-from inventory.models import Warehouse
 from inventory.selectors import warehouse_get_by_code
 from purchasing.apis.common import (
     READ_ROLES,
@@ -24,7 +23,8 @@ from purchasing.apis.common import (
     po_response,
     products_by_sku,
 )
-from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from purchasing.filters import PurchaseOrderFilter
+from purchasing.models import PurchaseOrderLine, Supplier
 from purchasing.selectors import (
     purchase_order_list,
 )
@@ -38,6 +38,7 @@ class PurchaseOrderListCreateApi(PurchasingAccess, generics.ListAPIView):
     `from`/`to` (creation date), `overdue=1`, `q` (reference). POST: create a draft."""
 
     serializer_class = PurchaseOrderOutput
+    filterset_class = PurchaseOrderFilter
 
     class InputSerializer(serializers.Serializer):
         supplier = serializers.CharField(max_length=40)
@@ -46,41 +47,12 @@ class PurchaseOrderListCreateApi(PurchasingAccess, generics.ListAPIView):
         expected_date = serializers.DateField(required=False, allow_null=True, default=None)
         lines = PurchaseLineInput(many=True, allow_empty=False)
 
-    class FilterSerializer(serializers.Serializer):
-        status = serializers.ChoiceField(choices=PurchaseOrder.Status.choices, required=False)
-        supplier = serializers.CharField(required=False)
-        warehouse = serializers.CharField(required=False)
-        date_from = serializers.DateField(required=False)
-        date_to = serializers.DateField(required=False)
-        overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-        search = serializers.CharField(required=False, default="")
-
     def get_permissions(self):
         self.allowed_roles = READ_ROLES if self.request.method == "GET" else [Role.PURCHASING]
         return super().get_permissions()
 
     def get_queryset(self):
-        params = self.request.query_params
-        raw = {
-            key: params[name]
-            for key, name in (
-                ("status", "status"), ("supplier", "supplier"), ("warehouse", "warehouse"),
-                ("date_from", "from"), ("date_to", "to"), ("overdue", "overdue"), ("search", "q"),
-            )
-            if params.get(name) not in (None, "")
-        }  # fmt: skip
-        filters = self.FilterSerializer(data=raw)
-        filters.is_valid(raise_exception=True)
-        data = dict(filters.validated_data)
-        if "supplier" in data:
-            data["supplier"] = Supplier.objects.filter(code=data["supplier"]).first() or Supplier(
-                pk=0
-            )
-        if "warehouse" in data:
-            data["warehouse"] = Warehouse.objects.filter(
-                code=data["warehouse"]
-            ).first() or Warehouse(pk=0)
-        return purchase_order_list(**data).prefetch_related(
+        return purchase_order_list().prefetch_related(
             Prefetch("lines", queryset=PurchaseOrderLine.objects.select_related("product"))
         )
 

@@ -17,36 +17,10 @@ from purchasing.selectors import (
     purchase_order_list,
     reorder_suggestions,
 )
+from purchasing.serializers import suggestion_data, suggestion_fields
 from purchasing.services import (
     reorder_purchase_orders_create,
 )
-
-
-def suggestion_fields() -> dict:
-    """The fields every API that shows a reorder suggestion starts with (forecasting's
-    forecast-driven suggestions too), for its response schema; `suggestion_data` fills them."""
-    return {
-        "product": serializers.CharField(),
-        "warehouse": serializers.CharField(),
-        "available": serializers.IntegerField(),
-        "on_order": serializers.IntegerField(),
-        "reorder_point": serializers.IntegerField(),
-        "quantity": serializers.IntegerField(),
-        "supplier": serializers.CharField(allow_null=True),
-    }
-
-
-def suggestion_data(s) -> dict:
-    """`suggestion_fields` of a suggestion (purchasing.selectors.reorder_suggestions)."""
-    return {
-        "product": s.product.sku,
-        "warehouse": s.warehouse.code,
-        "available": s.available,
-        "on_order": s.on_order,
-        "reorder_point": s.reorder_point,
-        "quantity": s.quantity,
-        "supplier": s.supplier.code if s.supplier else None,
-    }
 
 
 class ReorderSuggestionsApi(PurchasingAccess, APIView):
