@@ -10,4 +10,5 @@ urlpatterns = [
     path("driver/stops/<int:pk>/fail/", apis.StopFailApi.as_view(), name="api-stop-fail"),
     path("driver/stops/<int:pk>/skip/", apis.StopSkipApi.as_view(), name="api-stop-skip"),
     path("kpis/", apis.KpiApi.as_view(), name="api-kpis"),
+    path("orders/<str:reference>/pod.pdf", apis.OrderPodPdfApi.as_view(), name="api-order-pod"),
 ]

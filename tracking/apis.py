@@ -6,12 +6,16 @@
 - `POST /api/v1/driver/routes/<id>/start/`, `/driver/stops/<id>/{arrive,deliver,fail,skip}/`:
   driver session only; another driver's route or stop answers 404. All honour Idempotency-Key.
 - `GET /api/v1/kpis/?date_from=&date_to=&warehouse=<code>`: dispatchers.
+- `GET /api/v1/orders/{reference}/pod.pdf`: the proof of delivery as a PDF (partners: their
+  own orders, `orders:read`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -24,9 +28,12 @@ from core.permissions import HasRole, HasScope
 from core.roles import Role
 from inventory.selectors import warehouse_get_by_code
 from orders.models import CodMethod, FailureReason
+from orders.selectors import order_get
 from routing.models import Route, Stop
 from tracking import clock, services
 from tracking.kpis import kpis_compute
+from tracking.models import ProofOfDelivery
+from tracking.pod_documents import pod_filename, pod_pdf
 
 
 class PingInput(serializers.Serializer):
@@ -243,6 +250,32 @@ class StopSkipApi(DriverAccess, APIView):
 def _clean(values: dict) -> dict:
     """Drop absent optional values so the services' defaults (e.g. at=now) apply."""
     return {k: v for k, v in values.items() if v is not None}
+
+
+class OrderPodPdfApi(APIView):
+    """`GET /api/v1/orders/{reference}/pod.pdf`: the order's latest proof of delivery as a PDF
+    (recipient, time in the warehouse's zone, place, photo, signature). Partners need
+    `orders:read` and see only their own orders (404 otherwise); staff need the dispatcher
+    role. 404 naming `reference` while there is no proof yet."""
+
+    permission_classes = [HasScope]
+    required_scopes = {"GET": "orders:read"}
+    allowed_roles = [Role.DISPATCHER]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, reference: str):
+        order = order_get(reference=reference, user=request.user)
+        pod = (
+            ProofOfDelivery.objects.filter(order=order)
+            .select_related("order__warehouse")
+            .order_by("-delivered_at", "-id")
+            .first()
+        )
+        if pod is None:
+            raise NotFound(f"{order.reference} has no proof of delivery yet.", field="reference")
+        response = HttpResponse(pod_pdf(pod=pod), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{pod_filename(pod)}"'
+        return response
 
 
 class KpiApi(APIView):

@@ -1,5 +1,6 @@
 """Staff pages for handover at the door: a dispatcher's PIN override (a dialog on the dispatch
-board's stop card) and the end-of-day cash reconciliation per driver (with a CSV)."""
+board's stop card), the end-of-day cash reconciliation per driver (with a CSV), and the
+proof-of-delivery PDFs (one per delivery, a zip per day)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from routing.models import Driver, Stop
 from tracking import clock, services
 from tracking.handover import cash_reconciliation
 from tracking.late_risk import operations_day
+from tracking.models import ProofOfDelivery
+from tracking.pod_documents import pod_filename, pod_pdf, pods_zip
 
 
 class PinOverrideForm(forms.Form):
@@ -170,4 +173,29 @@ class CashCsvView(RoleRequiredMixin, View):
                     "yes" if r.is_flagged else "no",
                 ]
             )
+        return response
+
+
+class PodPdfView(RoleRequiredMixin, View):
+    """A delivery's proof as a PDF, for staff who see the order's page."""
+
+    allowed_roles = [Role.DISPATCHER, Role.WAREHOUSE]
+
+    def get(self, request, pk: int):
+        pod = get_object_or_404(ProofOfDelivery.objects.select_related("order__warehouse"), pk=pk)
+        response = HttpResponse(pod_pdf(pod=pod), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{pod_filename(pod)}"'
+        return response
+
+
+class PodZipView(RoleRequiredMixin, View):
+    """Every proof of delivery of a day (the plan's date) as PDFs in one zip."""
+
+    allowed_roles = [Role.DISPATCHER]
+
+    def get(self, request):
+        day = _day(request)
+        data, _count = pods_zip(date=day)
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="pod-{day.isoformat()}.zip"'
         return response

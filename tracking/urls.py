@@ -10,6 +10,8 @@ urlpatterns = [
     path("pod/<int:pk>/<str:kind>/", views.ProofFileView.as_view(), name="pod-file"),
     path("cash/", handover_views.CashView.as_view(), name="cash"),
     path("cash.csv", handover_views.CashCsvView.as_view(), name="cash-csv"),
+    path("pod/<int:pk>.pdf", handover_views.PodPdfView.as_view(), name="pod-pdf"),
+    path("pods.zip", handover_views.PodZipView.as_view(), name="pods-zip"),
     path(
         "stops/<int:stop_id>/pin-override/",
         handover_views.PinOverrideView.as_view(),

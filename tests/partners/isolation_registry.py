@@ -157,6 +157,35 @@ def make_customer_order(partner):
     return order
 
 
+def make_delivered_order(partner):
+    """A partner's order delivered with a proof of delivery (on a one-stop route)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from routing.models import Plan, Route, Stop
+    from tests.factories import DriverFactory, ShiftFactory, VehicleFactory
+    from tracking.models import ProofOfDelivery
+
+    order = make_customer_order(partner)
+    now = timezone.now()
+    vehicle = VehicleFactory(depot=order.warehouse)
+    shift = ShiftFactory(vehicle=vehicle, driver=DriverFactory(), date=now.date())
+    plan = Plan.objects.create(
+        reference=f"PLN-ISO-{order.pk}", date=now.date(), status="published", published_at=now
+    )
+    route = Route.objects.create(
+        plan=plan, vehicle=vehicle, shift=shift, driver=shift.driver, sequence=1,
+        start_at=now, end_at=now + dt.timedelta(hours=1),
+    )  # fmt: skip
+    stop = Stop.objects.create(
+        plan=plan, route=route, order=order, sequence=1,
+        planned_arrival=now, planned_start=now, planned_departure=now,
+    )  # fmt: skip
+    ProofOfDelivery.objects.create(stop=stop, order=order, recipient_name="Ada", delivered_at=now)
+    return order
+
+
 def make_return(partner):
     from django.utils import timezone
 
@@ -196,6 +225,7 @@ ROUTES.update(
         "api/v1/orders/<str:reference>/reschedule/": Item(
             make_customer_order, kwargs=_by_reference
         ),
+        "api/v1/orders/<str:reference>/pod.pdf": Item(make_delivered_order, kwargs=_by_reference),
         "api/v1/returns/": Collection(make_return, row_id=lambda r: r.reference),
         "api/v1/returns/<str:reference>/": Item(make_return, kwargs=_by_reference),
         "api/v1/returns/<str:reference>/receive/": StaffOnly("warehouse receipt of a return"),
