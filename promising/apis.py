@@ -92,14 +92,9 @@ class DeliveryOptionsApi(APIView):
             wished_window=(window["start"], window["end"]) if window else None,
             days=data.get("days"),
         )
-        zones = {}
         options = []
         for option in result.options:
-            tz = zones.get(option.warehouse)
-            if tz is None:
-                from inventory.selectors import warehouse_get_by_code
-
-                tz = zones[option.warehouse] = warehouse_get_by_code(code=option.warehouse).tzinfo
+            tz = result.warehouses[option.warehouse].tzinfo
             options.append(
                 {
                     "option_id": option.option_id,

@@ -27,10 +27,10 @@ from promising.selectors.inputs import (
     items_resolve,
 )
 from promising.selectors.quality import (
-    day_is_live,
     day_probability,
     depot_rates,
     leg,
+    live_days,
     slot_cost,
     stock_probability,
     window_probability,
@@ -57,6 +57,7 @@ class OptionsResult:
     destination: Destination
     options: list[Option] = field(default_factory=list)
     reasons: list[dict] = field(default_factory=list)
+    warehouses: dict = field(default_factory=dict)  # code -> Warehouse, of the depots asked
 
 
 def earliest_day(rules: DepotRules, now: dt.datetime) -> dt.date:
@@ -115,6 +116,7 @@ def depot_options(
     calendar = depot_days(rules=rules, start=first, days=span, now=now)
     rates = depot_rates(warehouse)
     window_p = window_probability(rules.window_minutes * 60, now=now)
+    live = live_days(rules, [day.date for day in calendar if day.slots])
     out, full, no_shifts = [], [], []
     for day in calendar:
         if not day.slots:
@@ -122,7 +124,6 @@ def depot_options(
             continue
         depart = day.first_start.astimezone(tz)
         leg_m, leg_s = leg(rules, destination, depart.hour * 3600 + depart.minute * 60)
-        live = day_is_live(rules, day.date)
         confidence = window_p * day_probability(day) * stock_probability(readiness, day.date)
         offered = 0
         for slot in day.slots:
@@ -139,7 +140,7 @@ def depot_options(
                 rates=rates,
                 destination=destination,
                 window=(slot.start, slot.end),
-                live=live,
+                live=day.date in live,
             )
             out.append(
                 {
@@ -202,7 +203,9 @@ def delivery_options(
     where = destination_resolve(destination)
     wanted = items_resolve(items)
     depots = depots_serving(where)
-    result = OptionsResult(destination=where)
+    result = OptionsResult(
+        destination=where, warehouses={r.warehouse.code: r.warehouse for r in depots}
+    )
     best: dict[tuple, dict] = {}
     for rules in depots:
         start = max(wished_date or dt.date.min, earliest_day(rules, now))

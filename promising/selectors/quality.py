@@ -30,6 +30,7 @@ import math
 from decimal import Decimal
 from statistics import NormalDist
 
+from django.core.cache import cache
 from django.db.models import Min
 
 from promising.selectors.capacity import DayCapacity
@@ -47,12 +48,24 @@ NORMAL = NormalDist()
 Z80 = NORMAL.inv_cdf(0.9)
 
 
+# Fleet rates and whether a day's routes are live change rarely against how often checkouts
+# ask: a short cache keeps them out of the request's queries.
+RATES_CACHE_S = 300
+LIVE_CACHE_S = 60
+
+
 def depot_rates(warehouse) -> tuple[Decimal, Decimal, str]:
     """(cost per km, cost per hour, currency) of the depot's cheapest active vehicles."""
+    key = f"promising:rates:{warehouse.pk}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     row = Vehicle.objects.filter(depot=warehouse, is_active=True).aggregate(
         km=Min("cost_per_km"), hour=Min("cost_per_hour"), currency=Min("currency")
     )
-    return (row["km"] or Decimal(0), row["hour"] or Decimal(0), row["currency"] or "EUR")
+    rates = (row["km"] or Decimal(0), row["hour"] or Decimal(0), row["currency"] or "EUR")
+    cache.set(key, rates, RATES_CACHE_S)
+    return rates
 
 
 def leg(rules: DepotRules, destination: Destination, depart_s: int) -> tuple[float, float]:
@@ -62,8 +75,17 @@ def leg(rules: DepotRules, destination: Destination, depart_s: int) -> tuple[flo
     return float(matrices.distance_m[0][1]), float(matrices.duration_s[0][1])
 
 
-def day_is_live(rules: DepotRules, day: dt.date) -> bool:
-    return live_routes(day=day, warehouse=rules.warehouse).exists()
+def live_days(rules: DepotRules, days: list[dt.date]) -> set[dt.date]:
+    """The days whose routes at the depot are live (routing's `live_routes`), cached briefly."""
+    keys = {f"promising:live:{rules.warehouse.pk}:{day.isoformat()}": day for day in days}
+    known = cache.get_many(list(keys))
+    missing = {}
+    for key, day in keys.items():
+        if key not in known:
+            known[key] = missing[key] = live_routes(day=day, warehouse=rules.warehouse).exists()
+    if missing:
+        cache.set_many(missing, LIVE_CACHE_S)
+    return {keys[key] for key, is_live in known.items() if is_live}
 
 
 def slot_cost(
