@@ -78,6 +78,8 @@ def override_record(*, overtaken: list[Stop], reason: str, user, what: str, data
             message=f"Out-for-delivery override by {who}: {what}. Reason: {reason}"[:500],
             data={"action": "out_for_delivery_override", "by": who, "reason": reason, **data},
             user=user,
+            # Dispatch's own note: the reason is internal, not a partner webhook.
+            publish_event=False,
         )
 
 

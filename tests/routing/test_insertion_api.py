@@ -9,6 +9,7 @@ from orders.models import OrderEvent, OrderStatus
 from routing.models import Route, Stop
 from tests.dispatch.scenario import build_day
 from tests.routing.test_insertion_services import new_order
+from tracking.services import route_etas_refresh
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +29,7 @@ def url(route) -> str:
 def test_dry_run_previews_with_etas_and_writes_nothing(staff_api, django_assert_max_num_queries):
     day = build_day(routes=1, stops=8, started=0, now_hour=7.0)
     route = day.routes[0]
+    route_etas_refresh(route_id=route.pk, now=day.now)  # the ETAs the customers were told
     order = new_order(day, near=(0, 2.0), window=(8, 9))  # before the first stop
     api = staff_api(Role.DISPATCHER)
     stops_before = list(Stop.objects.values_list("pk", "sequence", "planned_arrival"))

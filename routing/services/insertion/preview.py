@@ -237,12 +237,13 @@ def _check(ctx, route, order, now, *, with_etas: bool, behind: bool = False) -> 
 
 
 def _add_etas(preview: InsertionPreview, rows: list[Stop], after: list[Stop], now) -> None:
-    before = live.sequence_etas(preview.route, rows, now)
+    """ETA before: the one the stop has now (what its customer was last told); after: the
+    ETA engine's for the new sequence."""
     later = live.sequence_etas(preview.route, after, now)
-    by_ref = {stop_ref(s): s.pk for s in after}
+    by_ref = {stop_ref(s): s for s in after}
     for row in preview.stops:
-        pk = by_ref[row.order]
-        if pk in before:
-            row.eta_before = before[pk][0]
+        stop = by_ref[row.order]
+        pk = stop.pk
+        row.eta_before = stop.eta
         if pk in later:
             row.eta_after, row.eta_after_low, row.eta_after_high, row.is_late_risk = later[pk]

@@ -97,17 +97,25 @@ def order_insert(
 def _write(preview: InsertionPreview) -> Stop:
     ctx, route, order, result = preview.ctx, preview.route, preview.order, preview.result
     visits = {v.stop_id: v for v in result.after.visits}
+    changed, new = [], None
     for k, s in enumerate(preview.sequence, start=1):
         v = visits.get(stop_ref(s))
+        before = (s.sequence, s.planned_arrival, s.planned_start, s.planned_departure)
         s.sequence = k
-        if s.pk is None:
-            s.window_start, s.window_end = order.windows[0]
         if v is not None and s.status == StopStatus.PLANNED:
             s.planned_arrival = ctx.at(v.arrival_s)
             s.planned_start = ctx.at(v.start_s)
             s.planned_departure = ctx.at(v.departure_s)
-        s.save()
-    new = next(s for s in preview.sequence if s.order_id == order.pk)
+        if s.pk is None:
+            s.window_start, s.window_end = order.windows[0]
+            new = s
+        elif before != (s.sequence, s.planned_arrival, s.planned_start, s.planned_departure):
+            changed.append(s)
+    # One statement for the re-timed stops; (route, sequence) is unique only at commit.
+    Stop.objects.bulk_update(
+        changed, ["sequence", "planned_arrival", "planned_start", "planned_departure"]
+    )
+    new.save()
     end = ctx.at(result.after.end_s)
     route.end_at = max(end, route.start_at)
     route.distance_m = max(0, route.distance_m + preview.added_distance_m)
