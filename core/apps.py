@@ -10,4 +10,7 @@ class CoreConfig(AppConfig):
     nav_items = [NavItem("Dashboard", "dashboard")]
 
     def ready(self):
-        from core import dead_letter  # noqa: F401 (connects the Celery task_failure handler)
+        from core import (
+            dead_letter,  # noqa: F401 (connects the Celery task_failure handler)
+            filtering,  # noqa: F401 (registers the filters' OpenAPI extension)
+        )

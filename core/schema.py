@@ -3,6 +3,10 @@
 from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
 from rest_framework import serializers
 
+# What DRF's TimeField accepts and prints ("06:00", "06:00:00", "06:00:00.250000"). JSON Schema's
+# `format: time` demands a UTC offset, which a warehouse's opening hours never carry.
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+
 # --- Common responses on every operation (postprocessing hook, see SPECTACULAR_SETTINGS) --------
 # Every API answer may be a problem document (401/403/429, 404 on detail routes, 400/409/422 on
 # writes) and carries the RateLimit-* headers; documenting them here once keeps endpoints added
@@ -44,12 +48,16 @@ _DESCRIPTIONS = {
     "404": "No such object for this partner (or an invalid pagination cursor).",
     "409": "Conflict with the current state.",
     "422": "A business rule refused the request (problem details naming the field).",
+    "414": "The request line (URL) is longer than 8190 bytes; answered by the web server.",
     "429": "Too many requests: wait `Retry-After` seconds.",
 }
 _METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 def _problem_response(code: str) -> dict:
+    if code == "414":
+        # gunicorn answers before Django sees the request (gunicorn.conf.py): a short HTML page.
+        return {"description": _DESCRIPTIONS[code]}
     response = {
         "description": _DESCRIPTIONS[code],
         "content": {
@@ -80,7 +88,7 @@ def add_common_responses(result, generator, request, public):
                     response.setdefault("headers", {}).update(
                         {n: {"$ref": f"#/components/headers/{n}"} for n in _RATE_HEADERS}
                     )
-            codes = ["400", "401", "403", "429"]
+            codes = ["400", "401", "403", "414", "429"]
             params = {p.get("name") for p in operation.get("parameters", [])}
             if "{" in path or "cursor" in params:  # DRF answers 404 for a stale/forged cursor
                 codes.append("404")
@@ -94,6 +102,15 @@ def add_common_responses(result, generator, request, public):
     return result
 
 
+def _refuses_blank(field) -> bool:
+    return (
+        isinstance(field, serializers.CharField)
+        and not field.allow_blank
+        and not field.read_only
+        and not isinstance(field, serializers.ChoiceField)
+    )
+
+
 class AutoSchema(_SpectacularAutoSchema):
     """Names nested serializers after their view (`PoApproveApi.InputSerializer` →
     `PoApproveApiInput`) so the styleguide's per-view `InputSerializer`/`OutputSerializer`
@@ -101,18 +118,29 @@ class AutoSchema(_SpectacularAutoSchema):
 
     def _get_serializer_name(self, serializer, direction, bypass_extensions=False):
         name = super()._get_serializer_name(serializer, direction, bypass_extensions)
+        # Request components carry a "Request" suffix (COMPONENT_SPLIT_REQUEST).
+        suffix = "Request" if direction == "request" and name.endswith("Request") else ""
+        stem = name.removesuffix(suffix) if suffix else name
         cls = serializer if isinstance(serializer, type) else type(serializer)
         qualname = getattr(cls, "__qualname__", "")
         base = cls.__name__.removesuffix("Serializer")
-        if "." in qualname and "<locals>" not in qualname and name.endswith(base):
+        if "." in qualname and "<locals>" not in qualname and stem.endswith(base):
             outer = qualname.rsplit(".", 1)[0].replace(".", "")
-            return name[: -len(base)] + outer + base
+            return stem[: -len(base)] + outer + base + suffix
         return name
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         """Nested `many=True` serializers state their length limits (`allow_empty=False`,
         `min_length`, `max_length`) like a ListField does."""
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.TimeField) and schema.get("format") == "time":
+            del schema["format"]
+            schema["pattern"] = TIME_PATTERN
+        if direction == "request" and _refuses_blank(field) and schema.get("type") == "string":
+            # DRF trims a text before its blank check: "  " is refused like "".
+            schema.setdefault("minLength", 1)
+            if field.trim_whitespace and "pattern" not in schema and "format" not in schema:
+                schema["pattern"] = r"\S"
         if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
             least = field.min_length or (0 if field.allow_empty else 1)
             if least:
