@@ -8,7 +8,6 @@ Times without an offset are read in the warehouse's time zone.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -30,11 +29,13 @@ from orders.apis.common import (
     staff_user,
     validated,
 )
-from orders.models import CustomerOrder, OrderLine, Priority, VehicleSkill
+from orders.filters import OrderFilter
+from orders.models import CustomerOrder, Priority, VehicleSkill
 from orders.selectors import (
     order_get,
+    order_get_for_api,
     order_list,
-    order_with_details,
+    orders_for_api,
 )
 from orders.services import (
     order_cancel,
@@ -117,8 +118,9 @@ class OrderOutput(FastOutputMixin, serializers.Serializer):
         max_digits=12, decimal_places=2, allow_null=True, help_text="Cash on delivery to collect."
     )
     cod_currency = serializers.CharField()
-    lines = LineOutput(many=True)
-    parcels = ParcelOutput(many=True)
+    # From orders.selectors.orders_for_api, which reads them in the order's own query.
+    lines = LineOutput(many=True, source="line_rows")
+    parcels = ParcelOutput(many=True, source="parcel_rows")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -139,8 +141,8 @@ class OrderOutput(FastOutputMixin, serializers.Serializer):
 
 
 class OrderDetailOutput(OrderOutput):
-    events = EventOutput(many=True)
-    attempts = AttemptOutput(many=True)
+    events = EventOutput(many=True, source="event_rows")
+    attempts = AttemptOutput(many=True, source="attempt_rows")
     pin_state = serializers.CharField(
         source="delivery_pin.state",
         allow_null=True,
@@ -150,7 +152,7 @@ class OrderDetailOutput(OrderOutput):
 
 
 def order_response(order: CustomerOrder, *, status_code=status.HTTP_200_OK) -> Response:
-    order = order_with_details(CustomerOrder.objects.filter(pk=order.pk)).get()
+    order = order_get_for_api(reference=order.reference, user=None)
     return Response(OrderDetailOutput(order).data, status=status_code)
 
 
@@ -160,6 +162,7 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
     POST: create an order with its lines."""
 
     serializer_class = OrderOutput
+    filterset_class = OrderFilter
 
     class InputSerializer(serializers.Serializer):
         external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -218,19 +221,7 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
         )
 
     def get_queryset(self):
-        # A line prints its product's SKU and name only: not the product's dozens of columns.
-        lines = OrderLine.objects.select_related("product").only(
-            *(f.name for f in OrderLine._meta.concrete_fields), "product__sku", "product__name"
-        )
-        return order_list(
-            user=self.request.user, filters=self.request.query_params
-        ).prefetch_related(Prefetch("lines", queryset=lines), "parcels")
-
-    def list(self, request, *args, **kwargs):
-        try:
-            return super().list(request, *args, **kwargs)
-        except ValueError:
-            raise ValidationFailed("Use YYYY-MM-DD.", field="date") from None
+        return orders_for_api(order_list(user=self.request.user))
 
     @extend_schema(request=InputSerializer, responses={201: OrderDetailOutput})
     @idempotent
@@ -295,7 +286,7 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
 class OrderDetailApi(OrdersAccess, APIView):
     @extend_schema(responses=OrderDetailOutput)
     def get(self, request, reference):
-        order = order_get(reference=reference, user=request.user)
+        order = order_get_for_api(reference=reference, user=request.user)
         return Response(OrderDetailOutput(order).data)
 
 

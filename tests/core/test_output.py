@@ -14,7 +14,7 @@ from inventory.apis.stock import StockOutputSerializer
 from inventory.models import Lot, Stock
 from orders.apis.orders import OrderDetailOutput, OrderOutput
 from orders.models import DeliveryAttempt, OrderEvent, Parcel
-from orders.selectors import order_with_details
+from orders.selectors import api_rows_times, orders_for_api
 from tests.factories import (
     CustomerOrderFactory,
     LocationFactory,
@@ -47,8 +47,13 @@ def test_orders_render_as_drf_renders_them(monkeypatch):
         order=order, type="created", message="Created", at=timezone.now(), data={"a": [1]}
     )
     orders = list(
-        order_with_details(type(order).objects.filter(pk__in=[order.pk, bare.pk]).order_by("pk"))
+        orders_for_api(
+            type(order).objects.filter(pk__in=[order.pk, bare.pk]).order_by("pk"), details=True
+        )
     )
+    for o in orders:
+        api_rows_times(o.attempt_rows, "attempted_at")
+        api_rows_times(o.event_rows, "at")
 
     def render():
         return json.dumps(

@@ -37,6 +37,7 @@ from orders.models import (
     ReturnLine,
     ReturnStatus,
 )
+from orders.selectors.rows import api_rows_times, orders_for_api, returns_for_api
 
 S = OrderStatus
 # How long before the window opens an order must have reached each status, or it is at risk.
@@ -123,6 +124,28 @@ def order_with_details(qs: QuerySet[CustomerOrder]) -> QuerySet[CustomerOrder]:
         "attempts",
         Prefetch("events", queryset=OrderEvent.objects.select_related("user", "ret")),
     )
+
+
+def order_get_for_api(*, reference: str, user) -> CustomerOrder:
+    """One order as `orders_for_api(details=True)` reads it, as the caller may see it (404
+    otherwise)."""
+    # The order's own one-to-one records (kept by this app, printed by the detail) are joined.
+    own = [
+        f.name
+        for f in CustomerOrder._meta.related_objects
+        if f.one_to_one and f.related_model._meta.app_label == "orders"
+    ]
+    order = (
+        orders_for_api(orders_visible_to(user), details=True)
+        .select_related(*own)
+        .filter(reference=reference)
+        .first()
+    )
+    if order is None:
+        raise NotFound(f"No order {reference}.", field="reference")
+    api_rows_times(order.attempt_rows, "attempted_at")
+    api_rows_times(order.event_rows, "at")
+    return order
 
 
 def order_get(*, reference: str, user) -> CustomerOrder:
@@ -275,6 +298,18 @@ def return_get(*, reference: str, user) -> Return:
     )
     if ret is None:
         raise NotFound(f"No return {reference}.", field="reference")
+    return ret
+
+
+def return_get_for_api(*, reference: str, user) -> Return:
+    """One return as `returns_for_api(details=True)` reads it, as the caller may see it (404
+    otherwise)."""
+    ret = (
+        returns_for_api(returns_visible_to(user), details=True).filter(reference=reference).first()
+    )
+    if ret is None:
+        raise NotFound(f"No return {reference}.", field="reference")
+    api_rows_times(ret.event_rows, "at")
     return ret
 
 

@@ -1,0 +1,120 @@
+"""The API's reads of orders and returns as rows: one query each, nested rows as JSON arrays.
+
+A prefetch costs a round trip to the database and a model instance per row; on a list of 50
+orders with their lines and parcels that was most of the request. Here the nested rows travel
+as JSON arrays in the parent's own SELECT, and the output serializers read them as they are.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, QuerySet, TextField
+from django.db.models.functions import Cast, JSONObject
+from django.utils.dateparse import parse_datetime
+
+from orders.models import (
+    CustomerOrder,
+    DeliveryAttempt,
+    OrderEvent,
+    OrderLine,
+    Parcel,
+    Return,
+    ReturnLine,
+)
+
+
+def _json_rows(qs: QuerySet, **fields) -> ArraySubquery:
+    """Rows of `qs` as one array column of JSON objects in the parent's SELECT."""
+    return ArraySubquery(qs.values(row=JSONObject(**fields)))
+
+
+def _text(name: str) -> Cast:
+    # Decimals travel as text inside JSON: a JSON number would come back as a float.
+    return Cast(name, TextField())
+
+
+def orders_for_api(qs: QuerySet[CustomerOrder], *, details: bool = False):
+    """Orders with everything the API prints, in a single query: the warehouse and customer
+    joined, the lines (id, product SKU and name, quantities, unit price) and parcels as JSON
+    arrays `line_rows` and `parcel_rows`; with `details` also the delivery attempts
+    (`attempt_rows`) and the timeline (`event_rows`). Each array replaces a prefetch (a round
+    trip and a model instance per row); decimals are strings and the nested times ISO
+    strings (`api_rows_times` turns them into datetimes)."""
+    order = OuterRef("pk")
+    qs = qs.select_related("warehouse", "customer").annotate(
+        line_rows=_json_rows(
+            OrderLine.objects.filter(order=order).order_by("pk"),
+            id="id",
+            product=JSONObject(sku="product__sku", name="product__name"),
+            quantity="quantity",
+            quantity_reserved="quantity_reserved",
+            quantity_picked="quantity_picked",
+            quantity_delivered="quantity_delivered",
+            unit_price=_text("unit_price"),
+        ),
+        parcel_rows=_json_rows(
+            Parcel.objects.filter(order=order).order_by("pk"),
+            label_code="label_code",
+            weight_kg=_text("weight_kg"),
+            volume_m3=_text("volume_m3"),
+        ),
+    )
+    if details:
+        qs = qs.annotate(
+            attempt_rows=_json_rows(
+                DeliveryAttempt.objects.filter(order=order).order_by("attempted_at", "pk"),
+                attempted_at="attempted_at",
+                outcome="outcome",
+                failure_reason="failure_reason",
+                note="note",
+            ),
+            event_rows=_json_rows(
+                OrderEvent.objects.filter(order=order).order_by("at", "pk"),
+                type="type",
+                at="at",
+                message="message",
+                data="data",
+            ),
+        )
+    return qs
+
+
+def api_rows_times(rows: list[dict], *names: str) -> list[dict]:
+    """The named ISO times of JSON rows as datetimes (what the output serializers format)."""
+    for row in rows:
+        for name in names:
+            if row.get(name) is not None:
+                row[name] = parse_datetime(row[name])
+    return rows
+
+
+def returns_for_api(qs: QuerySet[Return], *, details: bool = False):
+    """Returns with what the API prints, in a single query: the order's reference joined; with
+    `details` also the lines (order line id, product SKU, quantity, reason, condition) as
+    `line_rows` and the timeline as `event_rows` (ISO strings for `api_rows_times`)."""
+    # Only the order's reference is printed: not the order's (or its customer's) other columns.
+    qs = (
+        qs.select_related(None)
+        .select_related("order")
+        .only(*(f.name for f in Return._meta.concrete_fields), "order__reference")
+    )
+    if not details:
+        return qs
+    ret = OuterRef("pk")
+    return qs.annotate(
+        line_rows=_json_rows(
+            ReturnLine.objects.filter(ret=ret).order_by("pk"),
+            order_line_id="order_line_id",
+            order_line=JSONObject(product=JSONObject(sku="order_line__product__sku")),
+            quantity="quantity",
+            reason="reason",
+            condition="condition",
+        ),
+        event_rows=_json_rows(
+            OrderEvent.objects.filter(ret=ret).order_by("at", "pk"),
+            type="type",
+            at="at",
+            message="message",
+            data="data",
+        ),
+    )
