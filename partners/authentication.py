@@ -4,12 +4,15 @@ The key (with its partner) is read from the Redis cache by its hash, so an authe
 request costs no database query; the row is cached for `KEY_CACHE_TIMEOUT` and dropped from the
 cache whenever the key or its partner is saved or deleted (`forget_api_keys`, connected in
 PartnersConfig.ready), so revocation, new scopes and deactivation apply to the next request.
+Once a process has seen a key, the read of the cached key also counts the request for the rate
+limit (partners.throttling), so a partner's request costs one Redis round trip and no query.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,8 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from core.throttling import RateLimitState, redis_client
 from partners.models import ApiKey, Partner
 from partners.services.api_keys import KEY_PREFIX, hash_key
+from partners.throttling import queue_rate_limit_hit
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +48,41 @@ def api_key_by_hash(digest: str) -> ApiKey | None:
         if key is not None:
             _remember(key)
     return key
+
+
+# A key's hash never changes hands, so which key id it belongs to can be remembered for the
+# life of the process; knowing the id before the key is read lets the rate-limit count ride in
+# the same Redis round trip as the cached key.
+_KEY_IDS: dict[str, int] = {}
+
+
+def _api_key_counting(request, digest: str) -> ApiKey | None:
+    """`api_key_by_hash`, counting the request for the throttle in the same round trip when
+    the key's id is known (the hit is left on the request for ApiKeyRateThrottle)."""
+    key_id = _KEY_IDS.get(digest)
+    if key_id is None:
+        key = api_key_by_hash(digest)
+        if key is not None:
+            _KEY_IDS[digest] = key.pk
+        return key
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        pipe.get(cache.make_key(_cache_key(digest)))
+        limit, reset_s = queue_rate_limit_hit(
+            pipe, ident=f"key:{key_id}", api_key_id=key_id, now=time.time()
+        )
+        cached, count = pipe.execute()[:2]
+    except Exception:  # (the plain path reads the key and counts on its own)
+        logger.exception("could not read a cached API key and count its request")
+        return api_key_by_hash(digest)
+    request._request.rate_limit_hit = (
+        RateLimitState(limit=limit, remaining=max(0, limit - count), reset_s=reset_s),
+        count,
+    )
+    if cached is None:
+        return api_key_by_hash(digest)
+    # The cache's own serializer: entries were written with cache.set (_remember).
+    return cache._cache._serializer.loads(cached)
 
 
 def _remember(key: ApiKey) -> None:
@@ -119,7 +159,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not raw.startswith(KEY_PREFIX):
             raise exceptions.AuthenticationFailed("Malformed API key.")
         digest = hash_key(raw)
-        key = api_key_by_hash(digest)
+        key = _api_key_counting(request, digest)
         if key is None or not hmac.compare_digest(key.key_hash, digest):
             raise exceptions.AuthenticationFailed("Invalid API key.")
         now = timezone.now()

@@ -4,7 +4,9 @@ A fixed window (`API_RATE_LIMIT`, e.g. "600/min") per identity: the API key for 
 user for staff sessions, the client address for anonymous calls. The counter is one Redis
 `INCR` + `EXPIRE` in a pipeline, so concurrent requests cannot undercount (DRF's default
 throttles read-modify-write a list in the cache and can). The same round trip counts the key's
-daily usage shown in the partner portal. If Redis is unreachable the API stays up (fail open)
+daily usage shown in the partner portal; for a key this process has seen before, API-key
+authentication queues the count with its cached-key read (`queue_rate_limit_hit`), so a partner
+request costs one Redis round trip in all. If Redis is unreachable the API stays up (fail open)
 and logs it; core.throttling.RateLimitHeadersMiddleware adds the RateLimit-* headers.
 """
 
@@ -53,22 +55,31 @@ def ident_for(request) -> tuple[str, int | None]:
     return f"ip:{client_ip(request)}", None
 
 
-def rate_limit_hit(request, *, rate: str | None = None, now: float | None = None):
-    """Count one request; returns the window state, or None when Redis is unavailable."""
+def queue_rate_limit_hit(pipe, *, ident: str, api_key_id: int | None, now: float, rate=None):
+    """Queue one request's counting on a Redis pipeline: the window's INCR first (its result is
+    the count), then the EXPIREs, and the key's daily usage. Returns (limit, reset_s)."""
     limit, period = parse_rate(rate or settings.API_RATE_LIMIT)
-    now = time.time() if now is None else now
     window = int(now // period)
     reset_s = max(1, math.ceil((window + 1) * period - now))
-    ident, api_key_id = ident_for(request)
     key = cache.make_key(f"throttle:{ident}:{period}:{window}")
+    pipe.incr(key)
+    pipe.expire(key, period + 1)
+    if api_key_id is not None:
+        usage = _usage_key(api_key_id, datetime.fromtimestamp(now, tz=UTC).date())
+        pipe.incr(usage)
+        pipe.expire(usage, int(USAGE_RETENTION.total_seconds()))
+    return limit, reset_s
+
+
+def rate_limit_hit(request, *, rate: str | None = None, now: float | None = None):
+    """Count one request; returns the window state, or None when Redis is unavailable."""
+    now = time.time() if now is None else now
+    ident, api_key_id = ident_for(request)
     try:
         pipe = redis_client().pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, period + 1)
-        if api_key_id is not None:
-            usage = _usage_key(api_key_id, datetime.fromtimestamp(now, tz=UTC).date())
-            pipe.incr(usage)
-            pipe.expire(usage, int(USAGE_RETENTION.total_seconds()))
+        limit, reset_s = queue_rate_limit_hit(
+            pipe, ident=ident, api_key_id=api_key_id, now=now, rate=rate
+        )
         count = pipe.execute()[0]
     except Exception:  # (fail open: rate limiting must not take the API down)
         logger.exception("rate limiter unavailable; request allowed")
@@ -80,7 +91,8 @@ class ApiKeyRateThrottle(BaseThrottle):
     """DRF throttle: `API_RATE_LIMIT` per key/user/IP; 429 with Retry-After when exceeded."""
 
     def allow_request(self, request, view):
-        hit = rate_limit_hit(request)
+        # API-key authentication usually counted the request already, in its own round trip.
+        hit = getattr(request._request, "rate_limit_hit", None) or rate_limit_hit(request)
         if hit is None:
             return True
         state, count = hit

@@ -55,3 +55,29 @@ def test_deactivating_the_partner_of_a_cached_key_refuses_the_next_request(partn
     partner.is_active = False
     partner.save()
     assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_a_known_key_is_read_and_counted_in_one_redis_round_trip(partner_api, monkeypatch):
+    from redis.client import Pipeline, Redis
+
+    client = partner_api()
+    client.get("/api/v1/me/")  # the process learns which key id the hash belongs to
+    trips = []
+    real_execute, real_command = Pipeline.execute, Redis.execute_command
+
+    def execute(self, *args, **kwargs):
+        trips.append([c[0][0] for c in self.command_stack])
+        return real_execute(self, *args, **kwargs)
+
+    def command(self, *args, **kwargs):
+        if not isinstance(self, Pipeline):
+            trips.append([args[0]])
+        return real_command(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "execute", execute)
+    monkeypatch.setattr(Redis, "execute_command", command)
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 200
+    assert trips == [["GET", "INCRBY", "EXPIRE", "INCRBY", "EXPIRE"]]
+    # ...and the count is the throttle's: the window's second request.
+    assert response["RateLimit-Remaining"] == "598"
