@@ -51,9 +51,11 @@ from orders.services.handover import (
     PinWrong,
     cod_collect,
     cod_collection_clean,
+    handover_ready_check,
     pin_check,
     pin_issue,
     pin_override,
+    pin_ready_check,
 )
 from orders.services.history import PastOrder, orders_history_import
 from orders.services.imports import orders_import
@@ -96,6 +98,7 @@ __all__ = [
     "coordinates_clean",
     "customer_create",
     "dispatch_location",
+    "handover_ready_check",
     "order_arriving",
     "order_cancel",
     "order_carrier_update",
@@ -122,6 +125,7 @@ __all__ = [
     "pin_check",
     "pin_issue",
     "pin_override",
+    "pin_ready_check",
     "return_at_depot",
     "return_close",
     "return_in_transit",

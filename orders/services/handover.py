@@ -244,6 +244,35 @@ def pin_override(*, order: CustomerOrder, user, reason: str) -> DeliveryPin:
     return row
 
 
+def pin_ready_check(*, order: CustomerOrder) -> None:
+    """An order that needs a PIN is handed over only once the PIN was checked or released
+    (409 `pin_required`)."""
+    if not order.requires_pin:
+        return
+    state = DeliveryPin.objects.filter(order=order).values_list("state", flat=True).first()
+    if state not in (P.VERIFIED, P.OVERRIDDEN):
+        raise Conflict(
+            "The customer's delivery PIN has not been checked: deliver it from the driver app, "
+            "or release the PIN from the dispatch board first.",
+            field="pin",
+            code="pin_required",
+            extra={"pin_state": state or P.PENDING},
+        )
+
+
+def handover_ready_check(*, order: CustomerOrder) -> None:
+    """Before an order is marked delivered outside the driver app (the staff order page): its
+    PIN was checked or released, and a cash-on-delivery payment was recorded (409)."""
+    pin_ready_check(order=order)
+    if order.cod_amount is not None and not CodCollection.objects.filter(order=order).exists():
+        raise Conflict(
+            f"{order.cod_amount} {order.cod_currency} is to be collected at the door: the "
+            "driver records the payment in the driver app.",
+            field="cod_amount",
+            code="cod_not_collected",
+        )
+
+
 def cod_collection_clean(*, order: CustomerOrder, method: str, amount) -> tuple[str, Decimal]:
     """What the driver says was collected, checked against the order: the method and an amount
     not below `cod_amount`. Orders without COD take neither."""

@@ -265,6 +265,7 @@ class OrderActionView(RoleRequiredMixin, View):
         return "Out for delivery."
 
     def do_deliver(self, request, order):
+        svc.handover_ready_check(order=order)
         svc.order_deliver(order=order, user=request.user)
         return "Delivered."
 

@@ -281,3 +281,25 @@ def test_staff_see_the_pin_state_and_every_entry_on_the_order_page_but_never_the
     assert "collected 12.00 EUR by cash" in page
     pin_hash = DeliveryPin.objects.get(order=a.order).pin_hash
     assert pin not in page and pin_hash not in page
+
+
+def test_the_order_pages_delivered_action_needs_the_pin_checked_and_the_payment_recorded(
+    client, driver_api, pin_route, django_capture_on_commit_callbacks
+):
+    _start(driver_api, pin_route, django_capture_on_commit_callbacks)
+    a, _b, c = stops_of(pin_route)
+    c.order.cod_amount, c.order.cod_currency = 30, "EUR"
+    c.order.save(update_fields=["cod_amount", "cod_currency"])
+    dispatcher = make_user(Role.DISPATCHER, username="dora")
+    client.force_login(dispatcher)
+    page = client.post(f"/orders/{a.order.reference}/deliver/", follow=True).content.decode()
+    assert "delivery PIN has not been checked" in page
+    page = client.post(f"/orders/{c.order.reference}/deliver/", follow=True).content.decode()
+    assert "30.00 EUR is to be collected" in page
+    a.order.refresh_from_db()
+    c.order.refresh_from_db()
+    assert a.order.status == c.order.status == "out_for_delivery"
+    client.post(f"/tracking/stops/{a.pk}/pin-override/", {"reason": "Known customer"})
+    client.post(f"/orders/{a.order.reference}/deliver/")
+    a.order.refresh_from_db()
+    assert a.order.status == "delivered"

@@ -19,8 +19,14 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from core.exceptions import Conflict, ValidationFailed
-from orders.models import DeliveryPin, FailureReason, OrderStatus
-from orders.services import cod_collect, order_deliver, order_fail, order_out_for_delivery
+from orders.models import FailureReason, OrderStatus
+from orders.services import (
+    cod_collect,
+    order_deliver,
+    order_fail,
+    order_out_for_delivery,
+    pin_ready_check,
+)
 from routing.models import Route, Stop, StopStatus
 from routing.services import stop_status_set
 from routing.services.plans import route_ref
@@ -220,7 +226,7 @@ def stop_deliver(
                 field="recipient_name",
                 code="required",
             )
-        _pin_ready(stop.order)
+        pin_ready_check(order=stop.order)
         _ensure_started(stop, user, at)
         reached_before = stop.arrived_at is not None
         stop = stop_status_set(stop=stop, status=StopStatus.DELIVERED, at=at)
@@ -246,19 +252,6 @@ def stop_deliver(
         cod_collect(order=stop.order, method=cod_method, amount=cod_amount, user=user, at=at)
         order_deliver(order=stop.order, at=at, user=user, note=note)
     return stop
-
-
-def _pin_ready(order) -> None:
-    if not order.requires_pin:
-        return
-    state = DeliveryPin.objects.filter(order=order).values_list("state", flat=True).first()
-    if state not in (DeliveryPin.State.VERIFIED, DeliveryPin.State.OVERRIDDEN):
-        raise Conflict(
-            "The customer's delivery PIN has not been checked.",
-            field="pin",
-            code="pin_required",
-            extra={"pin_state": state or DeliveryPin.State.PENDING},
-        )
 
 
 def _pickup_collect(stop: Stop, *, user, note: str, at, latitude, longitude) -> Stop:
