@@ -254,3 +254,31 @@ def test_the_customer_page_says_when_the_return_is_picked_up(client, pickup_rout
     cache.clear()  # the page is cached; the return's own events forget it in production
     html = client.get(f"/t/{ret.order.tracking_token}/").content.decode()
     assert "Back at our warehouse: we are checking the items." in html
+
+
+def test_the_api_creates_a_two_depot_plan_with_the_returns_to_pick_up(
+    staff_api, depot, hamburg, product, plan_date, make_order, make_shift, pickup_route
+):
+    _plan, ret = pickup_route
+    hamburg_orders, hamburg_shift = _hamburg_day(hamburg, product, plan_date)
+    api = staff_api(Role.DISPATCHER)
+    body = {
+        "date": str(plan_date),
+        "depots": ["BER1", "HAM1"],
+        "orders": [o.reference for o in [make_order(1), *hamburg_orders]],
+        "shifts": [make_shift("VAN2").pk, hamburg_shift.pk],
+        "engine": "vroom",
+    }
+
+    refused = api.post("/api/v1/plans/", {**body, "returns": [ret.reference]}, format="json")
+    unknown = api.post("/api/v1/plans/", {**body, "returns": ["RMA-0"]}, format="json")
+    created = api.post("/api/v1/plans/", body, format="json")
+
+    # The return is waiting on today's published route, so no other plan may take it.
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "returns"
+    assert unknown.status_code == 400 and "returns" in unknown.json()["errors"][0]["field"]
+    assert created.status_code == 201, created.json()
+    data = created.json()
+    assert data["depots"] == ["BER1", "HAM1"] and data["engine"] == "vroom"
+    assert data["returns"] == []
