@@ -9,7 +9,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -23,7 +23,7 @@ from tracking import clock, services
 from tracking.handover import cash_reconciliation
 from tracking.late_risk import operations_day
 from tracking.models import ProofOfDelivery
-from tracking.pod_documents import pod_filename, pod_pdf, pods_zip
+from tracking.pod_documents import pod_filename, pod_pdf, pods_zip_stream
 
 
 class PinOverrideForm(forms.Form):
@@ -195,7 +195,6 @@ class PodZipView(RoleRequiredMixin, View):
 
     def get(self, request):
         day = _day(request)
-        data, _count = pods_zip(date=day)
-        response = HttpResponse(data, content_type="application/zip")
+        response = StreamingHttpResponse(pods_zip_stream(date=day), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="pod-{day.isoformat()}.zip"'
         return response

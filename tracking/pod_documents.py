@@ -79,12 +79,30 @@ def pods_of_day(*, date: dt.date):
     )
 
 
-def pods_zip(*, date: dt.date) -> tuple[bytes, int]:
-    """A zip of the day's proof-of-delivery PDFs, and how many it holds."""
-    buffer = io.BytesIO()
-    count = 0
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for pod in pods_of_day(date=date):
+class _Sink(io.RawIOBase):
+    """A write-only stream that hands over what was written so far (zipfile writes to it)."""
+
+    def __init__(self):
+        self._chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self._chunks = b"".join(self._chunks), []
+        return data
+
+
+def pods_zip_stream(*, date: dt.date):
+    """The day's proof-of-delivery PDFs as a zip, yielded one document at a time (a busy day
+    is never held in memory, and the download starts with the first document)."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
+        for pod in pods_of_day(date=date).iterator(chunk_size=50):
             archive.writestr(pod_filename(pod), pod_pdf(pod=pod))
-            count += 1
-    return buffer.getvalue(), count
+            yield sink.take()
+    yield sink.take()

@@ -67,7 +67,7 @@ def test_a_day_of_proofs_as_a_zip(client, delivered):
     assert f"/tracking/pods.zip?date={route.plan.date}" in deliveries
     response = client.get(f"/tracking/pods.zip?date={route.plan.date}")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = archive.namelist()
     assert len(names) == 1 and names[0].startswith(f"pod-{order.reference}-")
     assert archive.read(names[0]).startswith(b"%PDF-")
