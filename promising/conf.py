@@ -19,6 +19,9 @@ _DEFAULTS = {
     # Days quoted when the caller does not say, and the most it may ask for.
     "PROMISING_DAYS": ("int", 7),
     "PROMISING_MAX_DAYS": ("int", 21),
+    # Quotes read a depot's calendar (shifts, forecast, orders booked) from a cache this many
+    # seconds old at most (0: never); a hold re-checks its slot exactly and clears the cache.
+    "PROMISING_QUOTE_CACHE_S": ("int", 10),
     # Options less likely to be kept than this are not offered.
     "PROMISING_MIN_CONFIDENCE": ("float", 0.0),
 }

@@ -36,6 +36,7 @@ from promising.selectors import (
     slot_fits,
     stock_readiness,
 )
+from promising.selectors.capacity import depot_days_forget
 from promising.selectors.quality import leg
 
 LOCK_NAMESPACE = zlib.crc32(b"promising") & 0x7FFF
@@ -118,6 +119,8 @@ def delivery_option_reserve(
             confidence=float(data["q"]),
             expires_at=now + dt.timedelta(seconds=conf.get("PROMISING_HOLD_S")),
         )
+        warehouse_pk = warehouse.pk
+        transaction.on_commit(lambda: depot_days_forget(warehouse_pk))
         PromiseReservationLine.objects.bulk_create(
             PromiseReservationLine(
                 reservation=reservation, product=item.product, quantity=item.quantity

@@ -13,7 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+
 from orders.models import CustomerOrder, OrderStatus
+from promising import conf
 from promising.models import PromiseReservation
 from promising.selectors.inputs import DepotRules
 from routing.capacity import depot_capacity_outlook
@@ -127,3 +130,33 @@ def depot_days(
                 _spread(day.slots, begin, end)
         out.append(day)
     return out
+
+
+def _version_key(warehouse_pk: int) -> str:
+    return f"promising:days-version:{warehouse_pk}"
+
+
+def depot_days_quoted(
+    *, rules: DepotRules, start: dt.date, days: int, now: dt.datetime
+) -> list[DayCapacity]:
+    """`depot_days` for quotes: cached PROMISING_QUOTE_CACHE_S, dropped at once when a hold
+    is taken at the depot. A quote may miss an order another channel booked seconds ago;
+    holding re-checks the slot exactly (`depot_days`, under the lock)."""
+    ttl = conf.get("PROMISING_QUOTE_CACHE_S")
+    if ttl <= 0:
+        return depot_days(rules=rules, start=start, days=days, now=now)
+    pk = rules.warehouse.pk
+    version = cache.get(_version_key(pk), 0)
+    key = f"promising:days:{pk}:{version}:{start.isoformat()}:{days}:{rules.window_minutes}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = depot_days(rules=rules, start=start, days=days, now=now)
+        cache.set(key, cached, ttl)
+    return cached
+
+
+def depot_days_forget(warehouse_pk: int) -> None:
+    """Drop the depot's cached calendars (a hold changed what is free)."""
+    key = _version_key(warehouse_pk)
+    if not cache.add(key, 1, None):
+        cache.incr(key)

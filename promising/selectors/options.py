@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.exceptions import Conflict, NotFound
 from promising import conf
-from promising.selectors.capacity import DayCapacity, Slot, depot_days
+from promising.selectors.capacity import DayCapacity, Slot, depot_days_quoted
 from promising.selectors.inputs import (
     DepotRules,
     Destination,
@@ -113,7 +113,7 @@ def depot_options(
     ready = max(r.ready_date for r in readiness)
     first = max(first, ready)
     span = (last - first).days + 1
-    calendar = depot_days(rules=rules, start=first, days=span, now=now)
+    calendar = depot_days_quoted(rules=rules, start=first, days=span, now=now)
     rates = depot_rates(warehouse)
     window_p = window_probability(rules.window_minutes * 60, now=now)
     live = live_days(rules, [day.date for day in calendar if day.slots])
