@@ -18,6 +18,15 @@ from tracking.models import PositionPing
 
 
 def eta_stop(stop: Stop) -> EtaStop:
+    if stop.ret_id:  # a pickup: the return's place and its own window (none: any time)
+        ret = stop.ret
+        return EtaStop(
+            key=stop.pk,
+            point=(float(ret.pickup_latitude), float(ret.pickup_longitude)),
+            service_s=stop.order.service_time_s,
+            window_start=stop.window_start,
+            window_end=stop.window_end,
+        )
     return EtaStop(
         key=stop.pk,
         point=point_of(stop.order),
