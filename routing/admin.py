@@ -20,9 +20,21 @@ class DriverAdmin(admin.ModelAdmin):
 
 @admin.register(Shift)
 class ShiftAdmin(admin.ModelAdmin):
+    """Read-only here: shifts are booked on the fleet pages (/routing/fleet/) or the API, whose
+    service refuses overlaps, time off and breaks outside the shift."""
+
     list_display = ["date", "vehicle", "driver", "start_time", "end_time", "break_duration_s"]
     list_filter = ["date", "vehicle__depot"]
     list_select_related = ["vehicle", "driver__user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class JobInline(admin.TabularInline):
