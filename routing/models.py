@@ -228,9 +228,7 @@ class OptimizationJob(TimeStampedModel):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OPTIMIZE)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     time_limit_s = models.FloatField()
-    requested_engine = models.CharField(
-        max_length=10, choices=Engine.choices, default=Engine.AUTO
-    )
+    requested_engine = models.CharField(max_length=10, choices=Engine.choices, default=Engine.AUTO)
     progress_pct = models.PositiveSmallIntegerField(default=0)
     best_cost = models.FloatField(null=True, blank=True)
     elapsed_s = models.FloatField(default=0)
