@@ -90,7 +90,10 @@ def cash_reconciliation(*, date: dt.date) -> list[CashRow]:
     """One row per driver and currency with COD stops on `date` (see the module docstring)."""
     stops = (
         Stop.objects.filter(
-            plan__date=date, route__driver__isnull=False, order__cod_amount__isnull=False
+            plan__date=date,
+            route__driver__isnull=False,
+            order__cod_amount__isnull=False,
+            ret__isnull=True,  # a return's pickup collects no payment
         )
         .select_related("route__driver__user", "order__cod_collection")
         .order_by("route__driver__user__username", "order__reference")

@@ -291,3 +291,17 @@ def test_the_cash_page_is_for_dispatchers_only(client, cash_day):
     client.force_login(make_user(Role.WAREHOUSE, username="wally"))
     assert client.get(f"/tracking/cash/?date={day}").status_code == 403
     assert client.get(f"/tracking/cash.csv?date={day}").status_code == 403
+
+
+def test_a_returns_pickup_of_a_cod_order_asks_for_no_payment_or_pin(route):
+    from routing.models import Stop
+    from tracking.services import stop_handover_check
+
+    a = stops_of(route)[0]
+    order = _cod(a, "25.00")
+    order.requires_pin = True
+    order.save(update_fields=["requires_pin"])
+    pickup = Stop(route=route, plan=route.plan, order=order, ret_id=a.pk, status="planned")
+    stop_handover_check(stop=pickup)  # nothing to pay, no PIN: no error
+    with pytest.raises(Exception, match="cash or card"):
+        stop_handover_check(stop=a)

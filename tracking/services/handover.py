@@ -100,8 +100,8 @@ def stop_handover_check(
     """What a delivery needs before it is recorded, checked outside any transaction: the COD
     payment (method, no shortfall) first, then the PIN, whose attempt is committed (audited and
     counted) even when the delivery is then refused. A stop already delivered needs nothing
-    (the retry of a lost response)."""
-    if stop.status == StopStatus.DELIVERED:
+    (the retry of a lost response), nor does a return's pickup (nothing is handed over)."""
+    if stop.status == StopStatus.DELIVERED or stop.is_pickup:
         return
     order = stop.order
     cod_collection_clean(order=order, method=cod_method, amount=cod_amount)
