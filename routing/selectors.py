@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, Prefetch, Q, Sum
 
 from orders.models import CustomerOrder, Return, ReturnLine, ReturnStatus
+from routing.fleet.selectors import shifts_workable
 from routing.models import OptimizationJob, Plan, PlanStatus, Route, Shift, Stop
 from routing.services.plans import PLANNABLE_ORDER_STATUSES, returns_to_pick_up
 
@@ -195,9 +196,11 @@ def plannable_orders(*, date: dt.date, depots, search: str = "", status: str = "
 
 
 def available_shifts(*, date: dt.date, depots):
-    """Shifts that day with a vehicle of `depots`, not yet driving another plan's route."""
+    """Shifts that day with a vehicle of `depots`, not yet driving another plan's route, whose
+    driver is not on time off."""
     return (
-        Shift.objects.filter(date=date, vehicle__depot__in=depots, vehicle__is_active=True)
+        shifts_workable(Shift.objects.all())
+        .filter(date=date, vehicle__depot__in=depots, vehicle__is_active=True)
         .exclude(routes__plan__date=date)
         .select_related("vehicle__depot", "driver__user")
         .order_by("vehicle__code")

@@ -14,12 +14,14 @@ from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.models import CustomerOrder, OrderEvent, OrderStatus, Return, ReturnStatus
 from routing import conf
+from routing.fleet.selectors import shifts_workable
 from routing.models import (
     Engine,
     Plan,
     PlanStatus,
     Route,
     RouteStatus,
+    Shift,
     Stop,
     StopStatus,
 )
@@ -110,12 +112,20 @@ def plan_create(
             field="orders",
             code="already_planned",
         )
+    workable = set(
+        shifts_workable(Shift.objects.filter(pk__in=[s.pk for s in shifts])).values_list(
+            "pk", flat=True
+        )
+    )
     bad_shifts = sorted(
-        str(s) for s in shifts if s.date != date or s.vehicle.depot_id not in depot_ids
+        str(s)
+        for s in shifts
+        if s.date != date or s.vehicle.depot_id not in depot_ids or s.pk not in workable
     )
     if bad_shifts:
         raise ValidationFailed(
-            f"Shifts must be on {date} with a vehicle of the plan's depots: "
+            f"Shifts must be on {date}, with a vehicle of the plan's depots and a driver "
+            f"who is not off: "
             f"{'; '.join(bad_shifts)}.",
             field="shifts",
         )

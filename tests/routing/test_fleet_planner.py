@@ -47,3 +47,19 @@ def test_problem_plans_every_break_of_a_shift(make_plan, plan_date):
         (13 * 3600, 14 * 3600, 1800),
     ]
     assert midnight.date() == plan_date
+
+
+def test_plan_creation_neither_offers_nor_takes_a_shift_whose_driver_is_off(
+    make_shift, make_order, depot, plan_date
+):
+    from core.exceptions import ValidationFailed
+    from routing.selectors import available_shifts
+
+    working, off = make_shift("VAN1"), make_shift("VAN2")
+    fleet.driver_time_off_add(driver=off.driver, start_date=plan_date, end_date=plan_date)
+    assert list(available_shifts(date=plan_date, depots=[depot])) == [working]
+    with pytest.raises(ValidationFailed) as refused:
+        services.plan_create(
+            date=plan_date, depots=[depot], orders=[make_order(1)], shifts=[working, off]
+        )
+    assert "not off" in refused.value.detail and "VAN2" in refused.value.detail
