@@ -285,6 +285,7 @@ def board_map_data(*, board: Board) -> dict:
                     "id": sv.stop.pk,
                     "n": sv.stop.sequence,
                     "order": sv.stop.order.reference,
+                    "pickup": bool(sv.stop.ret_id),
                     "lat": point[0],
                     "lon": point[1],
                     "state": sv.state,

@@ -23,7 +23,7 @@ UNASSIGNED_SHOWN = 30
 STOP_FIELDS = (
     "route_id", "order_id", "plan_id", "sequence", "status", "planned_arrival", "planned_start",
     "planned_departure", "window_start", "window_end", "eta", "eta_low", "eta_high",
-    "arrived_at", "departed_at",
+    "arrived_at", "departed_at", "ret_id",
 )  # fmt: skip
 ORDER_FIELDS = (
     "reference", "status", "address", "latitude", "longitude", "window_start", "window_end",
@@ -81,6 +81,8 @@ class StopView:
     @property
     def window(self) -> str:
         s = self.stop
+        if s.ret_id and not s.window_start:  # a pickup the customer can do any time
+            return "any time"
         return (
             f"{timefmt.hm(s.window_start or s.order.window_start, self.tz)}{DASH}"
             f"{timefmt.hm(s.window_end or s.order.window_end, self.tz)}"

@@ -94,7 +94,7 @@
     });
   }
   function stopTooltip(route, s) {
-    return "<strong>" + esc(s.order) + "</strong> · route " + route.number + " stop " + s.n +
+    return "<strong>" + esc(s.order) + "</strong>" + (s.pickup ? " · pickup" : "") + " · route " + route.number + " stop " + s.n +
       "<br>" + esc(s.state) + (s.late ? " · <strong>late risk</strong>" : "") +
       (s.eta ? "<br>ETA " + esc(s.eta) + (s.eta_window ? " (" + esc(s.eta_window) + ")" : "") : "") +
       "<br>window " + esc(s.window);

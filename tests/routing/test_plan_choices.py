@@ -282,3 +282,15 @@ def test_the_api_creates_a_two_depot_plan_with_the_returns_to_pick_up(
     data = created.json()
     assert data["depots"] == ["BER1", "HAM1"] and data["engine"] == "vroom"
     assert data["returns"] == []
+
+
+def test_the_board_marks_a_pickup_on_its_map_and_stop_list(page, pickup_route):
+    plan, ret = pickup_route
+    day = plan.date.isoformat()
+    data = page.get(f"/dispatch/map.json?day={day}").json()
+    stops = [s for r in data["routes"] for s in r["stops"]]
+    assert [s["pickup"] for s in stops] == [True]
+    route = plan.routes.get()
+    html = page.get(f"/dispatch/panel/?day={day}&q={ret.order.reference}").content.decode()
+    assert f'title="Return pickup">Pickup</span> {ret.order.reference}' in html
+    assert route.vehicle.code in html
