@@ -15,6 +15,7 @@ urlpatterns = [
     path("", v.BoardView.as_view(), name="board"),
     path("new/", v.OrderCreateView.as_view(), name="create"),
     path("import/", v.OrderImportView.as_view(), name="import"),
+    path("import/<str:run_id>/", v.OrderImportRunView.as_view(), name="import-run"),
     path("waves/", v.WaveListView.as_view(), name="waves"),
     path("waves/<str:reference>/", v.WaveDetailView.as_view(), name="wave"),
     path("packing/", v.PackingView.as_view(), name="packing"),

@@ -6,6 +6,7 @@ from orders.views.orders import (
     OrderActionView,
     OrderCreateView,
     OrderDetailView,
+    OrderImportRunView,
     OrderImportView,
 )
 from orders.views.picking import PackingView, WaveDetailView, WaveListView
@@ -16,6 +17,7 @@ __all__ = [
     "OrderActionView",
     "OrderCreateView",
     "OrderDetailView",
+    "OrderImportRunView",
     "OrderImportView",
     "PackingView",
     "ReturnCreateView",

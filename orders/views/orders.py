@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -30,7 +30,7 @@ from orders.selectors import (
     order_shortfall_safe,
     status_counts,
 )
-from orders.services import orders_import
+from orders.services.import_runs import orders_import_run_get, orders_import_run_start
 
 DISPATCH = [Role.DISPATCHER]
 FLOOR = [Role.DISPATCHER, Role.WAREHOUSE]
@@ -332,16 +332,39 @@ class OrderImportView(RoleRequiredMixin, View):
         return render(request, "orders/import.html", {"form": f.ImportForm()})
 
     def post(self, request):
+        """Queues the import and answers at once; the run's page shows progress and errors."""
         form = f.ImportForm(request.POST, request.FILES)
         errors = []
         if form.is_valid():
             try:
-                result = orders_import(content=form.cleaned_data["file"].read(), user=request.user)
+                run_id = orders_import_run_start(
+                    content=form.cleaned_data["file"].read(), user=request.user
+                )
             except DomainError as error:
                 errors = error.errors or [{"field": "file", "message": error.detail}]
                 form.add_error(None, error.detail)
             else:
-                n = result["created"]
-                messages.success(request, f"Imported {n} order{pluralize(n)}.")
-                return redirect("orders:board")
+                return redirect("orders:import-run", run_id=run_id)
         return render(request, "orders/import.html", {"form": form, "errors": errors}, status=422)
+
+
+class OrderImportRunView(RoleRequiredMixin, View):
+    """One import run: progress while it runs (polled), then the result or the errors."""
+
+    allowed_roles = DISPATCH
+
+    def get(self, request, run_id):
+        run = orders_import_run_get(run_id=run_id, user=request.user)
+        if run is None:
+            raise Http404("No such import (runs are kept for a day).")
+        running = run["status"] in ("queued", "running")
+        if request.htmx and "progress" in request.GET:
+            if not running:
+                return HttpResponse(headers={"HX-Refresh": "true"})
+            return render(request, "orders/_import_progress.html", {"run": run, "run_id": run_id})
+        return render(
+            request,
+            "orders/import_run.html",
+            {"run": run, "run_id": run_id, "running": running, "form": f.ImportForm()},
+            status=422 if run["status"] == "failed" else 200,
+        )

@@ -165,14 +165,16 @@ def test_warehouse_staff_pick_waves_and_print_the_list(
     assert order.status == "picked"
 
 
-def test_csv_import_page_lists_row_errors(dana, stocked):
+def test_csv_import_page_lists_row_errors(dana, stocked, django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     csv = (
         b"order_ref,warehouse,customer_name,address,window_start,window_end,sku,quantity\n"
         b"X,BER,Ann,Road 1,2099-01-01 10:00,2099-01-01 12:00,NOPE,1\n"
     )
-    response = dana.post("/orders/import/", {"file": SimpleUploadedFile("o.csv", csv)})
+    with django_capture_on_commit_callbacks(execute=True):  # the background run
+        upload = dana.post("/orders/import/", {"file": SimpleUploadedFile("o.csv", csv)})
+    response = dana.get(upload["Location"])
     assert response.status_code == 422
     page = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split()))
     assert "1 problem Row Column Problem 2 sku Unknown product 'NOPE'." in page
