@@ -1,11 +1,11 @@
 """A customer order handed to a third-party carrier instead of the own fleet.
 
 Handed off, the order is `planned` (with the carrier rather than on a route: routing no longer
-offers it) and its timeline says with whom and under which tracking number (a `planned` entry whose data
-names the carrier, so partners get `order.planned` with `carrier` and `tracking_number`); the
-carrier's tracking events then move it on like a route would (carriers.services calls
-order_out_for_delivery / order_deliver / order_fail), each also noted on the timeline (a
-`note` entry with `carrier_status`, published as `order.note`).
+offers it) and its timeline says with whom and under which tracking number (a `planned` entry
+whose data names the carrier, so partners get `order.planned` with `carrier` and
+`tracking_number`); the carrier's tracking events then move it on like a route would
+(carriers.services calls order_out_for_delivery / order_deliver / order_fail), each also noted
+on the timeline (a `note` entry with `carrier_status`, published as `order.note`).
 """
 
 from __future__ import annotations
