@@ -1,6 +1,7 @@
 """Routing writes. Other apps call these (never the models directly):
 
-- plans: `plan_create`, `plan_publish`, `route_lock`, `stop_status_set`
+- plans: `plan_create`, `plan_publish`, `route_lock`, `stop_status_set` (a pickup stop moves
+  its return), `returns_to_pick_up` (the approved pickups a new plan takes)
 - jobs: `plan_optimize` (also re-optimisation with kind="reoptimize"), `job_cancel`
 - edits: `stop_move_check` (preview, writes nothing), `stop_move`
 - problem: `problem_build` (a plan as a solver Problem), `travel_provider`
@@ -26,6 +27,7 @@ from routing.services.plans import (
     plan_create,
     plan_orders_sync,
     plan_publish,
+    returns_to_pick_up,
     route_lock,
     stop_status_set,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "plan_publish",
     "plan_stop_savings",
     "problem_build",
+    "returns_to_pick_up",
     "route_lock",
     "routes_evaluate",
     "stop_move",
