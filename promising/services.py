@@ -36,8 +36,8 @@ from promising.selectors import (
     slot_fits,
     stock_readiness,
 )
-from promising.selectors.capacity import depot_days_forget
 from promising.selectors.quality import leg
+from promising.selectors.quotes import quotes_forget
 
 LOCK_NAMESPACE = zlib.crc32(b"promising") & 0x7FFF
 
@@ -120,7 +120,10 @@ def delivery_option_reserve(
             expires_at=now + dt.timedelta(seconds=conf.get("PROMISING_HOLD_S")),
         )
         warehouse_pk = warehouse.pk
-        transaction.on_commit(lambda: depot_days_forget(warehouse_pk))
+        # Now for this transaction's own reads, and after commit for everyone's (a quote
+        # computed meanwhile would otherwise keep the state before the hold).
+        quotes_forget(warehouse_pk)
+        transaction.on_commit(lambda: quotes_forget(warehouse_pk))
         PromiseReservationLine.objects.bulk_create(
             PromiseReservationLine(
                 reservation=reservation, product=item.product, quantity=item.quantity
@@ -135,9 +138,15 @@ def reservations_expire(*, now: dt.datetime | None = None) -> int:
     """Mark holds past their expiry as expired (they already stopped counting); safe to run
     twice. Returns how many expired."""
     now = now or timezone.now()
-    return PromiseReservation.objects.filter(
+    expired = PromiseReservation.objects.filter(
         status=PromiseReservation.Status.HELD, expires_at__lte=now
-    ).update(status=PromiseReservation.Status.EXPIRED, updated_at=now)
+    )
+    depots = set(expired.values_list("warehouse_id", flat=True))
+    count = expired.update(status=PromiseReservation.Status.EXPIRED, updated_at=now)
+    for pk in depots:
+        quotes_forget(pk)
+        transaction.on_commit(lambda pk=pk: quotes_forget(pk))
+    return count
 
 
 class _PromiseProvider:

@@ -19,6 +19,7 @@ from orders.models import CustomerOrder, OrderStatus
 from promising import conf
 from promising.models import PromiseReservation
 from promising.selectors.inputs import DepotRules
+from promising.selectors.quotes import quote_version
 from routing.capacity import depot_capacity_outlook
 from routing.models import Shift
 
@@ -132,31 +133,21 @@ def depot_days(
     return out
 
 
-def _version_key(warehouse_pk: int) -> str:
-    return f"promising:days-version:{warehouse_pk}"
-
-
 def depot_days_quoted(
     *, rules: DepotRules, start: dt.date, days: int, now: dt.datetime
 ) -> list[DayCapacity]:
-    """`depot_days` for quotes: cached PROMISING_QUOTE_CACHE_S, dropped at once when a hold
-    is taken at the depot. A quote may miss an order another channel booked seconds ago;
-    holding re-checks the slot exactly (`depot_days`, under the lock)."""
+    """`depot_days` for quotes, through the quote cache (promising.selectors.quotes). A quote
+    may miss an order another channel booked seconds ago; holding re-checks the slot exactly
+    (`depot_days`, under the lock)."""
     ttl = conf.get("PROMISING_QUOTE_CACHE_S")
     if ttl <= 0:
         return depot_days(rules=rules, start=start, days=days, now=now)
     pk = rules.warehouse.pk
-    version = cache.get(_version_key(pk), 0)
-    key = f"promising:days:{pk}:{version}:{start.isoformat()}:{days}:{rules.window_minutes}"
+    key = (
+        f"promising:days:{pk}:{quote_version(pk)}:{start.isoformat()}:{days}:{rules.window_minutes}"
+    )
     cached = cache.get(key)
     if cached is None:
         cached = depot_days(rules=rules, start=start, days=days, now=now)
         cache.set(key, cached, ttl)
     return cached
-
-
-def depot_days_forget(warehouse_pk: int) -> None:
-    """Drop the depot's cached calendars (a hold changed what is free)."""
-    key = _version_key(warehouse_pk)
-    if not cache.add(key, 1, None):
-        cache.incr(key)

@@ -107,7 +107,7 @@ def depot_options(
     today = now.astimezone(tz).date()
     first = max(start, earliest_day(rules, now))
     last = first + dt.timedelta(days=days - 1)
-    readiness = stock_readiness(warehouse=warehouse, items=items, today=today, now=now)
+    readiness = stock_readiness(warehouse=warehouse, items=items, today=today, now=now, quoted=True)
     if any(r.ready_date is None or r.ready_date > last for r in readiness):
         return [], [shortfall_reason(warehouse, readiness, last)]
     ready = max(r.ready_date for r in readiness)

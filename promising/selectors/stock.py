@@ -7,13 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Q, Sum
 
 from inventory.models import Product, Warehouse
 from inventory.selectors.stock import stock_totals
 from orders.models import OrderStatus
+from promising import conf
 from promising.models import PromiseReservation, PromiseReservationLine
 from promising.selectors.inputs import Item
+from promising.selectors.quotes import quote_version
 from purchasing.selectors import InboundArrival, purchase_inbound_arrivals
 
 # Goods received on a day are put away that day and can leave on the next.
@@ -69,12 +72,8 @@ def stock_holds(*, warehouse: Warehouse, product_ids, now: dt.datetime) -> dict[
     return {r["product_id"]: r["n"] for r in rows}
 
 
-def stock_readiness(
-    *, warehouse: Warehouse, items: list[Item], today: dt.date, now: dt.datetime
-) -> list[ItemReadiness]:
-    """Per item, the first day its quantity can leave `warehouse` (today when on hand), or
-    None when neither stock nor open purchases cover it. Three queries, whatever the items."""
-    ids = [i.product.pk for i in items]
+def _stock_rows(*, warehouse: Warehouse, ids: list[int], today: dt.date, now: dt.datetime):
+    """Per product id: (units free now, [its inbound arrivals]). Three queries."""
     available = dict(
         Product.objects.filter(pk__in=ids)
         .annotate(**stock_totals(warehouse=warehouse))
@@ -82,10 +81,48 @@ def stock_readiness(
     )
     holds = stock_holds(warehouse=warehouse, product_ids=ids, now=now)
     arrivals = purchase_inbound_arrivals(product_ids=ids, warehouse_ids=[warehouse.pk], today=today)
+    return {
+        pk: (
+            available.get(pk, 0) - holds.get(pk, 0),
+            [a for a in arrivals if a.product_id == pk],
+        )
+        for pk in ids
+    }
+
+
+def _stock_rows_quoted(*, warehouse: Warehouse, ids: list[int], today: dt.date, now):
+    """`_stock_rows` through the quote cache (promising.selectors.quotes)."""
+    ttl = conf.get("PROMISING_QUOTE_CACHE_S")
+    if ttl <= 0:
+        return _stock_rows(warehouse=warehouse, ids=ids, today=today, now=now)
+    version = quote_version(warehouse.pk)
+    keys = {f"promising:stock:{warehouse.pk}:{version}:{today}:{pk}": pk for pk in ids}
+    rows = {keys[key]: row for key, row in cache.get_many(list(keys)).items()}
+    missing = [pk for pk in ids if pk not in rows]
+    if missing:
+        fresh = _stock_rows(warehouse=warehouse, ids=missing, today=today, now=now)
+        cache.set_many({key: fresh[pk] for key, pk in keys.items() if pk in fresh}, ttl)
+        rows.update(fresh)
+    return rows
+
+
+def stock_readiness(
+    *,
+    warehouse: Warehouse,
+    items: list[Item],
+    today: dt.date,
+    now: dt.datetime,
+    quoted: bool = False,
+) -> list[ItemReadiness]:
+    """Per item, the first day its quantity can leave `warehouse` (today when on hand), or
+    None when neither stock nor open purchases cover it. Three queries, whatever the items;
+    with `quoted`, read through the quote cache (holds re-check without it)."""
+    ids = [i.product.pk for i in items]
+    read = _stock_rows_quoted if quoted else _stock_rows
+    rows = read(warehouse=warehouse, ids=ids, today=today, now=now)
     out = []
     for item in items:
-        free = available.get(item.product.pk, 0) - holds.get(item.product.pk, 0)
-        mine = [a for a in arrivals if a.product_id == item.product.pk]
+        free, mine = rows[item.product.pk]
         ready, covering, supply = None, None, free
         if free >= item.quantity:
             ready = today
