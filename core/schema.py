@@ -1,5 +1,6 @@
 """OpenAPI conventions: per-view component names, problem responses and rate-limit headers."""
 
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
 from rest_framework import serializers
 
@@ -111,6 +112,11 @@ def _refuses_blank(field) -> bool:
     )
 
 
+def _has_format(field, schema) -> bool:
+    """A format or a regular expression of its own (validators are mapped after the field)."""
+    return "format" in schema or any(isinstance(v, RegexValidator) for v in field.validators)
+
+
 class AutoSchema(_SpectacularAutoSchema):
     """Names nested serializers after their view (`PoApproveApi.InputSerializer` →
     `PoApproveApiInput`) so the styleguide's per-view `InputSerializer`/`OutputSerializer`
@@ -139,7 +145,7 @@ class AutoSchema(_SpectacularAutoSchema):
         if direction == "request" and _refuses_blank(field) and schema.get("type") == "string":
             # DRF trims a text before its blank check: "  " is refused like "".
             schema.setdefault("minLength", 1)
-            if field.trim_whitespace and "pattern" not in schema and "format" not in schema:
+            if field.trim_whitespace and "pattern" not in schema and not _has_format(field, schema):
                 schema["pattern"] = r"\S"
         if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
             least = field.min_length or (0 if field.allow_empty else 1)
@@ -151,9 +157,13 @@ class AutoSchema(_SpectacularAutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         """A serializer may declare `exactly_one_of = ("a", "b")` for fields of which a request
-        must give exactly one; the schema states it as `oneOf` required alternatives."""
+        must give exactly one; the schema states it as "any of them, not two together" (the
+        same as `oneOf` of required alternatives, which the test-data generator often fails
+        to satisfy)."""
         schema = super()._map_basic_serializer(serializer, direction)
         alternatives = getattr(serializer, "exactly_one_of", ())
         if alternatives:
-            schema["oneOf"] = [{"required": [name]} for name in alternatives]
+            schema["anyOf"] = [{"required": [name]} for name in alternatives]
+            pairs = [[a, b] for i, a in enumerate(alternatives) for b in alternatives[i + 1 :]]
+            schema["not"] = {"anyOf": [{"required": pair} for pair in pairs]}
         return schema

@@ -1,7 +1,7 @@
 """Resolve the names a request uses (SKU, location id, lot code) into rows, with errors that
 name the field. Shared by the API and the pages."""
 
-from core.exceptions import InsufficientStock, NotFound, ValidationFailed
+from core.exceptions import InsufficientStock, ValidationFailed
 from inventory.models import Location, Lot, Product, StockCondition
 from inventory.selectors.catalog import product_get_by_sku
 from inventory.selectors.stock import stock_find
@@ -13,16 +13,18 @@ def product_lookup(sku: str) -> Product:
 
 
 def location_lookup(pk: int, field: str, *, partner=None) -> Location:
-    """The location `pk`. With `partner` (a partner key writing stock), only locations in the
-    warehouses granted to it exist: any other answers 404, like an id that does not exist."""
+    """The location `pk` a request body names (unknown: 422 naming the field, docs/api.md).
+    With `partner` (a partner key writing stock), only locations in the warehouses granted to
+    it exist: any other answers the same 422 as an id that does not exist."""
     locations = Location.objects.select_related("warehouse")
     if partner is not None:
         locations = locations.filter(warehouse__partner_grants__partner=partner)
         location = locations.filter(pk=pk).first()
         if location is None:
-            raise NotFound(
+            raise ValidationFailed(
                 f"No location {pk} in a warehouse your account may change stock in.",
                 field=field,
+                code="not_found",
             )
         return location
     location = locations.filter(pk=pk).first()

@@ -12,6 +12,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.exceptions import ValidationFailed
 from core.idempotency import idempotent
 from core.internal_fields import InternalFieldsMixin
 from core.output import FastOutputMixin
@@ -100,7 +101,8 @@ class MoveOutputSerializer(InternalFieldsMixin, serializers.ModelSerializer):
             "user",
             "created_at",
         ]
-        internal_fields = ("unit_cost",)  # our purchase cost: staff only
+        # Our purchase cost and who booked the move (a staff user name): staff only.
+        internal_fields = ("unit_cost", "user")
 
 
 class StockListApi(InventoryAccess, generics.ListAPIView):
@@ -218,12 +220,23 @@ class StockReceiveApi(_StockOperationApi):
         lot = serializers.CharField(max_length=64, required=False, allow_blank=True)
         expires_at = serializers.DateField(required=False, allow_null=True)
         unit_cost = serializers.DecimalField(
-            max_digits=12, decimal_places=4, min_value=0, required=False, allow_null=True
+            max_digits=12,
+            decimal_places=4,
+            min_value=0,
+            required=False,
+            allow_null=True,
+            help_text="Our purchase cost per unit: staff only (a partner key sending it gets 422).",
         )
         reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
         reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
     def perform(self, data, *, user):
+        if _partner(user) is not None and data.get("unit_cost") is not None:
+            raise ValidationFailed(
+                "unit_cost is an internal cost that only Waybill staff record.",
+                field="unit_cost",
+                code="staff_only",
+            )
         stock = stock_receive(
             product=product_lookup(data["product"]),
             location=location_lookup(data["location"], "location", partner=_partner(user)),

@@ -110,7 +110,7 @@ ROUTES: dict[str, object] = {
 _CATALOG = "shared reference data: partner keys read it with stock:read, never write it (403)"
 _STOCK_WRITE = (
     "changes warehouse stock with stock:write, only in warehouses granted to the partner "
-    "(tests/partners/test_warehouse_grants.py proves 404 elsewhere)"
+    "(tests/partners/test_warehouse_grants.py proves 422 elsewhere)"
 )
 ROUTES.update(
     {
@@ -381,57 +381,6 @@ ROUTES.update(
         ],
         StaffOnly("demand forecasts aggregate all partners' orders; purchasing and dispatch"),
     )
-)
-
-
-# --- promising: delivery options -----------------------------------------------------------------
-
-
-def delivery_option_for(partner) -> dict:
-    """An option quoted for the partner: its id is signed with the partner it was quoted for
-    (nothing is stored until it is reserved, so the walk watches the partner's row)."""
-    from promising.selectors.options import option_sign
-
-    return {"option_id": option_sign({"p": partner.pk, "w": "NONE", "d": "2030-01-01", "i": []})}
-
-
-def make_delivery_option_hold(partner):
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from core.references import reference_next
-    from promising.models import PromiseReservation
-    from tests.factories import WarehouseFactory
-
-    start = timezone.now() + dt.timedelta(days=1)
-    return PromiseReservation.objects.create(
-        reference=reference_next(prefix="DO"),
-        partner=partner,
-        warehouse=WarehouseFactory(),
-        date=start.date(),
-        window_start=start,
-        window_end=start + dt.timedelta(hours=2),
-        latitude="52.5",
-        longitude="13.4",
-        cost="3.20",
-        confidence=0.9,
-        expires_at=timezone.now() + dt.timedelta(minutes=15),
-    )
-
-
-ROUTES.update(
-    {
-        "api/v1/delivery-options/": NotTenantData(
-            "a quote over shared stock and capacity; ids are signed for the caller"
-        ),
-        "api/v1/delivery-options/<str:option_id>/reserve/": Item(
-            lambda partner: partner, kwargs=delivery_option_for
-        ),
-        "api/v1/delivery-options/reservations/<str:reference>/": Item(
-            make_delivery_option_hold, kwargs=lambda hold: {"reference": hold.reference}
-        ),
-    }
 )
 
 

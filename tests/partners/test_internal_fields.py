@@ -1,11 +1,13 @@
-"""Internal costs (a product's unit cost, a stock move's unit cost) never reach partner keys;
-staff sessions still see them."""
+"""Internal figures never reach partner keys: a product's and a stock move's unit cost, and the
+staff user who booked a move; a partner key may not set a unit cost either. Staff sessions
+still see and set them."""
 
 from decimal import Decimal
 
 import pytest
 
 from core.roles import Role
+from inventory.models import StockMove
 from inventory.services.access import partner_warehouse_grant
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory
 
@@ -31,20 +33,21 @@ def product(db):
     return ProductFactory(sku="SKU-1", unit_cost=Decimal("4.2500"))
 
 
-def _receive(client, product, shelf):
+def _receive(client, product, shelf, **extra):
     return client.post(
         "/api/v1/stock/receive/",
-        {"product": product.sku, "location": shelf.pk, "quantity": 3, "unit_cost": "4.25"},
+        {"product": product.sku, "location": shelf.pk, "quantity": 3, **extra},
         format="json",
     )
 
 
-def test_partner_key_never_sees_unit_costs(partner_api, product, shelf):
+def test_partner_key_never_sees_unit_costs_or_staff_names(partner_api, product, shelf):
     client = partner_api(scopes=["stock:read", "stock:write", "orders:read"])
     partner_warehouse_grant(partner=client.partner, warehouse=shelf.warehouse)
     received = _receive(client, product, shelf)
     assert received.status_code == 201, received.content
     assert received.json()["move"]["kind"] == "receive"
+    assert "user" not in received.json()["move"]
     responses = [
         received,
         client.get("/api/v1/products/"),
@@ -57,9 +60,21 @@ def test_partner_key_never_sees_unit_costs(partner_api, product, shelf):
         assert not {k for k in _keys(response.json()) if "cost" in k}, response.json()
 
 
-def test_staff_still_see_unit_costs(staff_api, product, shelf):
-    client = staff_api(Role.WAREHOUSE)
-    assert _receive(client, product, shelf).json()["move"]["unit_cost"] == "4.2500"
+def test_partner_key_may_not_record_a_unit_cost(partner_api, product, shelf):
+    client = partner_api(scopes=["stock:read", "stock:write"])
+    partner_warehouse_grant(partner=client.partner, warehouse=shelf.warehouse)
+    refused = _receive(client, product, shelf, unit_cost="0.01")
+    assert refused.status_code == 422, refused.content
+    assert refused.json()["errors"] == [
+        {"field": "unit_cost", "code": "staff_only", "message": refused.json()["detail"]}
+    ]
+    assert not StockMove.objects.exists()
+
+
+def test_staff_still_see_and_set_unit_costs_and_names(staff_api, product, shelf):
+    client = staff_api(Role.WAREHOUSE, username="wim")
+    move = _receive(client, product, shelf, unit_cost="4.25").json()["move"]
+    assert (move["unit_cost"], move["user"]) == ("4.2500", "wim")
     assert client.get(f"/api/v1/products/{product.sku}/").json()["unit_cost"] == "4.2500"
     rows = client.get("/api/v1/products/").json()["results"]
     assert rows[0]["unit_cost"] == "4.2500"

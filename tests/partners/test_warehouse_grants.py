@@ -1,6 +1,6 @@
 """A partner key with `stock:write` changes stock only in the warehouses granted to its partner
-(inventory.PartnerWarehouse); anywhere else answers 404 like a location that does not exist,
-and nothing is booked."""
+(inventory.PartnerWarehouse); anywhere else answers 422 naming the field, like a location that
+does not exist, and nothing is booked."""
 
 import pytest
 
@@ -29,7 +29,7 @@ def _state():
     return sorted(Stock.objects.values_list("location__code", "on_hand")), StockMove.objects.count()
 
 
-def test_stock_writes_outside_the_granted_warehouses_answer_404(setup):
+def test_stock_writes_outside_the_granted_warehouses_answer_422_naming_the_field(setup):
     client, product, granted, _granted_2, foreign = setup
     sku = product.sku
     refused = [
@@ -52,8 +52,12 @@ def test_stock_writes_outside_the_granted_warehouses_answer_404(setup):
     before = _state()
     for operation, body, field in refused:
         response = client.post(f"/api/v1/stock/{operation}/", body, format="json")
-        assert response.status_code == 404, (operation, body, response.content)
-        assert response.json()["errors"][0]["field"] == field
+        assert response.status_code == 422, (operation, body, response.content)
+        assert response.json()["errors"][0] == {
+            "field": field,
+            "code": "not_found",
+            "message": response.json()["detail"],
+        }
         assert _state() == before, f"{operation} changed stock outside the granted warehouse"
     # A location that does not exist answers exactly the same: no existence oracle.
     missing = client.post(
@@ -61,7 +65,8 @@ def test_stock_writes_outside_the_granted_warehouses_answer_404(setup):
         {"product": sku, "location": 999999, "quantity": 1},
         format="json",
     )
-    assert missing.status_code == 404
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["code"] == "not_found"
 
 
 def test_stock_writes_in_a_granted_warehouse_still_work(setup):
