@@ -70,6 +70,7 @@ class ApiKeyCollectionApi(PartnerListApi):
         key, raw = partner_api_key_create(
             partner=self.partner,
             caller_scopes=request.user.api_key.scopes,
+            actor=request.user.api_key,
             **self.validated_input(),
         )
         key.key = raw
@@ -91,4 +92,5 @@ class ApiKeyRevokeApi(_ApiKeyLookup):
     @extend_schema(operation_id="api_keys_revoke", request=None, responses=ApiKeyOutput)
     def post(self, request, key_id):
         """Revoke a key at once (idempotent: revoking twice keeps the first time)."""
-        return Response(ApiKeyOutput(api_key_revoke(api_key=self._get(key_id))).data)
+        key = api_key_revoke(api_key=self._get(key_id), actor=request.user.api_key)
+        return Response(ApiKeyOutput(key).data)

@@ -6,12 +6,14 @@ import json
 from datetime import timedelta
 
 import django_filters
+from django.db.models import OuterRef
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from core.idempotency import idempotent
+from core.output import FastOutputMixin, json_array, json_array_times
 from core.serializer_fields import (
     StrictBooleanField,
     StrictCharField,
@@ -20,7 +22,7 @@ from core.serializer_fields import (
 )
 from partners import selectors
 from partners.apis.base import PartnerApi, PartnerListApi
-from partners.models import WebhookDelivery, WebhookEndpoint
+from partners.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from partners.services.webhooks.delivery import webhook_delivery_replay, webhook_endpoint_send_test
 from partners.services.webhooks.endpoints import (
     webhook_endpoint_create,
@@ -98,7 +100,9 @@ class EndpointCollectionApi(PartnerListApi):
     )
     @idempotent
     def post(self, request):
-        endpoint, _secret = webhook_endpoint_create(partner=self.partner, **self.validated_input())
+        endpoint, _secret = webhook_endpoint_create(
+            partner=self.partner, actor=request.user.api_key, **self.validated_input()
+        )
         return Response(EndpointWithSecretOutput(endpoint).data, status=status.HTTP_201_CREATED)
 
 
@@ -127,12 +131,14 @@ class EndpointDetailApi(_EndpointLookup):
     )
     def patch(self, request, endpoint_id):
         endpoint = self._get(endpoint_id)
-        endpoint = webhook_endpoint_update(endpoint=endpoint, **self.validated_input(partial=True))
+        endpoint = webhook_endpoint_update(
+            endpoint=endpoint, actor=request.user.api_key, **self.validated_input(partial=True)
+        )
         return Response(EndpointOutput(endpoint).data)
 
     @extend_schema(operation_id="webhook_endpoints_destroy", responses={204: None})
     def delete(self, request, endpoint_id):
-        webhook_endpoint_delete(endpoint=self._get(endpoint_id))
+        webhook_endpoint_delete(endpoint=self._get(endpoint_id), actor=request.user.api_key)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -155,7 +161,9 @@ class EndpointRotateSecretApi(_EndpointLookup):
         endpoint = self._get(endpoint_id)
         hours = self.validated_input().get("overlap_hours")
         endpoint, _secret = webhook_endpoint_rotate_secret(
-            endpoint=endpoint, overlap=None if hours is None else timedelta(hours=hours)
+            endpoint=endpoint,
+            overlap=None if hours is None else timedelta(hours=hours),
+            actor=request.user.api_key,
         )
         return Response(EndpointWithSecretOutput(endpoint).data)
 
@@ -163,7 +171,7 @@ class EndpointRotateSecretApi(_EndpointLookup):
 # --- deliveries ---------------------------------------------------------------------------------
 
 
-class DeliveryAttemptOutput(serializers.Serializer):
+class DeliveryAttemptOutput(FastOutputMixin, serializers.Serializer):
     number = serializers.IntegerField()
     url = serializers.CharField()
     started_at = serializers.DateTimeField()
@@ -175,7 +183,11 @@ class DeliveryAttemptOutput(serializers.Serializer):
     is_manual = serializers.BooleanField()
 
 
-class DeliveryOutput(serializers.Serializer):
+# Every attempt field the API prints is a column of the same name.
+_ATTEMPT_COLUMNS = list(DeliveryAttemptOutput._declared_fields)
+
+
+class DeliveryOutput(FastOutputMixin, serializers.Serializer):
     id = serializers.CharField(source="msg_id", help_text="The `webhook-id` header value.")
     endpoint = serializers.CharField(source="endpoint.public_id")
     event_type = serializers.CharField(source="event.type")
@@ -199,7 +211,10 @@ class DeliveryDetailOutput(DeliveryOutput):
 
     @extend_schema_field(DeliveryAttemptOutput(many=True))
     def get_attempts(self, delivery) -> list[dict]:
-        return DeliveryAttemptOutput(selectors.delivery_attempts(delivery=delivery), many=True).data
+        rows = getattr(delivery, "attempt_rows", None)  # read with the delivery (_DeliveryLookup)
+        if rows is None:
+            rows = selectors.delivery_attempts(delivery=delivery)
+        return DeliveryAttemptOutput(rows, many=True).data
 
 
 class DeliveryFilter(django_filters.FilterSet):
@@ -220,7 +235,13 @@ class DeliveryListApi(PartnerListApi):
     filterset_class = DeliveryFilter
 
     def get_queryset(self):
-        return selectors.partner_webhook_deliveries(partner=self.partner)
+        # A row prints its endpoint's id and event's type: not the endpoint's secrets or the
+        # event's payload (a JSON document decoded per row).
+        return selectors.partner_webhook_deliveries(partner=self.partner).only(
+            *(f.name for f in WebhookDelivery._meta.concrete_fields),
+            "endpoint__public_id",
+            "event__type",
+        )
 
 
 class _DeliveryLookup(PartnerApi):
@@ -233,7 +254,16 @@ class _DeliveryLookup(PartnerApi):
 class DeliveryDetailApi(_DeliveryLookup):
     @extend_schema(operation_id="webhook_deliveries_retrieve", responses=DeliveryDetailOutput)
     def get(self, request, delivery_id):
-        return Response(DeliveryDetailOutput(self._get(delivery_id)).data)
+        # The attempts come in the delivery's own query (one round trip, not two).
+        deliveries = selectors.partner_webhook_deliveries(partner=self.partner).annotate(
+            attempt_rows=json_array(
+                WebhookAttempt.objects.filter(delivery=OuterRef("pk")).order_by("number"),
+                **{name: name for name in _ATTEMPT_COLUMNS},
+            )
+        )
+        delivery = get_object_or_404(deliveries, msg_id=delivery_id)
+        json_array_times(delivery.attempt_rows, "started_at")
+        return Response(DeliveryDetailOutput(delivery).data)
 
 
 class DeliveryReplayApi(_DeliveryLookup):

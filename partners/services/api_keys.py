@@ -35,8 +35,10 @@ def api_key_create(
     scopes: list[str],
     expires_at: datetime | None = None,
     created_by=None,
+    actor=None,
 ) -> tuple[ApiKey, str]:
-    """Create a key and return it with the raw secret, which is never stored or shown again."""
+    """Create a key and return it with the raw secret, which is never stored or shown again.
+    The audit trail names `actor` (e.g. the partner's key that made it), else `created_by`."""
     unknown = sorted(set(scopes) - set(ApiKey.Scope.values))
     if unknown:
         raise ValidationFailed(f"Unknown scopes: {', '.join(unknown)}.", field="scopes")
@@ -53,9 +55,9 @@ def api_key_create(
         expires_at=expires_at,
         created_by=created_by,
     )
-    if created_by is not None:
+    if (actor or created_by) is not None:
         audit_record(
-            actor=created_by,
+            actor=actor or created_by,
             action="api_key.create",
             obj=key,
             changes={"prefix": prefix, "scopes": key.scopes},
@@ -104,7 +106,7 @@ def partner_api_key_create(
     *, partner: Partner, name: str, scopes: list[str], caller_scopes: list[str] | None = None, **key
 ) -> tuple[ApiKey, str]:
     """A partner creates its own key: scopes within its grant (and within the calling key's);
-    the rest of the `key` (`expires_at`, `created_by`) as for `api_key_create`."""
+    the rest of the `key` (`expires_at`, `created_by`, `actor`) as for `api_key_create`."""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("A name is required.", field="name")

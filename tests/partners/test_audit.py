@@ -76,3 +76,35 @@ def test_the_audit_page_is_for_admins_only(dispatcher):
     client = Client()
     client.force_login(dispatcher)
     assert client.get("/partners/audit/").status_code == 403
+
+
+def test_changes_made_with_an_api_key_are_audited_with_the_key_as_actor(
+    partner_api, granted_partner, receiver
+):
+    client = partner_api(granted_partner, scopes=["webhooks:manage", "orders:read"])
+    actor = f"API key {client.api_key.prefix} (test key)"
+    made = client.post(
+        "/api/v1/api-keys/", {"name": "Shop", "scopes": ["orders:read"]}, format="json"
+    ).json()
+    client.post(f"/api/v1/api-keys/{made['id']}/revoke/")
+    endpoint = client.post(
+        "/api/v1/webhook-endpoints/", {"url": receiver.url, "event_types": []}, format="json"
+    ).json()
+    url = f"/api/v1/webhook-endpoints/{endpoint['id']}/"
+    client.patch(url, {"is_active": False}, format="json")
+    client.post(url + "rotate-secret/", {}, format="json")
+    assert client.delete(url).status_code == 204
+
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [e.action for e in entries] == [
+        "api_key.create",
+        "api_key.revoke",
+        "webhook_endpoint.create",
+        "webhook_endpoint.update",
+        "webhook_endpoint.rotate_secret",
+        "webhook_endpoint.delete",
+    ]
+    assert {(e.actor_name, e.actor_id, e.partner_id) for e in entries} == {
+        (actor, None, granted_partner.pk)
+    }
+    assert entries[0].object_repr.endswith(f"({made['id']}…)")

@@ -63,10 +63,12 @@ def webhook_endpoint_create(
     event_types=(),
     description: str = "",
     created_by=None,
+    actor=None,
 ) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint; returns it with its `whsec_` secret, shown to the partner once.
 
-    The URL must be http(s) and resolve only to public addresses (partners.ssrf).
+    The URL must be http(s) and resolve only to public addresses (partners.ssrf). The audit
+    trail names `actor` (e.g. the partner's API key), else `created_by`.
     """
     endpoint = WebhookEndpoint.objects.create(
         public_id="ep_" + secrets.token_hex(10),
@@ -77,9 +79,9 @@ def webhook_endpoint_create(
         secret=secret_generate(),
         created_by=created_by,
     )
-    if created_by is not None:
+    if (actor or created_by) is not None:
         audit_record(
-            actor=created_by,
+            actor=actor or created_by,
             action="webhook_endpoint.create",
             obj=endpoint,
             changes={"url": endpoint.url, "event_types": endpoint.event_types},
