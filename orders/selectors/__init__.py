@@ -25,6 +25,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.exceptions import NotFound
+from core.output import json_array_times
 from inventory.models import Reservation, StockMove, Warehouse
 from inventory.selectors import stock_available
 from orders.models import (
@@ -37,7 +38,7 @@ from orders.models import (
     ReturnLine,
     ReturnStatus,
 )
-from orders.selectors.rows import api_rows_times, orders_for_api, returns_for_api
+from orders.selectors.rows import orders_for_api, returns_for_api
 
 S = OrderStatus
 # How long before the window opens an order must have reached each status, or it is at risk.
@@ -143,8 +144,8 @@ def order_get_for_api(*, reference: str, user) -> CustomerOrder:
     )
     if order is None:
         raise NotFound(f"No order {reference}.", field="reference")
-    api_rows_times(order.attempt_rows, "attempted_at")
-    api_rows_times(order.event_rows, "at")
+    json_array_times(order.attempt_rows, "attempted_at")
+    json_array_times(order.event_rows, "at")
     return order
 
 
@@ -309,7 +310,7 @@ def return_get_for_api(*, reference: str, user) -> Return:
     )
     if ret is None:
         raise NotFound(f"No return {reference}.", field="reference")
-    api_rows_times(ret.event_rows, "at")
+    json_array_times(ret.event_rows, "at")
     return ret
 
 

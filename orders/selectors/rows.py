@@ -7,11 +7,10 @@ as JSON arrays in the parent's own SELECT, and the output serializers read them 
 
 from __future__ import annotations
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, QuerySet, TextField
 from django.db.models.functions import Cast, JSONObject
-from django.utils.dateparse import parse_datetime
 
+from core.output import compiled_once, json_array
 from orders.models import (
     CustomerOrder,
     DeliveryAttempt,
@@ -23,14 +22,54 @@ from orders.models import (
 )
 
 
-def _json_rows(qs: QuerySet, **fields) -> ArraySubquery:
-    """Rows of `qs` as one array column of JSON objects in the parent's SELECT."""
-    return ArraySubquery(qs.values(row=JSONObject(**fields)))
-
-
 def _text(name: str) -> Cast:
     # Decimals travel as text inside JSON: a JSON number would come back as a float.
     return Cast(name, TextField())
+
+
+def _line_rows():
+    return json_array(
+        OrderLine.objects.filter(order=OuterRef("pk")).order_by("pk"),
+        id="id",
+        product=JSONObject(sku="product__sku", name="product__name"),
+        quantity="quantity",
+        quantity_reserved="quantity_reserved",
+        quantity_picked="quantity_picked",
+        quantity_delivered="quantity_delivered",
+        unit_price=_text("unit_price"),
+    )
+
+
+def _parcel_rows():
+    return json_array(
+        Parcel.objects.filter(order=OuterRef("pk")).order_by("pk"),
+        label_code="label_code",
+        weight_kg=_text("weight_kg"),
+        volume_m3=_text("volume_m3"),
+    )
+
+
+def _attempt_rows():
+    return json_array(
+        DeliveryAttempt.objects.filter(order=OuterRef("pk")).order_by("attempted_at", "pk"),
+        attempted_at="attempted_at",
+        outcome="outcome",
+        failure_reason="failure_reason",
+        note="note",
+    )
+
+
+def _event_rows(parent: str):
+    def build():
+        return json_array(
+            OrderEvent.objects.filter(**{parent: OuterRef("pk")}).order_by("at", "pk"),
+            type="type",
+            at="at",
+            message="message",
+            data="data",
+        )
+
+    return build
 
 
 def orders_for_api(qs: QuerySet[CustomerOrder], *, details: bool = False):
@@ -39,59 +78,19 @@ def orders_for_api(qs: QuerySet[CustomerOrder], *, details: bool = False):
     arrays `line_rows` and `parcel_rows`; with `details` also the delivery attempts
     (`attempt_rows`) and the timeline (`event_rows`). Each array replaces a prefetch (a round
     trip and a model instance per row); decimals are strings and the nested times ISO
-    strings (`api_rows_times` turns them into datetimes)."""
-    order = OuterRef("pk")
-    qs = qs.select_related("warehouse", "customer").annotate(
-        line_rows=_json_rows(
-            OrderLine.objects.filter(order=order).order_by("pk"),
-            id="id",
-            product=JSONObject(sku="product__sku", name="product__name"),
-            quantity="quantity",
-            quantity_reserved="quantity_reserved",
-            quantity_picked="quantity_picked",
-            quantity_delivered="quantity_delivered",
-            unit_price=_text("unit_price"),
-        ),
-        parcel_rows=_json_rows(
-            Parcel.objects.filter(order=order).order_by("pk"),
-            label_code="label_code",
-            weight_kg=_text("weight_kg"),
-            volume_m3=_text("volume_m3"),
-        ),
-    )
+    strings (`core.output.json_array_times` turns them into datetimes)."""
+    arrays = {"line_rows": _line_rows, "parcel_rows": _parcel_rows}
     if details:
-        qs = qs.annotate(
-            attempt_rows=_json_rows(
-                DeliveryAttempt.objects.filter(order=order).order_by("attempted_at", "pk"),
-                attempted_at="attempted_at",
-                outcome="outcome",
-                failure_reason="failure_reason",
-                note="note",
-            ),
-            event_rows=_json_rows(
-                OrderEvent.objects.filter(order=order).order_by("at", "pk"),
-                type="type",
-                at="at",
-                message="message",
-                data="data",
-            ),
-        )
-    return qs
-
-
-def api_rows_times(rows: list[dict], *names: str) -> list[dict]:
-    """The named ISO times of JSON rows as datetimes (what the output serializers format)."""
-    for row in rows:
-        for name in names:
-            if row.get(name) is not None:
-                row[name] = parse_datetime(row[name])
-    return rows
+        arrays |= {"attempt_rows": _attempt_rows, "event_rows": _event_rows("order")}
+    return qs.select_related("warehouse", "customer").annotate(
+        **{name: compiled_once(CustomerOrder, name, build) for name, build in arrays.items()}
+    )
 
 
 def returns_for_api(qs: QuerySet[Return], *, details: bool = False):
     """Returns with what the API prints, in a single query: the order's reference joined; with
     `details` also the lines (order line id, product SKU, quantity, reason, condition) as
-    `line_rows` and the timeline as `event_rows` (ISO strings for `api_rows_times`)."""
+    `line_rows` and the timeline as `event_rows` (ISO strings for `json_array_times`)."""
     # Only the order's reference is printed: not the order's (or its customer's) other columns.
     qs = (
         qs.select_related(None)
@@ -100,21 +99,18 @@ def returns_for_api(qs: QuerySet[Return], *, details: bool = False):
     )
     if not details:
         return qs
-    ret = OuterRef("pk")
     return qs.annotate(
-        line_rows=_json_rows(
-            ReturnLine.objects.filter(ret=ret).order_by("pk"),
-            order_line_id="order_line_id",
-            order_line=JSONObject(product=JSONObject(sku="order_line__product__sku")),
-            quantity="quantity",
-            reason="reason",
-            condition="condition",
-        ),
-        event_rows=_json_rows(
-            OrderEvent.objects.filter(ret=ret).order_by("at", "pk"),
-            type="type",
-            at="at",
-            message="message",
-            data="data",
-        ),
+        line_rows=compiled_once(Return, "line_rows", _return_line_rows),
+        event_rows=compiled_once(Return, "event_rows", _event_rows("ret")),
+    )
+
+
+def _return_line_rows():
+    return json_array(
+        ReturnLine.objects.filter(ret=OuterRef("pk")).order_by("pk"),
+        order_line_id="order_line_id",
+        order_line=JSONObject(product=JSONObject(sku="order_line__product__sku")),
+        quantity="quantity",
+        reason="reason",
+        condition="condition",
     )

@@ -8,13 +8,13 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from core.output import FastOutputMixin
+from core.output import FastOutputMixin, json_array_times
 from inventory.apis.catalog import LocationSerializer, ProductSerializer, WarehouseSerializer
 from inventory.apis.stock import StockOutputSerializer
 from inventory.models import Lot, Stock
 from orders.apis.orders import OrderDetailOutput, OrderOutput
 from orders.models import DeliveryAttempt, OrderEvent, Parcel
-from orders.selectors import api_rows_times, orders_for_api
+from orders.selectors import orders_for_api
 from tests.factories import (
     CustomerOrderFactory,
     LocationFactory,
@@ -52,8 +52,8 @@ def test_orders_render_as_drf_renders_them(monkeypatch):
         )
     )
     for o in orders:
-        api_rows_times(o.attempt_rows, "attempted_at")
-        api_rows_times(o.event_rows, "at")
+        json_array_times(o.attempt_rows, "attempted_at")
+        json_array_times(o.event_rows, "at")
 
     def render():
         return json.dumps(
