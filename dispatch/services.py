@@ -13,7 +13,7 @@ import uuid
 from django.core.cache import cache
 from django.db import transaction
 
-from core.exceptions import Conflict, ValidationFailed
+from core.exceptions import Conflict, DomainError, ValidationFailed
 from orders.models import OrderEvent, OrderStatus
 from orders.services import order_cancel, order_event_add, order_reschedule
 from routing import services as routing
@@ -183,14 +183,26 @@ def plan_reoptimize(*, plan: Plan, user=None) -> OptimizationJob:
 
 
 def order_insert_from_board(
-    *, route: Route, order, override: bool = False, reason: str = "", user=None
+    *,
+    route: Route,
+    order,
+    override: bool = False,
+    reason: str = "",
+    user=None,
+    behind_out_for_delivery: bool = False,
 ) -> Stop:
     """Insert an unassigned order into a live route at its cheapest feasible position
     (routing's `order_insert`: 422 when it fits nowhere on that route, 409 ahead of an order
     out for delivery without an override and reason), as of tracking's clock. The route's ETAs
     are recomputed after commit (the hook this app lends routing)."""
     return insertion.order_insert(
-        route=route, order=order, override=override, reason=reason, user=user, now=clock.now()
+        route=route,
+        order=order,
+        override=override,
+        reason=reason,
+        user=user,
+        now=clock.now(),
+        behind_out_for_delivery=behind_out_for_delivery,
     )
 
 
@@ -278,7 +290,19 @@ def unassigned_insert_all(*, job_id: str, day: dt.date, depots, user=None) -> di
         if not fits:
             break
         best = min(fits, key=lambda p: (p.added_cost, p.order.reference, p.route.pk))
-        stop = order_insert_from_board(route=best.route, order=best.order, user=user)
+        try:
+            stop = order_insert_from_board(
+                route=best.route, order=best.order, user=user, behind_out_for_delivery=True
+            )
+        except DomainError as exc:  # the day moved on since the check (a stop done, a lock)
+            state["left"].append(
+                {"order": best.order.reference, "reason": exc.code, "message": exc.detail}
+            )
+            state["done"] += 1
+            candidates = [o for o in candidates if o.pk != best.order.pk]
+            checks = {k: v for k, v in checks.items() if k[1] != best.route.pk}
+            contexts.pop(best.route.plan_id, None)
+            continue
         state["placed"].append(
             {
                 "order": best.order.reference,

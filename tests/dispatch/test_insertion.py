@@ -100,3 +100,18 @@ def test_the_order_page_links_to_the_insertion_for_dispatchers_only(
     full = dispatcher.get(f"/dispatch/orders/{order.reference}/insert/")
     assert full.status_code == 200 and b"Insert into route" in full.content
     assert warehouse.get(f"/dispatch/orders/{order.reference}/insert/").status_code == 403
+
+
+def test_insert_all_never_puts_an_order_ahead_of_a_delivery_on_the_van(db, dispatcher):
+    from dispatch import services
+
+    day = build_day(routes=1, stops=5, delivered=1, now_hour=10.0)
+    order = new_order(day, near=(0, 3.0))  # cheapest between the done stop and the next one
+    state = services.unassigned_insert_all(
+        job_id="t1", day=day.day, depots=[day.depot], user=dispatcher
+    )
+    assert [p["order"] for p in state["placed"]] == [order.reference]
+    stop = Stop.objects.get(order=order)
+    assert stop.sequence == 6  # behind every order out for delivery
+    assert not OrderEvent.objects.filter(data__action="out_for_delivery_override").exists()
+    assert services.insert_all_progress("t1")["status"] == "finished"
