@@ -17,6 +17,7 @@ from orders.selectors import (
     order_list,
     pick_list,
 )
+from orders.services.picking import parcels_for
 from orders.views.orders import FLOOR
 
 
@@ -108,5 +109,15 @@ class PackingView(RoleRequiredMixin, View):
             .prefetch_related("lines__product")
             .order_by("window_start")[:100]
         )
-        rows = [(order, svc.parcels_default(order=order)) for order in orders]
+        # From the prefetched lines: parcels_default would query each order's lines again.
+        rows = [
+            (
+                order,
+                parcels_for(
+                    (line.product, line.quantity_picked or line.quantity_reserved)
+                    for line in order.lines.all()
+                ),
+            )
+            for order in orders
+        ]
         return render(request, "orders/packing.html", {"rows": rows, "form": f.ParcelsForm()})

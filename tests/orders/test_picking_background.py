@@ -110,3 +110,21 @@ def test_only_floor_roles_may_record_a_wave(client, wave):
     client.force_login(make_user(Role.PURCHASING, username="pia"))
     assert client.post(_url(wave)).status_code == 403
     assert PickWave.objects.get(pk=wave.pk).status == "open"
+
+
+def test_the_packing_page_queries_do_not_grow_with_its_orders(
+    floor, stocked, make_order, tea, warehouse, django_assert_max_num_queries
+):
+    from orders.services import order_pick
+
+    def picked(n):
+        for _ in range(n):
+            order_pick(order=order_confirm(order=make_order([(tea, 1)])))
+
+    picked(2)
+    with django_assert_max_num_queries(10) as few:
+        assert floor.get("/orders/packing/").status_code == 200
+    picked(4)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = floor.get("/orders/packing/").content.decode()
+    assert page.count('name="parcels"') == 6
