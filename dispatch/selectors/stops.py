@@ -13,20 +13,26 @@ from tracking.selectors import route_sequence_etas
 
 
 def stop_detail(*, stop_id: int) -> Stop | None:
-    """A stop with its order, customer, route and the order's timeline (newest last)."""
+    """A stop with its order, customer, route and the order's timeline (newest last); a
+    pickup's is its return's timeline."""
     stop = (
         Stop.objects.select_related(
-            "order__customer", "order__warehouse", "route__vehicle__depot", "route__driver__user"
+            "order__customer",
+            "order__warehouse",
+            "route__vehicle__depot",
+            "route__driver__user",
+            "ret",
         )
         .filter(pk=stop_id)
         .first()
     )
     if stop is not None:
-        stop.timeline = list(
-            OrderEvent.objects.filter(order=stop.order, ret__isnull=True)
-            .select_related("user")
-            .order_by("at", "id")
+        events = (
+            OrderEvent.objects.filter(ret=stop.ret)
+            if stop.ret_id
+            else OrderEvent.objects.filter(order=stop.order, ret__isnull=True)
         )
+        stop.timeline = list(events.select_related("user").order_by("at", "id"))
     return stop
 
 

@@ -238,6 +238,8 @@ def test_the_board_stop_card_shows_a_pickup_without_order_actions(page, pickup_r
     assert f'<span class="badge">Pickup</span> {ret.reference}' in html
     assert "2 \u00d7 BOX-10" in html and f"/orders/returns/{ret.reference}/" in html
     assert "Cancel order" not in html and "Reschedule" not in html
+    assert "Send the customer the new ETA" not in html
+    assert "<dd>any time" in html and "Pickup planned on" in html  # the return's timeline
 
 
 def test_the_customer_page_says_when_the_return_is_picked_up(client, pickup_route):
