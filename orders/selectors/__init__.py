@@ -137,8 +137,7 @@ def order_get_for_api(*, reference: str, user) -> CustomerOrder:
         if f.one_to_one and f.related_model._meta.app_label == "orders"
     ]
     order = (
-        orders_for_api(orders_visible_to(user), details=True)
-        .select_related(*own)
+        orders_for_api(orders_visible_to(user), details=True, related=own)
         .filter(reference=reference)
         .first()
     )

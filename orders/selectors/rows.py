@@ -72,18 +72,36 @@ def _event_rows(parent: str):
     return build
 
 
-def orders_for_api(qs: QuerySet[CustomerOrder], *, details: bool = False):
+_ORDER_COLUMNS = (
+    *(f.name for f in CustomerOrder._meta.concrete_fields),
+    "warehouse__code",
+    "warehouse__timezone",
+    "customer__name",
+    "customer__email",
+    "customer__phone",
+)
+
+
+def orders_for_api(qs: QuerySet[CustomerOrder], *, details: bool = False, related=()):
     """Orders with everything the API prints, in a single query: the warehouse and customer
     joined, the lines (id, product SKU and name, quantities, unit price) and parcels as JSON
     arrays `line_rows` and `parcel_rows`; with `details` also the delivery attempts
     (`attempt_rows`) and the timeline (`event_rows`). Each array replaces a prefetch (a round
     trip and a model instance per row); decimals are strings and the nested times ISO
-    strings (`core.output.json_array_times` turns them into datetimes)."""
+    strings (`core.output.json_array_times` turns them into datetimes). `related`: one-to-one
+    relations to join whole."""
     arrays = {"line_rows": _line_rows, "parcel_rows": _parcel_rows}
     if details:
         arrays |= {"attempt_rows": _attempt_rows, "event_rows": _event_rows("order")}
-    return qs.select_related("warehouse", "customer").annotate(
-        **{name: compiled_once(CustomerOrder, name, build) for name, build in arrays.items()}
+    # Of the warehouse and the customer only what is printed (code and zone; name and contact),
+    # not their dozens of columns; the order's own columns all.
+    return (
+        qs.select_related(None)
+        .select_related("warehouse", "customer", *related)
+        .only(*_ORDER_COLUMNS, *related)
+        .annotate(
+            **{name: compiled_once(CustomerOrder, name, build) for name, build in arrays.items()}
+        )
     )
 
 
