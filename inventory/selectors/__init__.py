@@ -7,6 +7,7 @@ from inventory.selectors.stock import (  # noqa: F401
     reservable_stock,
     reservations_for_demand,
     stock_available,
+    stock_available_by,
     stock_find,
     stock_get,
     warehouse_today,

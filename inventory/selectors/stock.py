@@ -78,10 +78,28 @@ def stock_totals(*, prefix: str = "stock__", warehouse: Warehouse | None = None)
 def reservable_stock(*, product: Product, warehouse: Warehouse) -> QuerySet[Stock]:
     """Rows whose unreserved units may be promised: good, in an active non-quarantine location
     of the warehouse, not in a lot past its expiry date, with something unreserved."""
+    return _reservable(warehouse, product=product)
+
+
+def stock_available_by(*, product_ids, warehouses: list[Warehouse]) -> dict[tuple[int, int], int]:
+    """`stock_available` of many products in many warehouses, one query per warehouse:
+    {(product id, warehouse id): units}; a pair missing has none."""
+    out: dict[tuple[int, int], int] = {}
+    for warehouse in warehouses:
+        rows = (
+            _reservable(warehouse, product_id__in=list(product_ids))
+            .values("product_id")
+            .annotate(total=Sum(F("on_hand") - F("reserved")))
+        )
+        out.update({(row["product_id"], warehouse.pk): row["total"] or 0 for row in rows})
+    return out
+
+
+def _reservable(warehouse: Warehouse, **products) -> QuerySet[Stock]:
     today = warehouse_today(warehouse)
     return Stock.objects.filter(
         Q(lot__isnull=True) | Q(lot__expires_at__isnull=True) | Q(lot__expires_at__gte=today),
-        product=product,
+        **products,
         location__warehouse=warehouse,
         location__is_active=True,
         condition=StockCondition.GOOD,

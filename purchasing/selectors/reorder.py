@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from inventory.models import Product, Stock, Warehouse
-from inventory.selectors import stock_available
+from inventory.selectors import stock_available_by
 from purchasing.models import PurchaseOrderLine, Supplier, SupplierProduct
 from purchasing.selectors.purchase_orders import purchase_on_order_quantities
 from purchasing.selectors.suppliers import SupplierOption, supplier_options_by_product
@@ -99,6 +99,7 @@ def reorder_suggestions(*, warehouse: Warehouse | None = None) -> list[ReorderSu
         product_ids=product_ids, warehouse_ids=list(warehouse_by_pk), include_pending=True
     )
     options = supplier_options_by_product(product_ids=product_ids)
+    stock = stock_available_by(product_ids=product_ids, warehouses=warehouses)
     suggestions = []
     for product in products:
         targets = homes.get(product.pk) or (
@@ -106,7 +107,7 @@ def reorder_suggestions(*, warehouse: Warehouse | None = None) -> list[ReorderSu
         )
         for warehouse_id in sorted(targets, key=lambda pk: warehouse_by_pk[pk].code):
             target = warehouse_by_pk[warehouse_id]
-            available = stock_available(product=product, warehouse=target)
+            available = stock.get((product.pk, warehouse_id), 0)
             incoming = on_order.get((product.pk, warehouse_id), 0)
             position = available + incoming
             if position >= product.reorder_point:

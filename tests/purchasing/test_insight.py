@@ -199,3 +199,24 @@ def test_daily_digest_emails_the_purchasing_role(wh, acme, requester, purchasing
 def test_digest_sends_nothing_when_nothing_is_low(wh, requester, mailoutbox):
     assert reorder_digest_send() == 0
     assert mailoutbox == []
+
+
+def test_the_reorder_page_queries_do_not_grow_with_its_products(
+    client, wh, dock, acme, purchasing_user, django_assert_max_num_queries
+):
+    def low(n, start):
+        for k in range(start, start + n):
+            product = ProductFactory(sku=f"LOW-{k}", reorder_point=50, reorder_qty=40)
+            SupplierProductFactory(supplier=acme, product=product)
+            stock_receive(product=product, location=dock, quantity=k)
+
+    client.force_login(purchasing_user)
+    low(2, 1)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get("/orders/purchasing/reorder/").status_code == 200
+    low(6, 3)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/orders/purchasing/reorder/").content.decode()
+    assert all(f"LOW-{k}" in page for k in range(1, 9))
+    by_sku = {s.product.sku: s.available for s in reorder_suggestions()}
+    assert by_sku["LOW-7"] == 7  # available from the one grouped query, per product
