@@ -117,7 +117,10 @@ class LocationViewSet(_CatalogViewSet):
     """Locations; filter with ?warehouse=BER&kind=storage&code=A-01. DELETE deactivates an
     empty location."""
 
-    queryset = Location.objects.select_related("warehouse")
+    # A location prints its warehouse's code only: not the warehouse's other columns.
+    queryset = Location.objects.select_related("warehouse").only(
+        *(f.name for f in Location._meta.concrete_fields), "warehouse__code"
+    )
     serializer_class = LocationSerializer
     filterset_class = LocationFilter
     create_service = staticmethod(location_create)
