@@ -31,7 +31,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.api import prepare_database, seed  # noqa: E402
+from benchmarks.api import prepare_database  # noqa: E402
+
+
+def shop_key() -> str:
+    """A fresh key of the demo partner (the demo data is loaded when missing)."""
+    import subprocess
+
+    import django
+
+    django.setup()
+    from partners.models import ApiKey, Partner
+    from partners.services.api_keys import api_key_create
+
+    partner = Partner.objects.filter(memberships__isnull=False).order_by("pk").first()
+    if partner is None:
+        subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, check=True)
+        partner = Partner.objects.filter(memberships__isnull=False).order_by("pk").first()
+    _key, raw = api_key_create(partner=partner, name="shop", scopes=list(ApiKey.Scope.values))
+    return raw
 
 
 def play_day(*, date, depot, customers, api, seed_value, log):
@@ -54,7 +72,11 @@ def play_day(*, date, depot, customers, api, seed_value, log):
     shifts = shifts_copy(date=date, template=template)
     rng = random.Random(f"promise|{seed_value}|{date}|{depot.code}")
     started = time.perf_counter()
-    stats = shop_checkouts(api=api, warehouse=depot, date=date, count=customers, rng=rng)
+    # A run's own references and Idempotency-Keys (a key is kept a day; reruns must not replay).
+    run = f"S{int(time.time()) % 100000:05d}"
+    stats = shop_checkouts(
+        api=api, warehouse=depot, date=date, count=customers, rng=rng, prefix=run
+    )
     checkout_s = time.perf_counter() - started
     plan = plan_day(
         date=date, depot=depot, orders=stats.orders, shifts=shifts, solve=deterministic_solve
@@ -121,8 +143,10 @@ def main() -> None:
     os.environ["API_RATE_LIMIT"] = "100000000/min"
     os.environ["WEBHOOKS_ALLOW_PRIVATE_TARGETS"] = "1"  # the bench seed's webhook endpoint
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    # The same key as the other benchmarks on this database (webhook secrets are encrypted).
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
     prepare_database(os.environ["DATABASE_URL"])
-    raw = seed()["raw"]
+    raw = shop_key()
 
     from django.utils import timezone
 
