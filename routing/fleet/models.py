@@ -5,6 +5,7 @@ routing.models, which builds `Driver` and `Shift` on these."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator
@@ -73,10 +74,11 @@ class ShiftTimes:
     def end_at(self) -> dt.datetime:
         return self.at(self.end_time)
 
-    @property
+    @cached_property
     def breaks(self) -> list[tuple[dt.time, dt.time, int]]:
         """Every break as (earliest start, latest start, duration_s), earliest first: the first
-        in the shift's own columns, more in `extra_breaks` (prefetch it for lists)."""
+        in the shift's own columns, more in `extra_breaks` (prefetch it for lists). Read once
+        per instance: the services hand back fresh rows after a write."""
         out = [(b.earliest, b.latest, b.duration_s) for b in self.extra_breaks.all()]
         if self.break_duration_s:
             out.append((self.break_earliest, self.break_latest, self.break_duration_s))

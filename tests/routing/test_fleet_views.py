@@ -200,3 +200,16 @@ def test_capacity_cards_link_to_the_week_view(depot, settings):
     assert cards and all(
         c.url.startswith(reverse("routing:fleet-week") + "?depot=BER1") for c in cards
     )
+
+
+def test_week_view_and_shift_list_queries_do_not_grow_with_shifts(
+    dispatcher_client, depot, week_case, django_assert_max_num_queries
+):
+    for n in range(8):
+        ShiftFactory(vehicle=VehicleFactory(depot=depot), date=TUESDAY + dt.timedelta(days=n % 3))
+    week = f"{reverse('routing:fleet-week')}?start={MONDAY}&depot=BER1"
+    with django_assert_max_num_queries(12):
+        assert dispatcher_client.get(week).status_code == 200
+    with django_assert_max_num_queries(10):
+        page = dispatcher_client.get(reverse("routing:fleet-shifts"), {"date_from": MONDAY})
+    assert page.status_code == 200 and len(page.context["shifts"]) == 11

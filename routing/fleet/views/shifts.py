@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +17,7 @@ from routing.fleet.forms import ShiftFilterForm, ShiftForm
 from routing.fleet.selectors import shift_list
 from routing.fleet.views.common import DeleteConfirmView, FleetView, form_error
 
-LIST_LIMIT = 300
+PAGE_SIZE = 100
 
 
 def _shift(shift_id):
@@ -43,10 +44,11 @@ class ShiftListView(FleetView):
         shifts = shift_list().filter(date__gte=date_from, date__lte=date_to)
         if depot is not None:
             shifts = shifts.filter(vehicle__depot=depot)
+        page = Paginator(shifts, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             "filters": filters,
-            "shifts": shifts[:LIST_LIMIT],
-            "limit": LIST_LIMIT,
+            "page": page,
+            "shifts": page.object_list,
             "date_from": date_from,
             "date_to": date_to,
         }
