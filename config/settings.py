@@ -276,6 +276,10 @@ REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "core.schema.AutoSchema"  # unique comp
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["partners.throttling.ApiKeyRateThrottle"]
 # django-filter held to the documented parameter types (`?is_active=null` → 400).
 REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["core.filtering.ApiFilterBackend"]
+# Request bodies are JSON, as the schema states; form encodings would turn an empty field into a
+# missing one and every value into a string. CSV uploads name their own (core.csv_upload).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["rest_framework.parsers.JSONParser"]
+REST_FRAMEWORK["TEST_REQUEST_DEFAULT_FORMAT"] = "json"
 MIDDLEWARE.append("core.throttling.RateLimitHeadersMiddleware")
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",

@@ -14,3 +14,6 @@ class CoreConfig(AppConfig):
             dead_letter,  # noqa: F401 (connects the Celery task_failure handler)
             filtering,  # noqa: F401 (registers the filters' OpenAPI extension)
         )
+        from core.serializer_fields import strict_strings_everywhere
+
+        strict_strings_everywhere()

@@ -95,6 +95,9 @@ def add_common_responses(result, generator, request, public):
                 codes.append("404")
             if method != "get":
                 codes += ["409", "422"]
+            elif params - {"cursor", "page_size"}:
+                # Query parameters that each fit the schema may still contradict each other.
+                codes.append("422")
             # An operation may name more, e.g. a 404 for an id given in the body:
             # @extend_schema(extensions={"x-problem-responses": ["404"]}).
             codes += operation.pop("x-problem-responses", [])

@@ -3,10 +3,28 @@
 DRF's fields coerce: `CharField` takes 12 as "12", `BooleanField` takes "yes" and 1,
 `IntegerField` takes "7". The schema says string/boolean/integer, so a client sending another
 type gets a 400 naming the field instead (schemathesis' negative-data checks rely on it).
+
+Every `CharField` (and its subclasses: email, URL, regex, slug) refuses a non-string once
+`strict_strings_everywhere()` ran (CoreConfig.ready), so no serializer can forget it; the
+strict boolean and integer fields stay opt-in because query-string serializers parse "true"
+and "7" on purpose.
 """
 
 from django.core.validators import RegexValidator
 from rest_framework import serializers
+
+_char_to_internal_value = serializers.CharField.to_internal_value
+
+
+def _strict_char_to_internal_value(self, data):
+    if not isinstance(data, str):
+        self.fail("invalid")
+    return _char_to_internal_value(self, data)
+
+
+def strict_strings_everywhere() -> None:
+    """Make every serializer CharField refuse numbers, booleans, lists and objects (400)."""
+    serializers.CharField.to_internal_value = _strict_char_to_internal_value
 
 
 class _StrictString:
