@@ -173,6 +173,8 @@ def test_time_off_on_the_driver_page_warns_about_booked_shifts(dispatcher_client
     assert "1 shift(s) already booked" in html and f"#{shift.pk}" in html
     bad = dispatcher_client.post(url, {"start_date": "2030-03-05", "end_date": "2030-03-04"})
     assert bad.status_code == 400 and "before the first" in bad.content.decode()
+    # the driver's own form beside it still shows the driver as saved
+    assert bad.context["form"].initial["phone"] == shift.driver.phone
 
 
 def test_only_dispatchers_and_admins_see_and_open_the_fleet(client, depot):

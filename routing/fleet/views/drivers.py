@@ -14,6 +14,9 @@ from routing.fleet.selectors import driver_list, time_off_shifts
 from routing.fleet.views.common import DeleteConfirmView, FleetView, form_error
 
 USER_FIELDS = ("first_name", "last_name", "email")
+DRIVER_FIELDS = (
+    "phone", "skills", "default_vehicle", "working_days", "work_start", "work_end", "is_active",
+)  # fmt: skip
 
 
 def _driver(driver_id):
@@ -46,6 +49,13 @@ class DriverCreateView(FleetView):
         return render(request, "routing/fleet/driver_form.html", context, status=status)
 
 
+def _initial(driver) -> dict:
+    initial = {name: getattr(driver.user, name) for name in USER_FIELDS}
+    for name in DRIVER_FIELDS:
+        initial[name] = getattr(driver, name)
+    return initial
+
+
 def _time_off_rows(driver) -> list[dict]:
     rows = []
     for off in DriverTimeOff.objects.filter(driver=driver).order_by("-start_date")[:50]:
@@ -66,17 +76,7 @@ def _edit_context(driver, form, time_off_form=None) -> dict:
 class DriverEditView(FleetView):
     def get(self, request, driver_id):
         driver = _driver(driver_id)
-        initial = {name: getattr(driver.user, name) for name in USER_FIELDS}
-        initial.update(
-            {
-                name: getattr(driver, name)
-                for name in (
-                    "phone", "skills", "default_vehicle", "working_days",
-                    "work_start", "work_end", "is_active",
-                )
-            }
-        )  # fmt: skip
-        form = DriverForm(initial=initial, editing=True)
+        form = DriverForm(initial=_initial(driver), editing=True)
         return render(request, "routing/fleet/driver_form.html", _edit_context(driver, form))
 
     def post(self, request, driver_id):
@@ -117,8 +117,7 @@ class TimeOffAddView(FleetView):
                 else:
                     messages.success(request, text)
                 return redirect("routing:fleet-driver-edit", driver_id=driver.pk)
-        initial = {name: getattr(driver.user, name) for name in USER_FIELDS}
-        context = _edit_context(driver, DriverForm(initial=initial, editing=True), form)
+        context = _edit_context(driver, DriverForm(initial=_initial(driver), editing=True), form)
         return render(request, "routing/fleet/driver_form.html", context, status=400)
 
 
