@@ -136,11 +136,11 @@ def order_get_for_api(*, reference: str, user) -> CustomerOrder:
         for f in CustomerOrder._meta.related_objects
         if f.one_to_one and f.related_model._meta.app_label == "orders"
     ]
-    order = (
-        orders_for_api(orders_visible_to(user), details=True, related=own)
-        .filter(reference=reference)
-        .first()
+    # The reference is unique: no ORDER BY to compile or run (first() would add one).
+    found = orders_for_api(orders_visible_to(user), details=True, related=own).filter(
+        reference=reference
     )
+    order = next(iter(found.order_by()[:1]), None)
     if order is None:
         raise NotFound(f"No order {reference}.", field="reference")
     json_array_times(order.attempt_rows, "attempted_at")
@@ -304,9 +304,8 @@ def return_get(*, reference: str, user) -> Return:
 def return_get_for_api(*, reference: str, user) -> Return:
     """One return as `returns_for_api(details=True)` reads it, as the caller may see it (404
     otherwise)."""
-    ret = (
-        returns_for_api(returns_visible_to(user), details=True).filter(reference=reference).first()
-    )
+    found = returns_for_api(returns_visible_to(user), details=True).filter(reference=reference)
+    ret = next(iter(found.order_by()[:1]), None)
     if ret is None:
         raise NotFound(f"No return {reference}.", field="reference")
     json_array_times(ret.event_rows, "at")
