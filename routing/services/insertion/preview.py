@@ -182,6 +182,8 @@ def _check(ctx, route, order, now, *, with_etas: bool, behind: bool = False) -> 
     rows = (
         sorted(ctx.routes[vid].stops.all(), key=lambda s: s.sequence) if vid in ctx.routes else []
     )
+    # A quote for an order this route already visits prices it as if it were not there yet.
+    rows = [s for s in rows if stop_ref(s) != order.reference or s.status != StopStatus.PLANNED]
     demand = ctx.demand.get(order.reference) or order_demand(order)
     stop = candidate_stop(ctx, order, demand)
     sub = route_remaining_problem(ctx, vid, rows, stop, now)
