@@ -23,3 +23,11 @@ def inventory_check_task() -> int:
     for item in drift:
         logger.error("Inventory drift: %s", item)
     return len(drift)
+
+
+@shared_task(name="inventory.tasks.inventory_import_run", acks_late=True, ignore_result=True)
+def inventory_import_run_task(run_id: str) -> str:
+    """Import a queued CSV run of products or opening stock; safe to run twice."""
+    from inventory.services.import_runs import inventory_import_run
+
+    return (inventory_import_run(run_id=run_id) or {}).get("status", "gone")

@@ -17,4 +17,5 @@ urlpatterns = [
     path("reports/", views.ReportIndexView.as_view(), name="reports"),
     path("reports/<slug:slug>/", views.ReportView.as_view(), name="report"),
     path("import/", views.ImportView.as_view(), name="import"),
+    path("import/<str:run_id>/", views.ImportRunView.as_view(), name="import-run"),
 ]

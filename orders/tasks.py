@@ -84,12 +84,6 @@ def pick_wave_complete_task(wave_id: int, user_id: int | None = None) -> str:
 @shared_task(name="orders.tasks.orders_import_run", acks_late=True, ignore_result=True)
 def orders_import_run_task(run_id: str) -> str:
     """Import a queued CSV run (`orders_import_run`); safe to run twice."""
-    from django.contrib.auth import get_user_model
-    from django.core.cache import cache
+    from orders.services.import_runs import orders_import_run
 
-    from orders.services.import_runs import RUN_KEY, orders_import_run
-
-    state = cache.get(RUN_KEY.format(run_id)) or {}
-    user = get_user_model().objects.filter(pk=state.get("user_id")).first()
-    result = orders_import_run(run_id=run_id, user=user)
-    return (result or {}).get("status", "gone")
+    return (orders_import_run(run_id=run_id) or {}).get("status", "gone")

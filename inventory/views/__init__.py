@@ -13,11 +13,12 @@ from inventory.views.operations import (
     ScrapView,
     TransferView,
 )
-from inventory.views.reports import ImportView, ReportIndexView, ReportView
+from inventory.views.reports import ImportRunView, ImportView, ReportIndexView, ReportView
 
 __all__ = [
     "AdjustView",
     "ConditionView",
+    "ImportRunView",
     "ImportView",
     "ProductDetailView",
     "ProductListView",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
@@ -14,7 +13,7 @@ from core.roles import Role
 from inventory import forms
 from inventory.exports import csv_response
 from inventory.reports import NUMERIC_COLUMNS, REPORTS, report_filterset
-from inventory.services.imports import opening_stock_import, products_import
+from inventory.services.import_runs import inventory_import_run_get, inventory_import_run_start
 from inventory.views.catalog import READ_ROLES
 
 
@@ -62,7 +61,8 @@ class ReportView(RoleRequiredMixin, View):
 
 
 class ImportView(RoleRequiredMixin, View):
-    """Upload products or opening stock; every error is listed with its row and column."""
+    """Upload products or opening stock; the import runs in the background and its page lists
+    every error with its row and column."""
 
     allowed_roles = [Role.WAREHOUSE, Role.PURCHASING]
 
@@ -71,24 +71,40 @@ class ImportView(RoleRequiredMixin, View):
 
     def post(self, request):
         form = forms.ImportForm(request.POST, request.FILES)
-        errors = []
         if form.is_valid():
-            content = form.cleaned_data["file"].read()
             try:
-                if form.cleaned_data["kind"] == "products":
-                    result = products_import(content=content)
-                    messages.success(
-                        request,
-                        f"Imported products: {result['created']} created, "
-                        f"{result['updated']} updated.",
-                    )
-                else:
-                    result = opening_stock_import(content=content, user=request.user)
-                    messages.success(
-                        request, f"Imported {result['units']} units in {result['rows']} rows."
-                    )
-                return redirect("inventory:import")
+                run_id = inventory_import_run_start(
+                    kind=form.cleaned_data["kind"],
+                    content=form.cleaned_data["file"].read(),
+                    user=request.user,
+                )
             except DomainError as exc:
-                errors = exc.errors
                 form.add_error("file", exc.detail)
-        return render(request, "inventory/import.html", {"form": form, "errors": errors})
+            else:
+                return redirect("inventory:import-run", run_id=run_id)
+        return render(request, "inventory/import.html", {"form": form}, status=422)
+
+
+class ImportRunView(RoleRequiredMixin, View):
+    """One import run: waiting while it runs (polled), then the result or the errors."""
+
+    allowed_roles = [Role.WAREHOUSE, Role.PURCHASING]
+
+    def get(self, request, run_id):
+        run = inventory_import_run_get(run_id=run_id, user=request.user)
+        if run is None:
+            raise Http404("No such import (runs are kept for a day).")
+        running = run["status"] in ("queued", "running")
+        if request.htmx and "progress" in request.GET and not running:
+            return HttpResponse(headers={"HX-Refresh": "true"})
+        return render(
+            request,
+            "inventory/import_run.html",
+            {
+                "run": run,
+                "run_id": run_id,
+                "running": running,
+                "form": forms.ImportForm(initial={"kind": run["options"].get("kind")}),
+            },
+            status=422 if run["status"] == "failed" else 200,
+        )

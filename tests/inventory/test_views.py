@@ -132,16 +132,16 @@ def test_report_filters_show_errors_instead_of_failing(staff):
     assert page.status_code == 200 and page.context["filter"].errors
 
 
-def test_import_page_lists_row_errors(staff):
+def test_import_page_lists_row_errors(staff, django_capture_on_commit_callbacks):
     upload = SimpleUploadedFile(
         "p.csv", b"sku,name,weight_kg\nA,Apple,heavy\n", content_type="text/csv"
     )
-    response = staff.post("/inventory/import/", {"kind": "products", "file": upload})
-    assert response.status_code == 200
-    assert (
-        response.context["errors"][0]["row"] == 2
-        and response.context["errors"][0]["column"] == "weight_kg"
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the background run
+        queued = staff.post("/inventory/import/", {"kind": "products", "file": upload})
+    response = staff.get(queued["Location"])
+    assert response.status_code == 422
+    errors = response.context["run"]["errors"]
+    assert errors[0]["row"] == 2 and errors[0]["column"] == "weight_kg"
     assert not Product.objects.exists()
 
 
