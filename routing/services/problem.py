@@ -262,11 +262,14 @@ def _solver_vehicle(ctx: PlanProblem, shift: Shift) -> SolverVehicle:
 
 def order_time_windows(order: CustomerOrder) -> list[tuple]:
     """The windows the planner keeps an order's stop in: the window promised at checkout
-    while it lies inside the order's windows (a reschedule elsewhere replaces it), else the
-    order's windows."""
+    while it lies inside the order's windows (a reschedule elsewhere replaces it), ending
+    ROUTING_PROMISE_MARGIN_S early (at most half the window) so the van's usual lateness
+    still lands inside the promise; else the order's windows."""
     promised = order.promised_window
     if promised and any(a <= promised[0] and promised[1] <= b for a, b in order.windows):
-        return [promised]
+        start, end = promised
+        margin = min(dt.timedelta(seconds=conf.get("ROUTING_PROMISE_MARGIN_S")), (end - start) / 2)
+        return [(start, end - margin)]
     return order.windows
 
 
