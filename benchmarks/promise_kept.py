@@ -136,6 +136,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--customers", type=int, default=80, help="shoppers per depot and day")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--skip-days", type=int, default=0, help="start this many days after the first"
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -164,7 +167,7 @@ def main() -> None:
     now = timezone.now()
     rows = []
     for depot in depots:
-        first = earliest_day(depot_rules(depot), now)
+        first = earliest_day(depot_rules(depot), now) + dt.timedelta(days=args.skip_days)
         for n in range(args.days):
             row = play_day(
                 date=first + dt.timedelta(days=n),
