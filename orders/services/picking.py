@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -49,6 +50,7 @@ from orders.services.common import (
     order_sync,
 )
 
+WAVE_STALE = timedelta(minutes=10)
 WAVE_TRANSITIONS = {
     PickWave.Status.OPEN: {PickWave.Status.PICKING},
     PickWave.Status.PICKING: {PickWave.Status.DONE, PickWave.Status.OPEN},
@@ -140,15 +142,21 @@ def pick_wave_start(*, wave: PickWave, user=None) -> PickWave:
     """open → picking: record the wave as picked in the background (`pick_wave_complete` in a
     Celery task after commit), counting the orders still to pick. Only one run at a time: the
     move is one conditional UPDATE, so a second click while it runs is refused with a 409
-    (Conflict) and books nothing, and a done wave cannot start again (InvalidTransition)."""
+    (Conflict) and books nothing, and a done wave cannot start again (InvalidTransition). A
+    run that counted no order for WAVE_STALE (its task was lost) may be started again."""
     to_pick = wave.orders.filter(status=S.CONFIRMED).count()
+    now = timezone.now()
+    # A run that made no progress for WAVE_STALE (its task was lost) may be started again.
+    startable = Q(status=PickWave.Status.OPEN) | Q(
+        status=PickWave.Status.PICKING, updated_at__lt=now - WAVE_STALE
+    )
     with transaction.atomic():
-        moved = PickWave.objects.filter(pk=wave.pk, status=PickWave.Status.OPEN).update(
+        moved = PickWave.objects.filter(startable, pk=wave.pk).update(
             status=PickWave.Status.PICKING,
             orders_to_pick=to_pick,
             orders_picked=0,
             error="",
-            updated_at=timezone.now(),
+            updated_at=now,
         )
         wave.refresh_from_db()
         if not moved:
@@ -195,7 +203,9 @@ def pick_wave_complete(*, wave: PickWave, user=None) -> PickWave:
                 if order.status != S.CONFIRMED:
                     continue
                 order_pick(order=order, user=user)
-                PickWave.objects.filter(pk=wave.pk).update(orders_picked=F("orders_picked") + 1)
+                PickWave.objects.filter(pk=wave.pk).update(
+                    orders_picked=F("orders_picked") + 1, updated_at=timezone.now()
+                )
         except DomainError as error:
             pick_wave_stop(wave=wave, error=f"{order.reference}: {error.detail}")
             raise

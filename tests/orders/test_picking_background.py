@@ -128,3 +128,21 @@ def test_the_packing_page_queries_do_not_grow_with_its_orders(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = floor.get("/orders/packing/").content.decode()
     assert page.count('name="parcels"') == 6
+
+
+def test_a_run_whose_task_was_lost_can_be_started_again(
+    floor, wave, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=False):
+        floor.post(_url(wave))  # its task never runs
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "already being picked" in _text(floor.post(_url(wave), follow=True))
+    PickWave.objects.filter(pk=wave.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    with django_capture_on_commit_callbacks(execute=True):
+        floor.post(_url(wave))
+    assert PickWave.objects.get(pk=wave.pk).status == "done"
+    assert StockMove.objects.filter(kind="pick").count() == 4
