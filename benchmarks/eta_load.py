@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/eta_load.py                  # 500 vehicles x 10 s for 2 min
     .venv/bin/python benchmarks/eta_load.py --duration 20    # a quick run
     .venv/bin/python benchmarks/eta_load.py --json           # one JSON object
-    .venv/bin/python benchmarks/eta_load.py --first-eta-cost # the first-ETA tick alone
+    .venv/bin/python benchmarks/eta_first.py                 # the first-ETA tick alone
 
 What it does (everything on loopback, nothing shared with the dev database or queue):
 
@@ -232,57 +232,6 @@ def seed(env, vehicles: int, stops: int, warm_up: bool = True) -> dict:
         "tokens": [o.tracking_token for o in orders[:: max(1, len(orders) // 100)]][:100],
         "log_key": cache.make_key("tracking:eta:log"),
     }
-
-
-def first_eta_cost(routes: list[int], chunk: int = 250) -> dict:
-    """What a tick of first ETAs costs the ETA path (seeded without warm-up, so every route's
-    first stop becomes next and is announced): half the routes in chunks with the
-    announcements inside the recompute's transaction, as before, the other half with them
-    handed to the announcement task, whose own run is timed after. Wall and CPU seconds of
-    this process (PostgreSQL's share shows in wall only)."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from routing.models import Stop
-    from tracking.services import notifications, routes_etas_refresh
-
-    def timed(fn):
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = fn()
-        return result, time.perf_counter() - wall, time.process_time() - cpu
-
-    now = timezone.now()
-    half = len(routes) // 2
-    out = {}
-    for label, ids, later in (("inline", routes[:half], False), ("deferred", routes[half:], True)):
-        walls, cpus = [], []
-        for k in range(0, len(ids), chunk):
-            part = ids[k : k + chunk]
-            # The callbacks a commit would run (the announcement task) are kept, not run.
-            with transaction.atomic():
-                _, wall, cpu = timed(
-                    lambda part=part, later=later: routes_etas_refresh(
-                        route_ids=part, now=now, announce_later=later
-                    )
-                )
-            walls.append(wall)
-            cpus.append(cpu)
-        out[f"tick_{label}_routes"] = len(ids)
-        out[f"tick_{label}_wall_s_per_chunk"] = round(max(walls), 2)
-        out[f"tick_{label}_cpu_s_per_chunk"] = round(max(cpus), 2)
-    firsts = list(
-        Stop.objects.filter(route_id__in=routes[half:], sequence=1).values_list("pk", flat=True)
-    )
-    announced, wall, cpu = timed(
-        lambda: notifications.stops_announce(next_stop_ids=firsts, moved=[])
-    )
-    out.update(
-        chunk=chunk,
-        announce_task_stops=announced,
-        announce_task_wall_s=round(wall, 2),
-        announce_task_cpu_s=round(cpu, 2),
-    )
-    return out
 
 
 def wait_for(port: int, path: str = "/healthz", timeout: float = 60) -> None:
@@ -600,19 +549,10 @@ def main() -> None:
         action="store_true",
         help="skip the first ETA computation at seed time (pings then trigger the first one)",
     )
-    parser.add_argument(
-        "--first-eta-cost",
-        action="store_true",
-        help="only time the ETA path's first-ETA ticks, announcements inline vs deferred",
-    )
     args = parser.parse_args()
 
     env = bench_env(args)
     create_database(env)
-    if args.first_eta_cost:
-        data = seed(env, args.vehicles, args.stops, warm_up=False)
-        print(json.dumps(first_eta_cost(data["routes"])))
-        return
     data = seed(env, args.vehicles, args.stops, warm_up=not args.no_warm_up)
     server_env = {k: v for k, v in env.items() if not k.startswith("_")}
     logs = Path("/tmp") / f"eta_load_{os.getpid()}"
