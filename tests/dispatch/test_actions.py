@@ -89,10 +89,13 @@ def test_a_delivered_stop_cannot_move(live, dispatcher):
 
 def test_resequencing_on_the_same_route_is_noted_as_such(live, dispatcher):
     stop = live.stops[0][4]
-    services.stop_reassign(stop=stop, route=live.routes[0], position=3, user=dispatcher)
+    # Its van has left: the resequence delays two other deliveries on it, so it needs a reason.
+    services.stop_reassign(
+        stop=stop, route=live.routes[0], position=3, user=dispatcher, override=True, reason="Gate"
+    )
     stop.refresh_from_db()
     assert stop.sequence == 3
-    assert _notes(stop.order)[0].message.startswith("Resequenced on route")
+    assert _notes(stop.order)[-1].message.startswith("Resequenced on route")
 
 
 def test_the_move_preview_gives_both_routes_new_etas_from_the_vehicles(live):
