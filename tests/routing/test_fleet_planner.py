@@ -63,3 +63,16 @@ def test_plan_creation_neither_offers_nor_takes_a_shift_whose_driver_is_off(
             date=plan_date, depots=[depot], orders=[make_order(1)], shifts=[working, off]
         )
     assert "not off" in refused.value.detail and "VAN2" in refused.value.detail
+
+
+def test_a_shift_a_plan_has_routed_can_neither_change_nor_go(optimised_plan, staff_api):
+    from core.roles import Role
+
+    plan = optimised_plan(orders=3, vehicles=1)
+    shift = plan.shifts.get()
+    api = staff_api(Role.DISPATCHER)
+    changed = api.patch(f"/api/v1/shifts/{shift.pk}/", {"end_time": "18:00"}, format="json")
+    assert changed.status_code == 409 and plan.reference in changed.json()["detail"]
+    assert api.delete(f"/api/v1/shifts/{shift.pk}/").status_code == 409
+    shift.refresh_from_db()
+    assert shift.end_time == dt.time(19)
