@@ -138,6 +138,9 @@ def test_a_delay_raises_late_risk_and_a_drag_to_another_route_clears_it(board):
     expect(dialog.locator(".feasible")).to_be_visible(timeout=10000)
     expect(dialog.locator(".preview-tables section")).to_have_count(2)
     expect(dialog.locator("tr.moved")).to_contain_text(stop.order.reference)
+    # Its van has left: moving it needs the override and a reason.
+    dialog.locator("input[name=override]").check()
+    dialog.locator("input[name=reason]").fill("Van 1 is stuck south of the city")
     dialog.locator("[data-confirm-move]").click()
     expect(dialog).to_contain_text("Moved")
     dialog.locator("[data-action=close]").last.click()
@@ -163,6 +166,12 @@ def test_the_keyboard_move_updates_both_routes_and_the_customer_page(board, live
     expect(select).to_be_focused()
     page.keyboard.press("ArrowDown")  # route 2
     expect(page.locator("#board-dialog .feasible")).to_contain_text("route 2", timeout=10000)
+    page.keyboard.press("Tab")  # the position
+    page.keyboard.press("Tab")  # "Check"
+    page.keyboard.press("Tab")  # the override: its order is out for delivery
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Customer asked for later")
     page.locator("[data-confirm-move]").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#board-dialog")).to_contain_text("Moved")
@@ -170,7 +179,9 @@ def test_the_keyboard_move_updates_both_routes_and_the_customer_page(board, live
 
     expect(page.locator(f"#route-card-{day.routes[0].pk} .stops-done")).to_have_text("2/3 stops")
     expect(page.locator(f"#route-card-{day.routes[1].pk} .stops-done")).to_have_text("2/5 stops")
-    note = OrderEvent.objects.get(order=stop.order, type=OrderEvent.Type.NOTE)
+    note = OrderEvent.objects.get(
+        order=stop.order, type=OrderEvent.Type.NOTE, data__action="stop_moved"
+    )
     assert "to route" in note.message and note.user.username == "dana"
 
     # The worker recomputes route 2; the customer's page shows the new window.

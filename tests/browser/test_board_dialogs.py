@@ -48,6 +48,8 @@ def test_move_from_the_exceptions_panel_confirms_after_the_panel_refreshed(
     expect(dialog.locator(".feasible")).to_contain_text("route 2", timeout=10000)
     # The panel polls every 1.5 s in these tests: let it refresh under the open dialog.
     page.wait_for_timeout(4000)
+    dialog.locator("input[name=override]").check()  # its van has left
+    dialog.locator("input[name=reason]").fill("Running late on route 1")
     dialog.locator("[data-confirm-move]").click()
     expect(dialog).to_contain_text("Moved", timeout=10000)
     assert Stop.objects.get(pk=stop.pk).route_id == day.routes[1].pk
