@@ -278,6 +278,7 @@ ROUTES.update(
             "api/v1/routes/<int:route_id>/",
             "api/v1/routes/<int:route_id>/lock/",
             "api/v1/routes/<int:route_id>/stops/",
+            "api/v1/routes/<int:route_id>/insert/",
             "api/v1/stops/<int:stop_id>/move/",
         ],
         StaffOnly(_DISPATCHERS),
