@@ -117,3 +117,21 @@ def test_only_dispatchers_may_insert(staff_api, partner_api):
         staff_api(Role.WAREHOUSE).post(url(day.routes[0]), body, format="json").status_code == 403
     )
     assert partner_api().post(url(day.routes[0]), body, format="json").status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"order": 123, "dry_run": True}, "order"),
+        ({"order": "ORD-1", "dry_run": "maybe"}, "dry_run"),
+        ({"order": "ORD-1", "override": 2}, "override"),
+        ({"order": "ORD-1", "override": True, "reason": "x" * 301}, "reason"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(staff_api, body, field):
+    day = build_day(routes=1, stops=1, started=0, now_hour=7.0)
+    response = staff_api(Role.DISPATCHER).post(url(day.routes[0]), body, format="json")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == [field]
