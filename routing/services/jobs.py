@@ -22,14 +22,11 @@ from core.exceptions import Conflict, ValidationFailed, assert_transition
 from routing import conf
 from routing.models import Engine, JobStatus, OptimizationJob, Plan, PlanStatus
 from routing.services.problem import PlanProblem, problem_build, travel_provider
+from routing.services.solution_data import jsonable, solution_from_data, solution_to_data
 from routing.solver import (
     Matrices,
-    PlannedBreak,
     ProblemError,
-    Route,
     Solution,
-    Unassigned,
-    Visit,
     solve,
 )
 from routing.solver.costs import solution_units
@@ -340,7 +337,7 @@ def job_complete(*, job_id: int, ctx: PlanProblem, solution: Solution | None) ->
         job.elapsed_s = round(solution.elapsed_s, 2)
         job.stats = {
             **job.stats,
-            **_jsonable(solution.stats),
+            **jsonable(solution.stats),
             "objective": round(solution.cost, 2),
             # The objective counts a huge penalty per required stop left out; what the routes
             # themselves cost is what a dispatcher compares.
@@ -375,41 +372,3 @@ def problem_error_text(exc: ProblemError) -> str:
         "engine": "engine",
     }
     return f"The plan cannot be optimised: {names.get(exc.field, exc.field)}: {exc}"
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
-
-
-def solution_to_data(solution: Solution) -> dict:
-    data = dataclasses.asdict(solution)
-    data["stats"] = _jsonable(solution.stats)
-    return data
-
-
-def solution_from_data(data: dict) -> Solution:
-    routes = [
-        Route(
-            vehicle_id=r["vehicle_id"],
-            visits=[Visit(**v) for v in r["visits"]],
-            start_s=r["start_s"],
-            end_s=r["end_s"],
-            distance_m=r["distance_m"],
-            breaks=[PlannedBreak(**b) for b in r["breaks"]],
-        )
-        for r in data["routes"]
-    ]
-    return Solution(
-        routes=routes,
-        unassigned=[Unassigned(**u) for u in data["unassigned"]],
-        cost=data["cost"],
-        engine=data["engine"],
-        elapsed_s=data["elapsed_s"],
-        stats=data["stats"],
-    )
