@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from carriers.models import Carrier
-from carriers.services import carrier_save
+from carriers.models import Carrier, Shipment
+from carriers.services import carrier_save, handoff_compare, order_hand_off
+from core.exceptions import DomainError
+from orders.models import CustomerOrder, OrderStatus
+
+SANDBOX = "swiftpost"
 
 DEMO = [
     {
@@ -44,3 +48,34 @@ def seed(*, stdout) -> None:
             continue
         carrier_save(**spec)
         stdout.write(f"carriers: {spec['name']}\n")
+    _seed_shipment(stdout=stdout)
+
+
+def _seed_shipment(*, stdout) -> None:
+    """Hand one packed demo order that no route took to the sandbox carrier, priced against
+    the own fleet as the order page does, so its tracking story plays (beat polls it)."""
+    if Shipment.objects.filter(order__external_ref__startswith="DEMO-").exists():
+        return
+    carrier = Carrier.objects.filter(code=SANDBOX, is_active=True).first()
+    if carrier is None:
+        return
+    candidates = CustomerOrder.objects.filter(
+        external_ref__startswith="DEMO-",
+        status=OrderStatus.PACKED,
+        latitude__isnull=False,
+    ).order_by("pk")
+    for order in candidates[:10]:
+        try:
+            compared = handoff_compare(order=order)
+            shipment = order_hand_off(
+                order=order,
+                carrier=carrier,
+                own_cost=compared.own_cost,
+                own_cost_basis=compared.own_basis,
+            )
+        except DomainError:
+            continue
+        stdout.write(
+            f"carriers: {order.reference} handed to {carrier.name} ({shipment.tracking_number})\n"
+        )
+        return

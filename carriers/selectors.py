@@ -25,8 +25,10 @@ def order_handoff_section(*, order, user) -> list:
     from core.permissions import user_can
 
     shipment = order_shipment(order=order)
-    may_compare = order.status == "packed" and user_can(
-        user, "carriers:order-compare", order.reference
+    may_compare = (
+        order.status == "packed"
+        and not order.needs_location
+        and user_can(user, "carriers:order-compare", order.reference)
     )
     if shipment is None and not may_compare:
         return []

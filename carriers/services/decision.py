@@ -112,9 +112,9 @@ def handoff_compare(
     stop savings when the caller already has them)."""
     from carriers.services.shipments import order_consignment
 
+    consignment = order_consignment(order)  # 422 first for an order with no coordinates
     own, currency, basis = own_fleet_cost(order, savings=savings)
     comparison = Comparison(order, own, currency, basis)
-    consignment = order_consignment(order)
     for carrier in Carrier.objects.filter(is_active=True).order_by("name"):
         try:
             quote = adapter_for(carrier).quote(consignment)

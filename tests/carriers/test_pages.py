@@ -104,3 +104,18 @@ def test_the_customer_page_names_the_carrier_and_its_tracking(client, day, dispa
     page = client.get(reverse("tracking_public:page", args=[order.tracking_token])).content.decode()
     assert "SwiftPost" in page and shipment.tracking_number in page
     assert "Collected from the depot." in page
+
+
+@pytest.mark.django_db
+def test_an_order_without_coordinates_offers_no_comparison_and_the_page_says_why(
+    client, day, dispatcher
+):
+    flat_carrier("cheap", "0.50")
+    order = new_order(day)
+    type(order).objects.filter(pk=order.pk).update(latitude=None, longitude=None)
+    client.force_login(dispatcher)
+    page = client.get(reverse("orders:detail", args=[order.reference])).content.decode()
+    assert reverse("carriers:order-compare", args=[order.reference]) not in page
+    response = client.get(reverse("carriers:order-compare", args=[order.reference]), follow=True)
+    assert response.status_code == 200
+    assert "has no coordinates; set its location first" in response.content.decode()
