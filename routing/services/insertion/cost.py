@@ -44,7 +44,8 @@ def marginal_cost(
 ) -> MarginalCost | None:
     """What serving one more delivery would cost the own fleet on `day`: the cheapest feasible
     insertion over that day's live routes (published, not completed, not locked), by the
-    optimiser's objective. Writes nothing; None when no live route can take it.
+    optimiser's objective. Writes nothing; None when no live route can take it (or the order
+    has no coordinates).
 
     `order_or_point` is a `CustomerOrder` (its warehouse, demand, windows, service time and
     skills are used; the order need not be packed) or a `(latitude, longitude)` pair, which
@@ -55,6 +56,8 @@ def marginal_cost(
     now = now or live.now()
     if isinstance(order_or_point, CustomerOrder):
         order = _order(order_or_point)
+        if order.needs_location:
+            return None  # nowhere to drive to: no route can take it
         warehouse = warehouse or order.warehouse
     else:
         lat, lon = order_or_point
