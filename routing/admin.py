@@ -3,29 +3,10 @@ from django.contrib import admin
 from routing.models import Driver, OptimizationJob, Plan, Route, Shift, Stop, Vehicle
 
 
-@admin.register(Vehicle)
-class VehicleAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "depot", "capacity_weight_kg", "capacity_volume_m3",
-                    "capacity_units", "is_active"]  # fmt: skip
-    list_filter = ["depot", "is_active"]
-    search_fields = ["code", "name"]
-
-
-@admin.register(Driver)
-class DriverAdmin(admin.ModelAdmin):
-    list_display = ["user", "phone", "is_active"]
-    search_fields = ["user__username", "user__first_name", "user__last_name"]
-    raw_id_fields = ["user"]
-
-
-@admin.register(Shift)
-class ShiftAdmin(admin.ModelAdmin):
-    """Read-only here: shifts are booked on the fleet pages (/routing/fleet/) or the API, whose
-    service refuses overlaps, time off and breaks outside the shift."""
-
-    list_display = ["date", "vehicle", "driver", "start_time", "end_time", "break_duration_s"]
-    list_filter = ["date", "vehicle__depot"]
-    list_select_related = ["vehicle", "driver__user"]
+class FleetReadOnly:
+    """Vehicles, drivers and shifts are edited on the fleet pages (/routing/fleet/) or the API,
+    whose services keep their rules (a vehicle with booked shifts keeps its depot, time off,
+    overlaps, breaks inside the shift); the admin only shows them."""
 
     def has_add_permission(self, request):
         return False
@@ -35,6 +16,28 @@ class ShiftAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Vehicle)
+class VehicleAdmin(FleetReadOnly, admin.ModelAdmin):
+    list_display = ["code", "name", "depot", "capacity_weight_kg", "capacity_volume_m3",
+                    "capacity_units", "is_active"]  # fmt: skip
+    list_filter = ["depot", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Driver)
+class DriverAdmin(FleetReadOnly, admin.ModelAdmin):
+    list_display = ["user", "phone", "is_active"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Shift)
+class ShiftAdmin(FleetReadOnly, admin.ModelAdmin):
+    list_display = ["date", "vehicle", "driver", "start_time", "end_time", "break_duration_s"]
+    list_filter = ["date", "vehicle__depot"]
+    list_select_related = ["vehicle", "driver__user"]
 
 
 class JobInline(admin.TabularInline):

@@ -215,3 +215,20 @@ def test_week_view_and_shift_list_queries_do_not_grow_with_shifts(
     with django_assert_max_num_queries(10):
         page = dispatcher_client.get(reverse("routing:fleet-shifts"), {"date_from": MONDAY})
     assert page.status_code == 200 and len(page.context["shifts"]) == 11
+
+
+def test_the_django_admin_only_shows_the_fleet(client, depot):
+    """Edits go through the fleet services (their rules); the admin cannot bypass them."""
+    from django.contrib.auth import get_user_model
+
+    boss = get_user_model().objects.create_superuser("root", "root@example.com", "x")
+    vehicle = VehicleFactory(depot=depot)
+    client.force_login(boss)
+    assert client.get(reverse("admin:routing_vehicle_changelist")).status_code == 200
+    assert client.get(reverse("admin:routing_vehicle_add")).status_code == 403
+    change = client.post(reverse("admin:routing_vehicle_change", args=[vehicle.pk]), {})
+    assert change.status_code == 403
+    vehicle.refresh_from_db()
+    assert vehicle.depot == depot
+    assert client.get(reverse("admin:routing_driver_add")).status_code == 403
+    assert client.get(reverse("admin:routing_shift_add")).status_code == 403
