@@ -22,6 +22,10 @@ _DEFAULTS = {
     # Quotes read a depot's calendar (shifts, forecast, orders booked) from a cache this many
     # seconds old at most (0: never); a hold re-checks its slot exactly and clears the cache.
     "PROMISING_QUOTE_CACHE_S": ("int", 10),
+    # Price days whose routes are already live by inserting into them (routing's
+    # marginal_cost). Off by default: it builds the day's whole problem for each slot (seconds
+    # for a 120-stop plan), far too slow for a checkout; quotes then use the estimate.
+    "PROMISING_LIVE_COST": ("bool", False),
     # Options less likely to be kept than this are not offered.
     "PROMISING_MIN_CONFIDENCE": ("float", 0.0),
 }

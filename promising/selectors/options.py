@@ -116,7 +116,11 @@ def depot_options(
     calendar = depot_days_quoted(rules=rules, start=first, days=span, now=now)
     rates = depot_rates(warehouse)
     window_p = window_probability(rules.window_minutes * 60, now=now)
-    live = live_days(rules, [day.date for day in calendar if day.slots])
+    live = (
+        live_days(rules, [day.date for day in calendar if day.slots])
+        if conf.get("PROMISING_LIVE_COST")
+        else set()
+    )
     out, full, no_shifts = [], [], []
     for day in calendar:
         if not day.slots:

@@ -1,9 +1,10 @@
 """What an option costs and how likely it is to be kept.
 
-Cost (`slot_cost`): on a day whose routes are already live (published, not completed), the
-cheapest feasible insertion into them within the slot, from routing
-(`routing.services.insertion.marginal_cost`, the optimiser's own objective). Otherwise (the
-usual case: days not yet planned) an estimate with the optimiser's own rates
+Cost (`slot_cost`): with PROMISING_LIVE_COST, on a day whose routes are already live
+(published, not completed), the cheapest feasible insertion into them within the slot, from
+routing (`routing.services.insertion.marginal_cost`, the optimiser's own objective; off by
+default: it builds the day's whole problem per slot, seconds for a 120-stop plan). Otherwise
+(and always for days not yet planned) an estimate with the optimiser's own rates
 (`routing.solver.costs` charges distance x cost per km and route duration x cost per hour; the
 depot's cheapest active vehicle's rates) applied to an estimate of the stop's marginal route:
 Beardwood-Halton-Hammersley's 0.7124 x sqrt(area / stops) is the length a stop adds to a tour

@@ -1,5 +1,5 @@
-"""On a day whose routes are already live, an option costs what inserting the stop into them
-costs (routing's marginal_cost), not the estimate for days not yet planned."""
+"""With PROMISING_LIVE_COST, an option on a day whose routes are already live costs what
+inserting the stop into them costs (routing's marginal_cost), not the estimate."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from tests.factories import LocationFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_a_live_day_is_priced_by_inserting_into_its_routes():
+def test_a_live_day_is_priced_by_inserting_into_its_routes(settings):
+    settings.PROMISING_LIVE_COST = True
     now = timezone.now()
     tomorrow = now.astimezone(BERLIN).date() + dt.timedelta(days=1)
     day = build_day(routes=2, stops=3, day=tomorrow, started=0, set_clock=False)
