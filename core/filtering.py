@@ -14,6 +14,7 @@ their enum).
 
 from django import forms
 from django_filters import filters
+from django_filters.filterset import BaseFilterSet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from rest_framework.exceptions import ValidationError
@@ -60,6 +61,11 @@ class ApiFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:
+            return queryset
+        if filterset_class.filter_queryset is BaseFilterSet.filter_queryset and not any(
+            name in request.query_params for name in filterset_class.base_filters
+        ):
+            # No filter asked for (a list's plain read): building the form would change nothing.
             return queryset
         errors = query_type_errors(filterset_class, request.query_params)
         if errors:
