@@ -20,18 +20,20 @@ from django.db.models import F, Q
 
 from core.models import TimeStampedModel, created_by_field
 from orders.models import VehicleSkill
+from routing.choices import (
+    ROUTE_COLOURS,
+    Engine,
+    JobStatus,
+    PlanStatus,
+    RouteStatus,
+    StopStatus,
+)
 from routing.fleet.models import (  # noqa: F401 (time off and breaks register with this app)
     DriverAvailability,
     DriverTimeOff,
     ShiftBreak,
     ShiftTimes,
 )
-
-# Route colours on maps and sheets, picked for contrast with each other and the tiles.
-ROUTE_COLOURS = (
-    "#1f5fbf", "#c0392b", "#1c7c3c", "#8e44ad", "#d35400", "#16a085", "#b7950b",
-    "#2c3e50", "#e84393", "#6d4c41", "#00838f", "#7cb342",
-)  # fmt: skip
 
 
 def _money(**kwargs) -> models.DecimalField:
@@ -150,23 +152,6 @@ class Shift(ShiftTimes, TimeStampedModel):
         return set(self.vehicle.skills) | set(self.driver.skills)
 
 
-class Engine(models.TextChoices):
-    """Which optimiser runs a job: the solver's portfolio (`auto`) or one engine alone (it
-    fails the job, naming why, when it cannot represent the plan, e.g. PyVRP and breaks)."""
-
-    AUTO = "auto", "Automatic (best of the engines)"
-    VROOM = "vroom", "VROOM"
-    PYVRP = "pyvrp", "PyVRP"
-    ORTOOLS = "ortools", "OR-Tools"
-
-
-class PlanStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    OPTIMIZING = "optimizing", "Optimising"
-    READY = "ready", "Ready"
-    PUBLISHED = "published", "Published"
-
-
 class Plan(TimeStampedModel):
     """One day's delivery plan for one or more depots: the orders and shifts to plan with, the
     objective, and (once optimised) its routes. `unassigned` lists the plan's orders that are on
@@ -205,14 +190,6 @@ class Plan(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.reference
-
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
 
 
 class OptimizationJob(TimeStampedModel):
@@ -263,12 +240,6 @@ class OptimizationJob(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
-
-
-class RouteStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
 
 
 class Route(TimeStampedModel):
@@ -323,14 +294,6 @@ class Route(TimeStampedModel):
             "volume": pct(self.load_volume_m3, v.capacity_volume_m3),
             "units": pct(self.load_units, v.capacity_units),
         }
-
-
-class StopStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    ARRIVED = "arrived", "Arrived"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Skipped"
 
 
 class Stop(TimeStampedModel):
