@@ -87,10 +87,13 @@ class HorizonWindow:
 class ErrorWindows:
     """Windows by horizon (`points` in ascending horizon), interpolated linearly between two
     points and flat beyond the first and the last. With `recentre` the point ETA is the model
-    arrival shifted by the median error; the window stays where the errors put it."""
+    arrival shifted by the median error; the window stays where the errors put it. `scale`
+    stretches each window about its centre (the median error): today's adaptation."""
 
     points: tuple[HorizonWindow, ...]
     recentre: bool = False
+    # Today's spread around the centre against the learned one (tracking.services.eta.adaptive).
+    scale: float = 1.0
 
     def at(self, horizon_s: float) -> HorizonWindow:
         points = self.points
@@ -116,9 +119,12 @@ class ErrorWindows:
         and at least MIN_HALF_WIDTH_S either side of it."""
         window = self.at(horizon_s)
         shift = window.centre_s if self.recentre else 0.0
+        centre, scale = window.centre_s, self.scale
+        low_s = centre + scale * (window.low_s - centre)
+        high_s = centre + scale * (window.high_s - centre)
         return (
-            min(window.low_s - shift, -MIN_HALF_WIDTH_S),
-            max(window.high_s - shift, MIN_HALF_WIDTH_S),
+            min(low_s - shift, -MIN_HALF_WIDTH_S),
+            max(high_s - shift, MIN_HALF_WIDTH_S),
         )
 
 

@@ -23,7 +23,8 @@ from tracking.eta import (
     speed_priors,
 )
 from tracking.models import EtaErrorSample, EtaRecord, LegSample, RouteEta
-from tracking.services.eta.windows import samples_build
+from tracking.services.eta import adaptive
+from tracking.services.eta.windows import records_in_force, samples_build, window_day
 
 RATIO_KEY = "tracking:eta:ratio:v2:{}:{}"
 PRIOR_DAYS = 30
@@ -112,6 +113,11 @@ def stop_reached_record(*, stop: Stop, arrived_at: dt.datetime) -> int:
         EtaRecord.objects.bulk_update(records, ["error_s"])
         EtaErrorSample.objects.bulk_create(
             samples_build(stop=stop, arrived_at=arrived_at, records=records)
+        )
+        shown = [r for _step, r in records_in_force(arrived_at=arrived_at, records=records)]
+        adaptive.scale_update(
+            day=window_day(arrived_at),
+            share_missed=adaptive.miss_share(arrived_at=arrived_at, shown=shown),
         )
     _leg_record(stop=stop, arrived_at=arrived_at)
     return len(records)

@@ -39,6 +39,7 @@ from tracking.eta import (
     prior_windows,
 )
 from tracking.models import EtaErrorSample, EtaRecord, EtaWindow
+from tracking.services.eta import adaptive
 
 SAMPLE_STEP_S = 300
 SAMPLE_MAX_S = 6 * 3600
@@ -74,6 +75,23 @@ def samples_build(
     the ETA in force then (the last one computed by then: a newer ETA that moved by less than
     TRACKING_ETA_HISTORY_MIN_CHANGE_S is not recorded, so the error is the customer's within
     that much), at that horizon."""
+    return [
+        EtaErrorSample(
+            stop=stop,
+            horizon_s=step,
+            error_s=round((arrived_at - record.eta).total_seconds()),
+            shift_s=record.shift_s,
+            arrived_at=arrived_at,
+        )
+        for step, record in records_in_force(arrived_at=arrived_at, records=records)
+    ]
+
+
+def records_in_force(
+    *, arrived_at: dt.datetime, records: list[EtaRecord]
+) -> list[tuple[int, EtaRecord]]:
+    """(seconds before the arrival, the ETA in force then) every SAMPLE_STEP_S before
+    `arrived_at`, back to the first ETA given (at most SAMPLE_MAX_S)."""
     given = sorted((r for r in records if r.computed_at <= arrived_at), key=lambda r: r.computed_at)
     times = [r.computed_at for r in given]
     out = []
@@ -81,16 +99,7 @@ def samples_build(
         index = bisect_right(times, arrived_at - dt.timedelta(seconds=step)) - 1
         if index < 0:
             break
-        record = given[index]
-        out.append(
-            EtaErrorSample(
-                stop=stop,
-                horizon_s=step,
-                error_s=round((arrived_at - record.eta).total_seconds()),
-                shift_s=record.shift_s,
-                arrived_at=arrived_at,
-            )
-        )
+        out.append((step, given[index]))
     return out
 
 
@@ -236,4 +245,8 @@ def eta_windows_current(*, now: dt.datetime | None = None) -> ErrorWindows:
             share=conf.get("TRACKING_ETA_DEFAULT_SHARE"),
         )
     recentre = conf.get("TRACKING_ETA_RECENTRE")
-    return ErrorWindows(tuple(HorizonWindow(*p) for p in points), recentre=recentre)
+    return ErrorWindows(
+        tuple(HorizonWindow(*p) for p in points),
+        recentre=recentre,
+        scale=adaptive.scale_current(day=day),
+    )
