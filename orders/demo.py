@@ -135,6 +135,12 @@ def _past_orders(warehouse: Warehouse, today) -> list[PastOrder]:
     return out
 
 
+def _pickup_tomorrow(warehouse: Warehouse, today) -> dict:
+    """A pickup window tomorrow afternoon: today's plan leaves that return for the next one."""
+    start = datetime.combine(today + timedelta(days=1), time(15), tzinfo=warehouse.tzinfo)
+    return {"pickup_window_start": start, "pickup_window_end": start + timedelta(hours=3)}
+
+
 def _seed_warehouse(warehouse: Warehouse, partner, today) -> int:
     # Weeks of delivered orders from before Waybill, so forecasts have a history to learn.
     orders_history_import(warehouse=warehouse, orders=_past_orders(warehouse, today))
@@ -236,6 +242,7 @@ def _seed_warehouse(warehouse: Warehouse, partner, today) -> int:
                     lines=[{"order_line": line, "quantity": 1, "reason": rng.choice(
                         ["defective", "no_longer_needed", "damaged", "wrong_item"])}],
                     channel="dispatcher" if index % 2 else "customer",
+                    **(_pickup_tomorrow(warehouse, today) if index == 5 else {}),
                 )  # fmt: skip
                 if index < 2:
                     ret = return_in_transit(ret=ret)

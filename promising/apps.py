@@ -15,3 +15,9 @@ class PromisingConfig(AppConfig):
         from promising.services import PROMISE_PROVIDER
 
         promise_provider_register(PROMISE_PROVIDER)
+
+    def seed_demo(self, *, stdout) -> None:
+        """A few demo partner orders placed with a held delivery option (promising.demo)."""
+        from promising.demo import seed_promises
+
+        seed_promises(stdout=stdout)

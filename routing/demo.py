@@ -21,6 +21,7 @@ from core.roles import Role
 from inventory.models import Product, Stock, Warehouse
 from orders.models import CustomerOrder, OrderStatus
 from routing import services
+from routing.demo_extras import seed_handover_orders, seed_week_shifts
 from routing.models import Driver, Plan, Shift, Vehicle
 
 DEMO_PASSWORD = "waybill-demo"  # noqa: S105 (documented demo login)
@@ -53,6 +54,7 @@ def seed_routing(*, stdout) -> None:
     vehicles = _vehicles(depots)
     shifts = _shifts(vehicles, _drivers(), today)
     dispatcher = User.objects.filter(username="dispatcher").first()
+    seed_week_shifts(shifts=shifts, today=today, stdout=stdout)
     # One plan per depot, as a dispatcher would plan them.
     for code, depot in sorted(depots.items()):
         if Plan.objects.filter(date=today, depots=depot, created_by=dispatcher).exists():
@@ -65,6 +67,7 @@ def seed_routing(*, stdout) -> None:
             dispatcher,
             stdout,
         )
+        seed_handover_orders(depot=depot, today=today, user=dispatcher, stdout=stdout)
 
 
 def _plan_depot(depot, shifts, today, dispatcher, stdout) -> None:
