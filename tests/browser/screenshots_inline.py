@@ -153,3 +153,59 @@ def test_take_inline_screenshots(
     page.close()
     context.close()
     assert PickWave.objects.get(pk=wave.pk).status == "done"
+
+
+def test_take_import_screenshots(live_server, login, eager_tasks, browser):
+    """The CSV import pages: the upload form, then the run's page with the errors by row, and
+    with the result (the run is eager here, so the waiting state passes too fast to show)."""
+    from tests.factories import LocationFactory, ProductFactory, WarehouseFactory
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    warehouse = WarehouseFactory(code="BER", name="Berlin", timezone="Europe/Berlin")
+    LocationFactory(warehouse=warehouse, code="A-01", kind="storage")
+    ProductFactory(sku="TEA-001", name="Green tea")
+    orders_csv = (
+        b"order_ref,warehouse,customer_name,address,latitude,longitude,window_start,"
+        b"window_end,sku,quantity\n"
+        b"A1,BER,Ann,Torstr. 1,52.5,13.4,2099-01-01 10:00,2099-01-01 12:00,TEA-001,2\n"
+    )
+    bad_orders = orders_csv + (
+        b"A2,BER,Ben,Torstr. 2,52.5,13.4,2099-01-01 10:00,2099-01-01 12:00,NOPE,1\n"
+    )
+    context = browser.new_context(viewport=DESKTOP)
+
+    def upload(path, name, content, kind=None):
+        page = context.new_page()
+        page.goto(f"{live_server.url}{path}")
+        if kind:
+            page.check(f"input[value={kind}]")
+        page.set_input_files(
+            "input[type=file]", files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
+        )
+        page.get_by_role("button", name="Import").click()
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(1200)
+        page.reload()
+        return page
+
+    login(context, role="dispatcher", username="dana")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/orders/import/")
+    _shot(page, "orders-import-dispatcher")
+    _shot(upload("/orders/import/", "bad.csv", bad_orders), "orders-import-errors-dispatcher")
+    _shot(upload("/orders/import/", "orders.csv", orders_csv), "orders-import-done-dispatcher")
+    context.clear_cookies()
+    for role, username in (("warehouse", "wim"), ("purchasing", "pia")):
+        login(context, role=role, username=username)
+        stock = f"warehouse,location,sku,quantity\nBER,A-01,TEA-001,{len(role)}\n".encode()
+        _shot(
+            upload("/inventory/import/", "stock.csv", stock, kind="stock"),
+            f"inventory-import-done-{role}",
+        )
+        bad = b"warehouse,location,sku,quantity\nXXX,A-01,TEA-001,5\n"
+        _shot(
+            upload("/inventory/import/", "bad.csv", bad, kind="stock"),
+            f"inventory-import-errors-{role}",
+        )
+        context.clear_cookies()
+    context.close()
