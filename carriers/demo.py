@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
 from carriers.models import Carrier, Shipment
 from carriers.services import carrier_save, handoff_compare, order_hand_off
 from core.exceptions import DomainError
+from inventory.models import Product, Warehouse
 from orders.models import CustomerOrder, OrderStatus
 
 SANDBOX = "swiftpost"
@@ -52,19 +58,22 @@ def seed(*, stdout) -> None:
 
 
 def _seed_shipment(*, stdout) -> None:
-    """Hand one packed demo order that no route took to the sandbox carrier, priced against
-    the own fleet as the order page does, so its tracking story plays (beat polls it)."""
+    """Hand one packed demo order to the sandbox carrier, priced against the own fleet as the
+    order page does, so its tracking story plays (beat polls it): one no route took, else one
+    packed for tomorrow here (a small demo plans every packed order of today)."""
     if Shipment.objects.filter(order__external_ref__startswith="DEMO-").exists():
         return
     carrier = Carrier.objects.filter(code=SANDBOX, is_active=True).first()
     if carrier is None:
         return
-    candidates = CustomerOrder.objects.filter(
-        external_ref__startswith="DEMO-",
-        status=OrderStatus.PACKED,
-        latitude__isnull=False,
-    ).order_by("pk")
-    for order in candidates[:10]:
+    candidates = list(
+        CustomerOrder.objects.filter(
+            external_ref__startswith="DEMO-",
+            status=OrderStatus.PACKED,
+            latitude__isnull=False,
+        ).order_by("pk")[:10]
+    )
+    for order in candidates or list(filter(None, [_packed_for_tomorrow()])):
         try:
             compared = handoff_compare(order=order)
             shipment = order_hand_off(
@@ -79,3 +88,38 @@ def _seed_shipment(*, stdout) -> None:
             f"carriers: {order.reference} handed to {carrier.name} ({shipment.tracking_number})\n"
         )
         return
+
+
+def _packed_for_tomorrow() -> CustomerOrder | None:
+    from orders import services as order_services
+
+    depot = Warehouse.objects.filter(code="BER", is_active=True).first()
+    product = (
+        Product.objects.filter(
+            is_active=True, stock__location__warehouse=depot, stock__on_hand__gt=20
+        )
+        .order_by("sku")
+        .first()
+    )
+    if depot is None or product is None:
+        return None
+    tomorrow = timezone.localtime(timezone.now(), depot.tzinfo).date() + dt.timedelta(days=1)
+    start = dt.datetime.combine(tomorrow, dt.time(10), tzinfo=depot.tzinfo)
+    try:
+        order = order_services.order_create(
+            warehouse=depot,
+            external_ref=f"DEMO-{depot.code}-{tomorrow:%Y%m%d}-CARRIER",
+            customer_name="Hannah Krause",
+            customer_email="hannah.krause@example.com",
+            address=f"Müllerstraße 77, {depot.city}",
+            latitude=(depot.latitude + Decimal("0.031")).quantize(Decimal("0.000001")),
+            longitude=(depot.longitude - Decimal("0.052")).quantize(Decimal("0.000001")),
+            window_start=start,
+            window_end=start + dt.timedelta(hours=4),
+            lines=[{"product": product, "quantity": 1}],
+        )
+        order_services.order_confirm(order=order)
+        order_services.order_pick(order=order)
+        return order_services.order_pack(order=order)
+    except DomainError:
+        return None

@@ -24,6 +24,11 @@ CUSTOMERS = [
 ]
 
 
+def _price(product: Product) -> Decimal:
+    """The shop's price: the demo orders' mark-up on cost (orders/demo.py)."""
+    return (product.unit_cost * Decimal("1.6")).quantize(Decimal("0.01"))
+
+
 def seed_promises(*, stdout) -> int:
     partner = Partner.objects.filter(code=PARTNER).first()
     if partner is None:
@@ -65,7 +70,7 @@ def seed_promises(*, stdout) -> int:
                 longitude=lon,
                 window_start=None,
                 window_end=None,
-                lines=[{"product": product, "quantity": 1}],
+                lines=[{"product": product, "quantity": 1, "unit_price": _price(product)}],
                 delivery_option=hold.reference,
             )
         except DomainError as exc:

@@ -20,14 +20,23 @@ from routing.models import Route, Shift
 
 WEEK_DAYS = 7
 HAND_DRIVEN = "driver"
-# (suffix, customer, requires a PIN, cash to collect in EUR or None)
+# (suffix, customer, street, requires a PIN, cash to collect in EUR or None)
 HANDOVER_ORDERS = [
-    ("PIN-1", "Greta Hoffmann", True, None),
-    ("COD-1", "Mehmet Yilmaz", False, Decimal("23.50")),
-    ("PINCOD-1", "Olga Nowak", True, Decimal("49.90")),
+    ("PIN-1", "Greta Hoffmann", "Danziger Straße 54", True, None),
+    ("COD-1", "Mehmet Yilmaz", "Bergmannstraße 12", False, Decimal("23.50")),
+    ("PINCOD-1", "Olga Nowak", "Greifswalder Straße 140", True, Decimal("49.90")),
 ]
 # Offsets (degrees) from the depot, so the stops sit in the city, not on the depot.
 HANDOVER_OFFSETS = [(0.021, -0.034), (-0.018, 0.027), (0.012, 0.041)]
+
+
+def _line(product: Product) -> dict:
+    """One unit at the demo orders' mark-up on cost (orders/demo.py)."""
+    return {
+        "product": product,
+        "quantity": 1,
+        "unit_price": (product.unit_cost * Decimal("1.6")).quantize(Decimal("0.01")),
+    }
 
 
 def seed_week_shifts(*, shifts: list[Shift], today: dt.date, stdout) -> int:
@@ -92,7 +101,7 @@ def seed_handover_orders(*, depot: Warehouse, today: dt.date, user, stdout) -> i
     if end - start < dt.timedelta(hours=2):
         start = end - dt.timedelta(hours=2)
     inserted = 0
-    for (suffix, name, pin, cod), (dlat, dlon) in zip(
+    for (suffix, name, street, pin, cod), (dlat, dlon) in zip(
         HANDOVER_ORDERS, HANDOVER_OFFSETS, strict=True
     ):
         ref = f"DEMO-{depot.code}-{today:%Y%m%d}-{suffix}"
@@ -105,13 +114,13 @@ def seed_handover_orders(*, depot: Warehouse, today: dt.date, user, stdout) -> i
                 customer_name=name,
                 customer_email=f"{name.lower().replace(' ', '.')}@example.com",
                 customer_phone="+49 151 5550100",
-                address=f"Demo street {len(suffix) + inserted + 1}, {depot.city}",
+                address=f"{street}, {depot.city}",
                 latitude=(depot.latitude + Decimal(str(dlat))).quantize(Decimal("0.000001")),
                 longitude=(depot.longitude + Decimal(str(dlon))).quantize(Decimal("0.000001")),
                 window_start=start,
                 window_end=end,
                 service_time_s=180,
-                lines=[{"product": products[inserted % len(products)], "quantity": 1}],
+                lines=[_line(products[inserted % len(products)])],
                 requires_pin=pin,
                 cod_amount=cod,
                 cod_currency="EUR" if cod else "",
