@@ -18,6 +18,10 @@ Rules:
   time sets the speed ratio. (learning.py)
 - Once a day the windows are cut per horizon from the samples of earlier days only, to hold
   TRACKING_ETA_COVERAGE of them (the prior until enough arrivals were measured). (windows.py)
+- Within the day, each arrival outside the windows its customer was shown widens the windows
+  given for the rest of the day, each arrival inside narrows them a little (adaptive conformal
+  inference on the windows' scale, TRACKING_ETA_ADAPT_RATE; bounded, from 1 each morning).
+  (adaptive.py)
 """
 
 from tracking.services.eta.debounce import (
