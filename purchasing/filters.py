@@ -1,4 +1,4 @@
-"""django-filter filter set of the purchase order list (held to its types by
+"""django-filter filter sets of the purchasing lists (held to their types by
 core.filtering.ApiFilterBackend: `?from=soon` answers 400 naming `from`)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from purchasing.models import PurchaseOrder
+from purchasing.models import PurchaseOrder, Supplier
 
 # `overdue=1` is how the list has always been asked for late orders; true/false work as well.
 _FLAGS = {"1": True, "true": True, "0": False, "false": False}
@@ -51,3 +51,28 @@ class PurchaseOrderFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(reference__icontains=value) | Q(supplier_reference__icontains=value)
         )
+
+
+class SupplierFilter(django_filters.FilterSet):
+    """`active=1` (or true) keeps active suppliers only, `active=0` (or false) inactive ones;
+    `q` searches name and code."""
+
+    active = django_filters.ChoiceFilter(
+        choices=[(flag, "active" if on else "inactive") for flag, on in _FLAGS.items()],
+        method="_active",
+        help_text="1: active suppliers only; 0: inactive ones.",
+    )
+    q = django_filters.CharFilter(method="_search", help_text="Part of the name or the code.")
+
+    class Meta:
+        model = Supplier
+        fields: list[str] = []
+
+    def _active(self, queryset, name, value):
+        return queryset.filter(is_active=_FLAGS[value])
+
+    def _search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value))

@@ -19,6 +19,7 @@ from purchasing.apis.common import (
     SupplierProductOutput,
     supplier_get,
 )
+from purchasing.filters import SupplierFilter
 from purchasing.models import Supplier, SupplierProduct
 from purchasing.selectors import (
     supplier_performance,
@@ -29,7 +30,8 @@ from purchasing.services import (
 
 
 class SupplierListCreateApi(PurchasingAccess, generics.ListCreateAPIView):
-    """GET: suppliers (filter `active=1`, `q`). POST: create one (reference data)."""
+    """GET: suppliers (filters in purchasing.filters.SupplierFilter: `active`, `q`). POST:
+    create one (reference data)."""
 
     serializer_class = SupplierOutput
 
@@ -37,14 +39,10 @@ class SupplierListCreateApi(PurchasingAccess, generics.ListCreateAPIView):
         self.allowed_roles = READ_ROLES if self.request.method == "GET" else [Role.PURCHASING]
         return super().get_permissions()
 
+    filterset_class = SupplierFilter
+
     def get_queryset(self):
-        qs = Supplier.objects.order_by("-id")
-        params = self.request.query_params
-        if params.get("active") in ("1", "true"):
-            qs = qs.filter(is_active=True)
-        if params.get("q"):
-            qs = qs.filter(name__icontains=params["q"]) | qs.filter(code__icontains=params["q"])
-        return qs
+        return Supplier.objects.order_by("-id")
 
     @idempotent
     def post(self, request, *args, **kwargs):

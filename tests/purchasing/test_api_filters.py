@@ -83,3 +83,25 @@ def test_a_bad_value_is_a_400_naming_the_parameter(buyer, db, params, name):
     assert response.status_code == 400, response.content
     assert response["Content-Type"].startswith("application/problem+json")
     assert [error["field"] for error in response.json()["errors"]] == [name]
+
+
+@pytest.mark.django_db
+def test_the_supplier_list_filters_through_its_filter_set(purchasing_user):
+    from rest_framework.test import APIClient
+
+    SupplierFactory(code="ACME", name="Acme Tools", is_active=True)
+    SupplierFactory(code="OLDCO", name="Old Company", is_active=False)
+    client = APIClient()
+    client.force_authenticate(purchasing_user)
+
+    def codes(query: str) -> list[str]:
+        response = client.get(f"/api/v1/suppliers/{query}")
+        assert response.status_code == 200, response.content
+        return sorted(s["code"] for s in response.json()["results"])
+
+    assert codes("") == ["ACME", "OLDCO"]
+    assert codes("?active=1") == ["ACME"]
+    assert codes("?active=false") == ["OLDCO"]
+    assert codes("?q=acme") == ["ACME"]
+    bad = client.get("/api/v1/suppliers/?active=maybe")
+    assert bad.status_code == 400 and "active" in bad.content.decode()
