@@ -148,6 +148,18 @@ def _event(stop: Stop, type: str, *, at, user, reason="", note="", latitude=None
     )
 
 
+def _leave(stop: Stop, status: str, event_type: str, *, at, user, **event) -> Stop:
+    """Record the driver leaving the stop with `status` (routing's stop status; the arrival
+    too when the driver never marked it) and its stop event (`event`: reason, note, place)."""
+    reached_before = stop.arrived_at is not None
+    stop = stop_status_set(stop=stop, status=status, at=at)
+    stop = _locked_stop(stop)
+    if not reached_before:
+        stop_reached_record(stop=stop, arrived_at=stop.arrived_at)
+    _event(stop, event_type, at=at, user=user, **event)
+    return stop
+
+
 def _position(latitude, longitude) -> tuple[float | None, float | None]:
     if latitude is None and longitude is None:
         return None, None
@@ -228,13 +240,15 @@ def stop_deliver(
             )
         pin_ready_check(order=stop.order)
         _ensure_started(stop, user, at)
-        reached_before = stop.arrived_at is not None
-        stop = stop_status_set(stop=stop, status=StopStatus.DELIVERED, at=at)
-        stop = _locked_stop(stop)
-        if not reached_before:
-            stop_reached_record(stop=stop, arrived_at=stop.arrived_at)
-        _event(
-            stop, StopEvent.Type.DELIVERED, at=at, user=user, note=note, latitude=lat, longitude=lon
+        stop = _leave(
+            stop,
+            StopStatus.DELIVERED,
+            StopEvent.Type.DELIVERED,
+            at=at,
+            user=user,
+            note=note,
+            latitude=lat,
+            longitude=lon,
         )
         pod = ProofOfDelivery(
             stop=stop,
@@ -257,13 +271,9 @@ def stop_deliver(
 def _pickup_collect(stop: Stop, *, user, note: str, at, latitude, longitude) -> Stop:
     """A return's items collected: no proof of delivery (nothing was delivered) and no order
     transition; routing's stop status puts the return in transit (orders' return services)."""
-    reached_before = stop.arrived_at is not None
-    stop = stop_status_set(stop=stop, status=StopStatus.DELIVERED, at=at)
-    stop = _locked_stop(stop)
-    if not reached_before:
-        stop_reached_record(stop=stop, arrived_at=stop.arrived_at)
-    _event(
+    return _leave(
         stop,
+        StopStatus.DELIVERED,
         StopEvent.Type.DELIVERED,
         at=at,
         user=user,
@@ -271,7 +281,6 @@ def _pickup_collect(stop: Stop, *, user, note: str, at, latitude, longitude) -> 
         latitude=latitude,
         longitude=longitude,
     )
-    return stop
 
 
 def _reason_clean(reason: str) -> str:
@@ -302,13 +311,9 @@ def stop_fail(
         if stop.status == StopStatus.FAILED:
             return stop
         _ensure_started(stop, user, at)
-        reached_before = stop.arrived_at is not None
-        stop = stop_status_set(stop=stop, status=StopStatus.FAILED, at=at)
-        stop = _locked_stop(stop)
-        if not reached_before:
-            stop_reached_record(stop=stop, arrived_at=stop.arrived_at)
-        _event(
+        stop = _leave(
             stop,
+            StopStatus.FAILED,
             StopEvent.Type.FAILED,
             at=at,
             user=user,
