@@ -81,13 +81,15 @@ class CrawlResult:
     wall_s: float = 0.0
 
 
-def crawl(context, base_url: str, *, cap: int = 60, budget_ms: float = 1000) -> CrawlResult:
-    """Crawl as the user whose session `context` holds."""
+def crawl(
+    context, base_url: str, *, cap: int = 60, budget_ms: float = 1000, start: str = "/"
+) -> CrawlResult:
+    """Crawl as the user whose session `context` holds (none: a customer), from `start`."""
     started = time.monotonic()
     origin = urlsplit(base_url)
     result = CrawlResult()
     seen: set[str] = set()
-    queue: deque[tuple[str, str, bool]] = deque([(urljoin(base_url, "/"), "start", True)])
+    queue: deque[tuple[str, str, bool]] = deque([(urljoin(base_url, start), "start", True)])
     page = context.new_page()
     page.add_init_script(_WATCH)
     console: list[str] = []

@@ -24,7 +24,7 @@ pytestmark = [
 
 # The six staff roles' demo logins and the partner portal's.
 ROLES = ["dispatcher", "warehouse", "purchasing", "approver", "driver", "admin", "partner"]
-PAGES_PER_ROLE = 60
+PAGES_PER_ROLE = 110  # every page each demo role reaches (the admin reaches about 100)
 SERVER_BUDGET_MS = 1000
 
 
@@ -53,6 +53,16 @@ def _sign_in(context, live_server, username):
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
+def _customer_orders():
+    from orders.models import CustomerOrder, OrderStatus
+
+    demo = CustomerOrder.objects.filter(external_ref__startswith="DEMO-").order_by("pk")
+    for label, status in (("planned", OrderStatus.PLANNED), ("delivered", OrderStatus.DELIVERED)):
+        order = demo.filter(status=status).first()
+        assert order is not None, f"the demo data has no {label} order"
+        yield label, order
+
+
 def test_every_link_each_role_is_shown_works(live_server, demo_data, browser):
     report, failures = [], []
     context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -67,5 +77,19 @@ def test_every_link_each_role_is_shown_works(live_server, demo_data, browser):
         )
         failures += [f"[{role}] {f}" for f in result.failures]
     context.close()
+    # Customers have no login: their pages are the tracking links the e-mails carry, one for
+    # an order on today's routes and one already delivered (rating, return request).
+    for label, order in _customer_orders():
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        result = crawl(
+            context,
+            live_server.url,
+            cap=10,
+            budget_ms=SERVER_BUDGET_MS,
+            start=f"/t/{order.tracking_token}/",
+        )
+        report.append(f"customer ({label}): {len(result.visits)} pages")
+        failures += [f"[customer {label}] {f}" for f in result.failures]
+        context.close()
     print(f"demo data in {demo_data:.0f} s\n" + "\n".join(report))
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
