@@ -148,15 +148,23 @@ def _event(stop: Stop, type: str, *, at, user, reason="", note="", latitude=None
     )
 
 
-def _leave(stop: Stop, status: str, event_type: str, *, at, user, **event) -> Stop:
+_LEAVE_EVENT = {
+    StopStatus.DELIVERED: StopEvent.Type.DELIVERED,
+    StopStatus.FAILED: StopEvent.Type.FAILED,
+}
+
+
+def _leave(stop: Stop, status: str, *, at, user, place=(None, None), **event) -> Stop:
     """Record the driver leaving the stop with `status` (routing's stop status; the arrival
-    too when the driver never marked it) and its stop event (`event`: reason, note, place)."""
+    too when the driver never marked it) and its stop event (`place`: latitude, longitude;
+    `event`: reason, note)."""
     reached_before = stop.arrived_at is not None
     stop = stop_status_set(stop=stop, status=status, at=at)
     stop = _locked_stop(stop)
     if not reached_before:
         stop_reached_record(stop=stop, arrived_at=stop.arrived_at)
-    _event(stop, event_type, at=at, user=user, **event)
+    lat, lon = place
+    _event(stop, _LEAVE_EVENT[status], at=at, user=user, latitude=lat, longitude=lon, **event)
     return stop
 
 
@@ -240,16 +248,7 @@ def stop_deliver(
             )
         pin_ready_check(order=stop.order)
         _ensure_started(stop, user, at)
-        stop = _leave(
-            stop,
-            StopStatus.DELIVERED,
-            StopEvent.Type.DELIVERED,
-            at=at,
-            user=user,
-            note=note,
-            latitude=lat,
-            longitude=lon,
-        )
+        stop = _leave(stop, StopStatus.DELIVERED, at=at, user=user, note=note, place=(lat, lon))
         pod = ProofOfDelivery(
             stop=stop,
             order=stop.order,
@@ -272,14 +271,7 @@ def _pickup_collect(stop: Stop, *, user, note: str, at, latitude, longitude) -> 
     """A return's items collected: no proof of delivery (nothing was delivered) and no order
     transition; routing's stop status puts the return in transit (orders' return services)."""
     return _leave(
-        stop,
-        StopStatus.DELIVERED,
-        StopEvent.Type.DELIVERED,
-        at=at,
-        user=user,
-        note=note,
-        latitude=latitude,
-        longitude=longitude,
+        stop, StopStatus.DELIVERED, at=at, user=user, note=note, place=(latitude, longitude)
     )
 
 
@@ -312,15 +304,7 @@ def stop_fail(
             return stop
         _ensure_started(stop, user, at)
         stop = _leave(
-            stop,
-            StopStatus.FAILED,
-            StopEvent.Type.FAILED,
-            at=at,
-            user=user,
-            reason=reason,
-            note=note,
-            latitude=lat,
-            longitude=lon,
+            stop, StopStatus.FAILED, at=at, user=user, reason=reason, note=note, place=(lat, lon)
         )
         if not stop.is_pickup:  # a failed pickup leaves the delivered order as it is
             order_fail(order=stop.order, reason=reason, at=at, user=user, note=note)
