@@ -34,12 +34,7 @@ def _local(value, tz) -> str:
 
 class WishedWindow(serializers.Serializer):
     start = serializers.TimeField(help_text="Local time at the depot, HH:MM.")
-    end = serializers.TimeField()
-
-    def validate(self, attrs):
-        if attrs["start"] >= attrs["end"]:
-            raise serializers.ValidationError({"end": "The window must end after it starts."})
-        return attrs
+    end = serializers.TimeField(help_text="After `start` (422 otherwise).")
 
 
 class DeliveryOptionsApi(APIView):
@@ -60,6 +55,15 @@ class DeliveryOptionsApi(APIView):
         wished_date = serializers.DateField(required=False)
         wished_window = WishedWindow(required=False)
         days = serializers.IntegerField(required=False, min_value=1, max_value=21)
+
+        def validate(self, attrs):
+            # A rule across fields of a schema-valid body: 422 (orders.apis.common.validated).
+            window = attrs.get("wished_window")
+            if window and window["start"] >= window["end"]:
+                raise serializers.ValidationError(
+                    {"wished_window": {"end": "The window must end after it starts."}}
+                )
+            return attrs
 
     class OptionOutput(serializers.Serializer):
         option_id = serializers.CharField()

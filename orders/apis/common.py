@@ -1,5 +1,6 @@
 """Shared pieces of the orders API: access rules (partners by scope, staff by role), input
-validation that answers 422 naming each field, local times, the timeline entry serializer."""
+validation by the status policy (400 for the schema, 422 for rules), local times, the
+timeline entry serializer."""
 
 from __future__ import annotations
 
@@ -33,14 +34,20 @@ class StaffOnly:
 
 
 def validated(serializer_class, data) -> dict:
-    """Parse input; field errors answer 422 naming each field (like the services' errors), so
-    a body that fits the schema but not the rules is never a bare 400."""
+    """Parse input as the status policy says: a body the schema refuses (type, format,
+    required, range, choice, length) answers 400 naming each field; a body whose fields are
+    all valid but break a rule across them (a window ending before it starts) answers 422,
+    like the services' rules."""
     serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        errors = flatten_errors(serializer.errors)
-        names = ", ".join(sorted({e["field"] or "body" for e in errors}))
-        raise ValidationFailed(f"The request has invalid fields: {names}", errors=errors)
-    return serializer.validated_data
+    if serializer.is_valid():
+        return serializer.validated_data
+    try:
+        serializer.to_internal_value(data)  # the fields alone, without the cross-field rules
+    except serializers.ValidationError:
+        raise serializers.ValidationError(serializer.errors) from None
+    errors = flatten_errors(serializer.errors)
+    names = ", ".join(sorted({e["field"] or "body" for e in errors}))
+    raise ValidationFailed(f"The request has invalid fields: {names}", errors=errors)
 
 
 def partner_of(request):
