@@ -36,7 +36,13 @@ def order_handoff_section(*, order, user) -> list:
         PageSection(
             "Carrier",
             "carriers/_order_section.html",
-            {"shipment": shipment, "may_compare": may_compare, "order": order},
+            {
+                "shipment": shipment,
+                "may_compare": may_compare,
+                "order": order,
+                # The carrier's events move the order now: the order page offers no moves.
+                "held_by": shipment.carrier.name if shipment and shipment.is_active else "",
+            },
         )
     ]
 

@@ -158,9 +158,20 @@ class OrderCreateView(RoleRequiredMixin, View):
 class OrderDetailView(RoleRequiredMixin, View):
     allowed_roles = FLOOR
 
+    # Moves another app makes for an order it holds (a carrier's tracking events).
+    HELD_ACTIONS = ("plan", "unplan", "out", "deliver", "fail", "reschedule", "cancel")
+
     def get(self, request, reference):
         order = order_or_404(request, reference)
         tz = order.warehouse.tzinfo
+        sections = page_sections_for("orders:detail", user=request.user, obj=order)
+        held_by = next((s.context["held_by"] for s in sections if s.context.get("held_by")), "")
+        may = {
+            action: user_can(request.user, "orders:action", order.reference, action)
+            for action in OrderActionView.actions()
+        }
+        if held_by:
+            may.update(dict.fromkeys(self.HELD_ACTIONS, False))
         return render(
             request,
             "orders/order_detail.html",
@@ -182,15 +193,14 @@ class OrderDetailView(RoleRequiredMixin, View):
                 if order.status == OrderStatus.PICKED
                 else [],
                 "returns": order.returns.all(),
-                # What the user's role may do here, asked of the views that would do it.
-                "may": {
-                    action: user_can(request.user, "orders:action", order.reference, action)
-                    for action in OrderActionView.actions()
-                },
+                # What the user's role may do here, asked of the views that would do it;
+                # none of the delivery moves while another app holds the order.
+                "may": may,
+                "held_by": held_by,
                 "may_return": user_can(request.user, "orders:return-create", order.reference),
                 # What other apps know of the order (tracking: proof of delivery, the
-                # customer's instructions).
-                "sections": page_sections_for("orders:detail", user=request.user, obj=order),
+                # customer's instructions; carriers: the shipment).
+                "sections": sections,
             },
         )
 

@@ -119,3 +119,15 @@ def test_an_order_without_coordinates_offers_no_comparison_and_the_page_says_why
     response = client.get(reverse("carriers:order-compare", args=[order.reference]), follow=True)
     assert response.status_code == 200
     assert "has no coordinates; set its location first" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_order_with_a_carrier_offers_no_delivery_moves_on_its_page(client, day, dispatcher):
+    carrier = flat_carrier("regio", "12.00", name="RegioFracht")
+    order = new_order(day)
+    order_hand_off(order=order, carrier=carrier, user=dispatcher)
+    client.force_login(dispatcher)
+    page = client.get(reverse("orders:detail", args=[order.reference])).content.decode()
+    assert "With RegioFracht: its tracking events move this order on" in page
+    for action in ("unplan", "out", "cancel"):
+        assert reverse("orders:action", args=[order.reference, action]) not in page
