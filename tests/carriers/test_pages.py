@@ -129,5 +129,6 @@ def test_an_order_with_a_carrier_offers_no_delivery_moves_on_its_page(client, da
     client.force_login(dispatcher)
     page = client.get(reverse("orders:detail", args=[order.reference])).content.decode()
     assert "With RegioFracht: its tracking events move this order on" in page
+    assert "Handed to a carrier</strong> Handed to RegioFracht" in page
     for action in ("unplan", "out", "cancel"):
         assert reverse("orders:action", args=[order.reference, action]) not in page
