@@ -115,3 +115,19 @@ def test_insert_all_never_puts_an_order_ahead_of_a_delivery_on_the_van(db, dispa
     assert stop.sequence == 6  # behind every order out for delivery
     assert not OrderEvent.objects.filter(data__action="out_for_delivery_override").exists()
     assert services.insert_all_progress("t1")["status"] == "finished"
+
+
+def test_only_packed_unassigned_orders_are_offered_insertion_and_carriers(
+    planned_day, board_client
+):
+    packed = new_order(planned_day, ref="ORD-2026-800101", near=(1, 4.0))
+    confirmed = new_order(
+        planned_day, ref="ORD-2026-800102", near=(1, 4.5), status=OrderStatus.CONFIRMED
+    )
+    html = board_client.get("/dispatch/panel/", {"day": planned_day.day.isoformat()}).content
+    html = html.decode()
+    assert f"/dispatch/orders/{packed.reference}/insert/" in html
+    assert f"/carriers/orders/{packed.reference}/" in html
+    assert confirmed.reference in html  # listed as unassigned, but not yet packed:
+    assert f"/dispatch/orders/{confirmed.reference}/insert/" not in html
+    assert f"/carriers/orders/{confirmed.reference}/" not in html
