@@ -4,6 +4,8 @@ from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
 from rest_framework import serializers
 
+from core.serializer_fields import NOT_ONLY_SPACE
+
 # What DRF's TimeField accepts and prints ("06:00", "06:00:00", "06:00:00.250000"). JSON Schema's
 # `format: time` demands a UTC offset, which a warehouse's opening hours never carry.
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
@@ -146,10 +148,12 @@ class AutoSchema(_SpectacularAutoSchema):
             del schema["format"]
             schema["pattern"] = TIME_PATTERN
         if direction == "request" and _refuses_blank(field) and schema.get("type") == "string":
-            # DRF trims a text before its blank check: "  " is refused like "".
+            # DRF trims a text before its blank check: "  " is refused like "". It trims what
+            # Python calls white space, which is JSON Schema's \s plus the separators
+            # \x1c-\x1f and \x85: a text must hold something else.
             schema.setdefault("minLength", 1)
             if field.trim_whitespace and "pattern" not in schema and not _has_format(field, schema):
-                schema["pattern"] = r"\S"
+                schema["pattern"] = NOT_ONLY_SPACE
         if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
             least = field.min_length or (0 if field.allow_empty else 1)
             if least:

@@ -13,6 +13,10 @@ and "7" on purpose.
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+# A text that holds more than white space, as DRF trims it (Python's white space: JSON Schema's
+# \s plus the separators \x1c-\x1f and \x85), written so JSON Schema's regex dialect agrees.
+NOT_ONLY_SPACE = r"[^\s\u001c-\u001f\u0085]"
+
 _char_to_internal_value = serializers.CharField.to_internal_value
 
 
@@ -60,11 +64,13 @@ class StrictIntegerField(serializers.IntegerField):
 
 class NonBlankCharField(serializers.CharField):
     """A required text that must hold more than whitespace: what `CharField` enforces after
-    trimming, stated in the schema (`minLength: 1`, `pattern: \\S`) so clients and the contract
-    test know that "  " or a lone control character is not a value."""
+    trimming, stated in the schema (`minLength: 1`, `pattern`: NOT_ONLY_SPACE) so clients and
+    the contract test know that "  " or a lone separator character is not a value."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_length", 1)
         kwargs.setdefault("allow_blank", False)
         super().__init__(**kwargs)
-        self.validators.append(RegexValidator(r"\S", message="This field may not be blank."))
+        self.validators.append(
+            RegexValidator(NOT_ONLY_SPACE, message="This field may not be blank.")
+        )

@@ -56,10 +56,22 @@ def server_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def collect_static() -> None:
+    """With DEBUG=0 pages name their static files by the manifest `collectstatic` writes (as in
+    production); a fresh clone has none, and every page would answer 500 without it."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=server_env(),
+        check=True,
+    )
+
+
 @contextmanager
 def gunicorn(log: Path, **env_overrides: str):
     """Yield the base URL of a gunicorn serving `config.wsgi` (its log into `log`, a file: a
     pipe nobody reads would fill up and block the server); stop it afterwards."""
+    collect_static()
     port = free_port()
     with log.open("w") as log_file:
         process = subprocess.Popen(
@@ -97,6 +109,7 @@ def staff_login(base: str, *, username: str, password: str) -> dict[str, str]:
     """Sign in through the login page like a browser; the session and CSRF cookies it sets.
     (With DEBUG=0 they are `Secure`, so over plain HTTP they are handed back explicitly.)"""
     page = requests.get(f"{base}/accounts/login/", timeout=10)
+    assert page.status_code == 200, page.text[:500]
     token = page.cookies["csrftoken"]
     response = requests.post(
         f"{base}/accounts/login/",

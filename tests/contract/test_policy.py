@@ -5,6 +5,7 @@ that states what the server enforces."""
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from core.serializer_fields import NOT_ONLY_SPACE
 from inventory.services.access import partner_warehouse_grant
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory
 
@@ -49,7 +50,7 @@ def test_the_schema_states_what_the_server_enforces():
     components = schema["components"]["schemas"]
     receive = components["StockReceiveApiInputRequest"]["properties"]
     assert receive["product"]["minLength"] == 1
-    assert receive["product"]["pattern"] == r"\S"
+    assert receive["product"]["pattern"] == NOT_ONLY_SPACE
     opening = components["Warehouse"]["properties"]["opening_time"]
     assert "format" not in opening and opening["pattern"].startswith("^([01]")
     stock = schema["paths"]["/api/v1/stock/"]["get"]

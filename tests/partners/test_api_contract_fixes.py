@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from core.roles import Role
+from core.serializer_fields import NOT_ONLY_SPACE
 from tests.factories import LocationFactory, ProductFactory, VehicleFactory
 from tracking.models import PositionPing
 
@@ -86,7 +87,7 @@ def test_the_schema_states_non_blank_strings_exclusive_fields_and_non_empty_list
 
     components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
     product = components["StockReceiveApiInputRequest"]["properties"]["product"]
-    assert product["minLength"] == 1 and product["pattern"] == r"\S"
+    assert product["minLength"] == 1 and product["pattern"] == NOT_ONLY_SPACE
     adjust = components["StockAdjustApiInputRequest"]
     assert adjust["anyOf"] == [{"required": ["delta"]}, {"required": ["counted"]}]
     assert adjust["not"] == {"anyOf": [{"required": ["delta", "counted"]}]}

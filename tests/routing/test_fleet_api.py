@@ -334,3 +334,21 @@ def test_partner_key_cannot_read_or_change_one_vehicle(partner_api, van):
     assert partner.get("/api/v1/vehicles/VAN-1/").status_code == 403
     assert partner.delete("/api/v1/vehicles/VAN-1/").status_code == 403
     assert Vehicle.objects.filter(code="VAN-1", capacity_weight_kg=Decimal("800")).exists()
+
+
+def test_removing_time_off_that_went_meanwhile_is_a_404_not_a_server_error(driver):
+    """Two requests at once: one deletes the driver (its time off goes with it) while the other
+    removes the time off it had already found."""
+    from core.exceptions import NotFound
+    from routing.fleet.models import DriverTimeOff
+    from routing.fleet.services import driver_time_off_remove
+
+    off = DriverTimeOff.objects.create(
+        driver=driver, start_date=dt.date(2030, 1, 1), end_date=dt.date(2030, 1, 2)
+    )
+    DriverTimeOff.objects.filter(pk=off.pk).delete()
+    with pytest.raises(NotFound, match="time off no longer exists"):
+        driver_time_off_remove(time_off=off)
+    Driver.objects.filter(pk=driver.pk).delete()
+    with pytest.raises(NotFound, match="driver no longer exists"):
+        driver_time_off_remove(time_off=off)

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import Conflict, ValidationFailed
+from core.exceptions import Conflict, NotFound, ValidationFailed
 from core.roles import Role
 from routing.fleet.models import DriverTimeOff
 from routing.fleet.services.common import clean_skills
@@ -156,7 +156,8 @@ def driver_time_off_add(
         )
     if (end_date - start_date).days > 366:
         raise ValidationFailed("Time off is at most a year at a time.", field="end_date")
-    Driver.objects.select_for_update().get(pk=driver.pk)
+    if not Driver.objects.select_for_update().filter(pk=driver.pk).exists():
+        raise NotFound("The driver no longer exists.", field="driver_id")
     return DriverTimeOff.objects.create(
         driver=driver, start_date=start_date, end_date=end_date, reason=(reason or "").strip()
     )
@@ -164,5 +165,10 @@ def driver_time_off_add(
 
 @transaction.atomic
 def driver_time_off_remove(*, time_off: DriverTimeOff) -> None:
-    Driver.objects.select_for_update().get(pk=time_off.driver_id)
-    time_off.delete()
+    """Delete a driver's time off, under the driver's lock (as adding does); 404 when the
+    driver or the time off went in the meantime (a concurrent delete)."""
+    if not Driver.objects.select_for_update().filter(pk=time_off.driver_id).exists():
+        raise NotFound("The driver no longer exists.", field="driver_id")
+    deleted, _ = DriverTimeOff.objects.filter(pk=time_off.pk).delete()
+    if not deleted:
+        raise NotFound("This time off no longer exists.", field="time_off_id")
