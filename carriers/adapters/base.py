@@ -17,7 +17,8 @@ from core.exceptions import Conflict
 
 
 class NotServed(Exception):
-    """The carrier does not take this consignment (too far, too heavy, inactive)."""
+    """The carrier does not take this consignment (too far, too heavy, inactive, or a handover
+    it cannot perform: cash to collect, a PIN to check)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Consignment:
     origin: str
     destination: str
     recipient: str
+    cash_to_collect: Decimal | None = None
+    requires_pin: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,21 @@ class TrackingUpdate:
 
 
 class CarrierAdapter(ABC):
+    # What the carrier's driver can do at the door. Neither adapter here can: an order that
+    # collects cash or needs the customer's PIN stays with the own fleet, whose driver app
+    # enforces both (orders.services.handover).
+    collects_cash = False
+    checks_pin = False
+
     def __init__(self, carrier) -> None:
         self.carrier = carrier
 
     def quote(self, consignment: Consignment) -> Quote:
         """The rate card's price for the consignment's zone and weight band."""
+        if consignment.cash_to_collect and not self.collects_cash:
+            raise NotServed(f"{self.carrier.name} does not collect cash on delivery.")
+        if consignment.requires_pin and not self.checks_pin:
+            raise NotServed(f"{self.carrier.name} cannot check a delivery PIN.")
         price = rate_card_price(self.carrier, consignment.distance_km, consignment.weight_kg)
         return Quote(price, self.carrier.currency, self.carrier.name, self.carrier.transit_days)
 

@@ -50,6 +50,8 @@ def order_consignment(order: CustomerOrder) -> Consignment:
         origin=f"{warehouse.name}, {getattr(warehouse, 'address', '')}".strip(", "),
         destination=order.address,
         recipient=order.contact_name or order.customer.name,
+        cash_to_collect=order.cod_amount,
+        requires_pin=order.requires_pin,
     )
 
 

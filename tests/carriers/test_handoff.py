@@ -197,3 +197,24 @@ def test_cancelling_a_booking_gives_the_order_back_until_the_carrier_has_it(
     again.refresh_from_db()
     with pytest.raises(Conflict, match="can no longer be cancelled"):
         shipment_cancel(shipment=again, user=dispatcher)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "terms, reason",
+    [
+        ({"cod_amount": Decimal("42.50"), "cod_currency": "EUR"}, "does not collect cash"),
+        ({"requires_pin": True}, "cannot check a delivery PIN"),
+    ],
+)
+def test_an_order_collecting_cash_or_needing_a_pin_stays_with_the_own_fleet(
+    day, dispatcher, terms, reason
+):
+    carrier = flat_carrier("regio", "12.00")
+    order = new_order(day, **terms)
+    option = handoff_compare(order=order).options[0]
+    assert option.price is None and reason in option.reason
+    with pytest.raises(ValidationFailed, match=reason):
+        order_hand_off(order=order, carrier=carrier, user=dispatcher)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PACKED and not Shipment.objects.exists()
