@@ -11,6 +11,13 @@ being shared (read them, not the absolute req/s). Every partner read (list at it
 page size and detail) goes through API-key auth and the Redis throttle; the tracking page is
 the customer's `/t/<token>/`.
 
+Before each endpoint is measured it is loaded for `--warmup` seconds at the same concurrency and
+thrown away, so every thread of every worker has opened its database connection and served the
+endpoint, as in a server that has been running (sequential requests warmed one thread). The
+table's `CPU ms/req` is the gunicorn workers' own CPU time (user + system, from /proc) over the
+measured run divided by the answers: the cost per request without PostgreSQL and Redis, which
+does not depend on how busy the machine is.
+
 Uses DATABASE_URL (default: the embedded PostgreSQL, database `waybill_bench`, created,
 migrated and loaded with the demo data when empty) and REDIS_URL.
 """
@@ -125,8 +132,8 @@ def seed() -> dict[str, str]:
     }
 
 
-def wrk_run(url: str, *, raw: str, seconds: float, connections: int) -> tuple[float, float]:
-    """(req/s, p99 ms) from wrk; non-2xx answers count as a failed run."""
+def wrk_run(url: str, *, raw: str, seconds: float, connections: int) -> tuple[float, float, int]:
+    """(req/s, p99 ms, answers) from wrk; non-2xx answers count as a failed run."""
     out = subprocess.run(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds:g}s", "--latency",
          "-H", f"Authorization: Bearer {raw}", url],
@@ -137,10 +144,11 @@ def wrk_run(url: str, *, raw: str, seconds: float, connections: int) -> tuple[fl
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
     p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    return rps, p99
+    answers = int(re.search(r"(\d+) requests in", out).group(1))
+    return rps, p99, answers
 
 
-def python_run(url: str, *, raw: str, seconds: float, connections: int) -> tuple[float, float]:
+def python_run(url: str, *, raw: str, seconds: float, connections: int) -> tuple[float, float, int]:
     samples: list[float] = []
     failures: list[int] = []
     stop = time.monotonic() + seconds
@@ -162,17 +170,33 @@ def python_run(url: str, *, raw: str, seconds: float, connections: int) -> tuple
         t.join()
     if failures:
         raise SystemExit(f"{url}: answers {sorted(set(failures))}")
-    return len(samples) / seconds, statistics.quantiles(samples, n=100)[98]
+    return len(samples) / seconds, statistics.quantiles(samples, n=100)[98], len(samples)
+
+
+def workers_cpu_s(server_pid: int) -> float:
+    """User + system CPU seconds of the server's worker processes so far."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # (a worker that just restarted)
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=1, help="seconds of load thrown away")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--only", default="", help="comma-separated labels to measure")
     args = parser.parse_args()
+    load_before = os.getloadavg()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/waybill_bench")
@@ -218,17 +242,26 @@ def main() -> None:
         for label, template, kind in plan:
             url = base + template.format(**ids)
             statuses = set()
-            for _ in range(20):  # warm both workers' connections and caches
+            for _ in range(3):
                 r = requests.get(url, headers={"Authorization": f"Bearer {raw}"}, timeout=10)
                 statuses.add(r.status_code)
             if statuses != {200}:
                 # Reported in the table, not measured: an error page's speed means nothing.
                 print(f"{url}: answers {sorted(statuses)}: {r.text[:200]}", file=sys.stderr)
-                rows.append((label, template, kind, 0.0, float("nan")))
+                rows.append((label, template, kind, 0.0, float("nan"), float("nan")))
                 continue
-            rps, p99 = run(url, raw=raw, seconds=args.seconds, connections=args.connections)
-            rows.append((label, template, kind, rps, p99))
-            print(f"{template:45s} {rps:8.0f} req/s  p99 {p99:5.0f} ms", file=sys.stderr)
+            if args.warmup > 0:
+                run(url, raw=raw, seconds=args.warmup, connections=args.connections)
+            cpu_before = workers_cpu_s(server.pid)
+            rps, p99, answers = run(
+                url, raw=raw, seconds=args.seconds, connections=args.connections
+            )
+            cpu_ms = (workers_cpu_s(server.pid) - cpu_before) * 1000 / max(answers, 1)
+            rows.append((label, template, kind, rps, p99, cpu_ms))
+            print(
+                f"{template:45s} {rps:8.0f} req/s  p99 {p99:5.0f} ms  CPU {cpu_ms:5.2f} ms/req",
+                file=sys.stderr,
+            )
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -238,11 +271,11 @@ def main() -> None:
     print(
         f"gunicorn {args.workers} workers x {args.threads} threads, {args.connections} "
         f"connections, {args.seconds:g} s each, load {'wrk' if run is wrk_run else 'python'}; "
-        f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+        f"load average before {load_before[0]:.1f}, after {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
-    print("| endpoint | kind | req/s | p99 ms | share of /healthz | target | met |")
-    print("|---|---|---:|---:|---:|---:|---|")
-    for _label, template, kind, rps, p99 in rows:
+    print("| endpoint | kind | req/s | p99 ms | CPU ms/req | share of /healthz | target | met |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
+    for _label, template, kind, rps, p99, cpu_ms in rows:
         share = rps / reference
         target = TARGETS[kind]
         met = "" if target is None else ("yes" if share >= target and p99 <= 60 else "no")
@@ -250,7 +283,8 @@ def main() -> None:
             met = "error"
         target_text = "" if target is None else f"{target:.0%}"
         print(
-            f"| `{template}` | {kind} | {rps:,.0f} | {p99:.0f} | {share:.1%} | {target_text} "
+            f"| `{template}` | {kind} | {rps:,.0f} | {p99:.0f} | {cpu_ms:.2f} | {share:.1%} "
+            f"| {target_text} "
             f"| {met} |"
         )
 
