@@ -106,11 +106,11 @@ def _replay(scope: str, key: str, fingerprint: str) -> Response:
             field=HEADER,
             code="idempotency_key_reused",
         )
-    return Response(
-        record.response_body,
-        status=record.response_status,
-        headers={"Idempotent-Replayed": "true"},
-    )
+    headers = {"Idempotent-Replayed": "true"}
+    body = record.response_body
+    if record.response_status == 202 and isinstance(body, dict) and body.get("url"):
+        headers["Location"] = body["url"]  # an accepted run: where to follow it, as the first time
+    return Response(body, status=record.response_status, headers=headers)
 
 
 def idempotency_purge(*, now=None) -> int:

@@ -8,6 +8,10 @@ once; a run that failed starts again when the same file is sent after the cause 
 The run's state and the file live in the cache for RUN_TTL_S: they are a receipt for the
 page, not a record (the rows the work wrote, and their ledgers, are the record).
 
+The owner is whoever `user` is: a staff user, or a partner's API principal (whose `pk` is
+`"partner:<id>"`); only the owner reads the run, and the work gets the staff user (None for a
+partner: put what it needs, such as the partner's id, in `options`).
+
 An app uses it with a task of its own, which calls `upload_run_execute(run_id=..., work=...)`
 where `work(content=, user=, options=, progress=)` returns the result dict or raises a
 DomainError (for example orders.tasks.orders_import_run_task).
@@ -22,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from rest_framework import serializers
 
 from core.exceptions import DomainError, ValidationFailed
 
@@ -96,7 +101,8 @@ def upload_run_execute(*, run_id: str, work) -> dict | None:
     if content is None:
         save(status="failed", detail="The file was lost before it was imported; send it again.")
         return state
-    user = get_user_model().objects.filter(pk=state["user_id"]).first()
+    owner = state["user_id"]
+    user = get_user_model().objects.filter(pk=owner).first() if isinstance(owner, int) else None
     save(status="running")
     try:
         result = work(
@@ -115,3 +121,34 @@ def upload_run_execute(*, run_id: str, work) -> dict | None:
     finally:
         cache.delete(CONTENT_KEY.format(run_id))
     return state
+
+
+def upload_run_public(state: dict, *, run_id: str, url: str) -> dict:
+    """The run as the API shows it to its owner: where it is (`queued`, `running`, `done`,
+    `failed`), how far (`done` of `total` rows or documents, when the work counts), the work's
+    result when done, the problem and its errors by row and column when failed."""
+    return {
+        "id": run_id,
+        "url": url,
+        "status": state["status"],
+        "done": state.get("done", 0),
+        "total": state.get("total", 0),
+        "result": state.get("result") or None,
+        "detail": state.get("detail") or "",
+        "errors": state.get("errors") or [],
+        "queued_at": state.get("queued_at"),
+    }
+
+
+class UploadRunOutput(serializers.Serializer):
+    """The run resource's schema (`upload_run_public`)."""
+
+    id = serializers.CharField()
+    url = serializers.URLField()
+    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed"])
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    result = serializers.DictField(allow_null=True)
+    detail = serializers.CharField(allow_blank=True)
+    errors = serializers.ListField(child=serializers.DictField())
+    queued_at = serializers.DateTimeField(allow_null=True)

@@ -10,6 +10,11 @@ router.register("products", catalog.ProductViewSet, basename="product")
 
 urlpatterns = [
     path("products/import/", imports.ProductImportApi.as_view(), name="api-products-import"),
+    path(
+        "products/import/runs/<str:run_id>/",
+        imports.ProductImportRunApi.as_view(),
+        name="api-products-import-run",
+    ),
     path("stock/", stock.StockListApi.as_view(), name="api-stock"),
     path("stock/receive/", stock.StockReceiveApi.as_view(), name="api-stock-receive"),
     path("stock/transfer/", stock.StockTransferApi.as_view(), name="api-stock-transfer"),
@@ -21,6 +26,11 @@ urlpatterns = [
     ),
     path("stock/scrap/", stock.StockScrapApi.as_view(), name="api-stock-scrap"),
     path("stock/import/", imports.OpeningStockImportApi.as_view(), name="api-stock-import"),
+    path(
+        "stock/import/runs/<str:run_id>/",
+        imports.OpeningStockImportRunApi.as_view(),
+        name="api-stock-import-run",
+    ),
     path("stock-moves/", stock.StockMoveListApi.as_view(), name="api-stock-moves"),
     path("inventory/reports/", reports.ReportListApi.as_view(), name="api-inventory-reports"),
     path(

@@ -1,11 +1,17 @@
 from django.urls import path
 
+from orders.apis import imports as import_api
 from orders.apis import orders as api
 from orders.apis import returns as returns_api
 
 urlpatterns = [
     path("orders/", api.OrderListCreateApi.as_view(), name="api-orders"),
-    path("orders/import/", api.OrderImportApi.as_view(), name="api-orders-import"),
+    path("orders/import/", import_api.OrderImportApi.as_view(), name="api-orders-import"),
+    path(
+        "orders/import/runs/<str:run_id>/",
+        import_api.OrderImportRunApi.as_view(),
+        name="api-orders-import-run",
+    ),
     path("orders/<str:reference>/", api.OrderDetailApi.as_view(), name="api-order"),
     path(
         "orders/<str:reference>/confirm/",

@@ -24,8 +24,13 @@ def inventory_import_run_start(*, kind: str, content: bytes, user) -> str:
     )
 
 
-def inventory_import_run_get(*, run_id: str, user) -> dict | None:
-    return upload_run_get(run_id=run_id, user=user, kind=KIND)
+def inventory_import_run_get(*, run_id: str, user, kind: str | None = None) -> dict | None:
+    """The run for its own user (None for another's, an expired one, or one of another `kind`
+    when it is given)."""
+    run = upload_run_get(run_id=run_id, user=user, kind=KIND)
+    if run is not None and kind is not None and run["options"].get("kind") != kind:
+        return None
+    return run
 
 
 def _work(*, content: bytes, user, options: dict, progress) -> dict:

@@ -9,13 +9,11 @@ Times without an offset are read in the warehouse's time zone.
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.csv_upload import CSV_PARSERS, csv_content
 from core.exceptions import ValidationFailed
 from core.idempotency import idempotent
 from core.output import FastOutputMixin
@@ -42,7 +40,6 @@ from orders.services import (
     order_confirm,
     order_create,
     order_reschedule,
-    orders_import,
 )
 
 
@@ -347,18 +344,3 @@ class OrderRescheduleApi(OrdersAccess, APIView):
             user=staff_user(request),
         )
         return order_response(order)
-
-
-class OrderImportApi(OrdersAccess, APIView):
-    """CSV import (multipart `file` or a text/csv body): all orders or none; 422 lists every
-    row's errors. Columns: see orders.services.imports."""
-
-    parser_classes = CSV_PARSERS
-
-    @extend_schema(request={"text/csv": OpenApiTypes.STR}, responses=OpenApiTypes.OBJECT)
-    @idempotent
-    def post(self, request):
-        result = orders_import(
-            content=csv_content(request), partner=partner_of(request), user=staff_user(request)
-        )
-        return Response(result, status=status.HTTP_201_CREATED)

@@ -281,55 +281,6 @@ def test_reports_answer_with_rows_columns_and_extras(api, product, shelf, perish
     assert api.get("/api/v1/inventory/reports/nope/").status_code == 404
 
 
-def test_product_csv_import_is_all_or_nothing_with_row_errors(api):
-    bad = "sku,name,weight_kg,shelf_life_days\nA-1,Apple,0.2,\nB-1,,x,0\nA-1,Again,1,\n"
-    response = api.post("/api/v1/products/import/", bad, content_type="text/csv")
-    assert response.status_code == 422
-    errors = {(e["row"], e["column"]) for e in response.json()["errors"]}
-    assert errors == {(3, "weight_kg"), (3, "shelf_life_days"), (4, "sku")}
-    assert not Product.objects.exists()
-    good = "sku,name,weight_kg,reorder_point\nA-1,Apple,0.2,10\nB-1,Banana,0.15,\n"
-    response = api.post("/api/v1/products/import/", good, content_type="text/csv")
-    assert response.status_code == 201 and response.json() == {"created": 2, "updated": 0}
-
-
-def test_opening_stock_import_reports_every_bad_row_and_writes_nothing(api, product, shelf):
-    bad = (
-        "warehouse,location,sku,quantity,condition,lot_code,expires_at\n"
-        f"BER,A-01-01,{product.sku},5,good,,\n"
-        "XXX,A-01-01,TEA-001,5,good,,\n"
-        f"BER,Z-99,{product.sku},0,shiny,,2030-13-01\n"
-    )
-    response = api.post("/api/v1/stock/import/", bad, content_type="text/csv")
-    assert response.status_code == 422
-    errors = {(e["row"], e["column"]) for e in response.json()["errors"]}
-    assert errors == {
-        (3, "warehouse"),
-        (4, "location"),
-        (4, "quantity"),
-        (4, "condition"),
-        (4, "expires_at"),
-    }
-    assert not StockMove.objects.exists()
-    good = (
-        "warehouse,location,sku,quantity,lot_code,expires_at\n"
-        f"BER,A-01-01,{product.sku},5,L1,2030-01-01\n"
-    )
-    response = api.post("/api/v1/stock/import/", good, content_type="text/csv")
-    assert response.status_code == 201 and response.json() == {"rows": 1, "units": 5}
-    assert StockMove.objects.get().reference == "OPENING"
-
-
-def test_malformed_csv_is_a_422_naming_the_file(api):
-    response = api.post("/api/v1/products/import/", b"\xff\xfe\x00garbage", content_type="text/csv")
-    assert response.status_code == 422 and response.json()["errors"][0]["code"] == "encoding"
-    response = api.post("/api/v1/products/import/", "name,colour\nx,red\n", content_type="text/csv")
-    assert {(e["column"], e["code"]) for e in response.json()["errors"]} == {
-        ("sku", "missing_column"),
-        ("colour", "invalid"),
-    }
-
-
 def test_stock_list_query_count_is_constant(
     api, product, shelf, shelf2, django_assert_max_num_queries
 ):

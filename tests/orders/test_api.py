@@ -181,48 +181,6 @@ def test_list_filters_and_query_count(shop, django_assert_max_num_queries):
     assert shop.get("/api/v1/orders/?status=delivered").json()["results"] == []
 
 
-CSV_HEADER = (
-    "order_ref,warehouse,customer_name,address,latitude,longitude,"
-    "window_start,window_end,sku,quantity\n"
-)
-
-
-def test_csv_import_creates_all_orders(shop):
-    start = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%d")
-    body = CSV_HEADER + (
-        f"A1,BER,Ann,Main St 1,52.52,13.40,{start} 09:00,{start} 11:00,TEA-001,2\n"
-        f"A1,BER,Ann,Main St 1,52.52,13.40,{start} 09:00,{start} 11:00,KET-001,1\n"
-        f"A2,BER,Bob,Side St 2,52.50,13.38,{start} 12:00,{start} 14:00,TEA-001,1\n"
-    )
-    response = shop.post("/api/v1/orders/import/", body, content_type="text/csv")
-    assert response.status_code == 201, response.json()
-    assert response.json()["created"] == 2
-    assert CustomerOrder.objects.get(external_ref="A1").lines.count() == 2
-
-
-def test_csv_import_is_all_or_nothing_with_row_errors(shop):
-    start = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%d")
-    body = CSV_HEADER + (
-        f"A1,BER,Ann,Main St 1,52.52,13.40,{start} 09:00,{start} 11:00,TEA-001,2\n"
-        f"A2,BER,Bob,Side St 2,0,0,{start} 12:00,{start} 14:00,TEA-001,1\n"
-        f"A3,BER,Cy,Road 3,52.5,13.3,{start} 12:00,{start} 14:00,NOPE,-1\n"
-    )
-    response = shop.post("/api/v1/orders/import/", body, content_type="text/csv")
-    assert response.status_code == 422
-    fields = {e["field"] for e in response.json()["errors"]}
-    assert {"rows[4].sku", "rows[4].quantity"} <= fields
-    assert {(e["row"], e["column"]) for e in response.json()["errors"]} >= {(4, "sku")}
-    assert not CustomerOrder.objects.exists()
-    body = CSV_HEADER + (
-        f"A1,BER,Ann,Main St 1,52.52,13.40,{start} 09:00,{start} 11:00,TEA-001,2\n"
-        f"A2,BER,Bob,Side St 2,0,0,{start} 12:00,{start} 14:00,TEA-001,1\n"
-    )
-    response = shop.post("/api/v1/orders/import/", body, content_type="text/csv")
-    assert response.status_code == 422
-    assert [e["field"] for e in response.json()["errors"]] == ["rows[3].latitude"]
-    assert not CustomerOrder.objects.exists()
-
-
 def test_returns_api_scoped_and_policy_checked(shop, partner_api, staff_api, returns_location):
     from orders.services import (
         order_confirm,

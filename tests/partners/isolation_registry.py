@@ -141,6 +141,8 @@ ROUTES.update(
         "api/v1/inventory/reports/<slug:slug>/": StaffOnly("stock reports with costs and ledger"),
         "api/v1/products/import/": StaffOnly("catalog import by warehouse/purchasing staff"),
         "api/v1/stock/import/": StaffOnly("opening stock import by warehouse staff"),
+        "api/v1/products/import/runs/<str:run_id>/": StaffOnly("a staff catalog import's run"),
+        "api/v1/stock/import/runs/<str:run_id>/": StaffOnly("a staff opening-stock import's run"),
     }
 )
 
@@ -209,6 +211,23 @@ def make_return(partner):
     return ret
 
 
+def _order_import_run_id(partner) -> str:
+    """The partner's queued CSV import run (its key's principal owns it); starting it again
+    gives the same run, so this both makes it and names it."""
+    from types import SimpleNamespace
+
+    from orders.services.import_runs import orders_import_run_start
+
+    principal = SimpleNamespace(pk=f"partner:{partner.pk}")
+    content = f"order_ref,warehouse\nISO-{partner.code},BER\n".encode()
+    return orders_import_run_start(content=content, user=principal, partner=partner)
+
+
+def make_order_import_run(partner):
+    _order_import_run_id(partner)
+    return partner  # a run lives in the cache; the walk snapshots the row that owns it
+
+
 def _by_reference(obj):
     return {"reference": obj.reference}
 
@@ -218,6 +237,9 @@ ROUTES.update(
         "api/v1/orders/": Collection(make_customer_order, row_id=lambda o: o.reference),
         "api/v1/orders/import/": NotTenantData(
             "creates the calling partner's own orders from a CSV; no id in the URL"
+        ),
+        "api/v1/orders/import/runs/<str:run_id>/": Item(
+            make_order_import_run, kwargs=lambda p: {"run_id": _order_import_run_id(p)}
         ),
         "api/v1/orders/<str:reference>/": Item(make_customer_order, kwargs=_by_reference),
         "api/v1/orders/<str:reference>/confirm/": Item(make_customer_order, kwargs=_by_reference),
