@@ -38,13 +38,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-HORIZONS_MIN = (15, 30, 60, 120)
+from benchmarks.eta_accuracy_report import (  # noqa: E402
+    HORIZONS_MIN,
+    by_day,
+    pooled,
+    table,
+    targets,
+)
+
 FIRST_DAY = dt.date(2026, 3, 2)
 # The depot's morning: the windows are refreshed, then the day's plan published.
 REFRESH_AT, PUBLISH_AT = dt.time(0, 5), dt.time(6, 0)
-TARGET_COVERAGE = (0.77, 0.85)
-TARGET_WIDTH_60_MIN = 30
-TARGET_MAE_VS_PLAN_60 = 0.5
 
 # The hot paths of tracking pipeline raw Redis commands, so the benchmark runs on Redis too: a
 # database of its own per parallel job (--redis-db + job, of Redis's 16), which `cache.clear()`
@@ -226,6 +230,20 @@ def windows_table() -> list[dict]:
     ]
 
 
+def centres_of(date: dt.date) -> dict[str, float]:
+    """The learned centre (median model error, minutes) the day's windows put at each horizon:
+    what re-centring would shift the point ETA by."""
+    from tracking.eta import ErrorWindows, HorizonWindow
+    from tracking.models import EtaWindow
+
+    rows = EtaWindow.objects.filter(day=date).order_by("horizon_s")
+    points = tuple(HorizonWindow(w.horizon_s, w.low_s, w.high_s, w.centre_s) for w in rows)
+    if not points:
+        return {}
+    windows = ErrorWindows(points)
+    return {str(h): round(windows.at(h * 60).centre_s / 60, 1) for h in HORIZONS_MIN}
+
+
 def seed_run(args, seed: int) -> dict:
     from django.conf import settings
     from django.db import connection
@@ -256,6 +274,7 @@ def seed_run(args, seed: int) -> dict:
                     observations=observations,
                 )
             )
+            day_stats[-1]["centre_min"] = centres_of(FIRST_DAY + dt.timedelta(days=n))
             if not args.json:
                 print(f"  seed {seed}: played {day_stats[-1]}", file=sys.stderr, flush=True)
         windows = windows_table()
@@ -269,76 +288,16 @@ def seed_run(args, seed: int) -> dict:
         "stops": len({o.stop for o in observations}),
         "horizons": horizon_metrics(observations),
         "by_day": {
-            day: {h: {"n": f["n"], "coverage": f["coverage"]} for h, f in figures.items()}
+            day: {
+                h: {"n": f["n"], "coverage": f["coverage"], "bias_s": f["bias_s"]}
+                for h, f in figures.items()
+            }
             for day, figures in by_day(observations).items()
         },
         "windows_last_day": windows,
         "per_day": day_stats,
         "wall_s": round(time.perf_counter() - began, 1),
     }
-
-
-def by_day(observations) -> dict[str, dict]:
-    """`horizon_metrics` of each scored day (by the arrival's date): how much the figures move
-    from one day to the next is the noise of a run this short."""
-    from simulator.metrics import horizon_metrics
-
-    days: dict = {}
-    for obs in observations:
-        days.setdefault(obs.actual.date().isoformat(), []).append(obs)
-    return {day: horizon_metrics(rows) for day, rows in sorted(days.items())}
-
-
-def targets(horizons: dict) -> dict:
-    """The issue's targets for one seed: coverage of the 80 % window at every horizon, the
-    60-minute window's width, and the 60-minute MAE against the never-updated plan."""
-    h60 = horizons.get("60")
-    return {
-        "coverage_77_85_every_horizon": all(
-            str(h) in horizons
-            and TARGET_COVERAGE[0] <= horizons[str(h)]["coverage"] <= TARGET_COVERAGE[1]
-            for h in HORIZONS_MIN
-        ),
-        "width_60_le_30_min": bool(h60) and h60["width_s"] <= TARGET_WIDTH_60_MIN * 60,
-        "mae_60_le_half_plan": bool(h60)
-        and h60["mae_s"] <= TARGET_MAE_VS_PLAN_60 * h60["baseline_mae_s"],
-    }
-
-
-def table(result: dict) -> str:
-    lines = [
-        f"ETA accuracy on unseen days: seeds {' '.join(map(str, result['seeds']))}, "
-        f"{result['days']} scored days each after {result['warmup_days']} learned, "
-        f"{result['stops_per_day']} orders a day, target coverage {result['coverage']:.0%}",
-        "",
-        "| seed | horizon | n | coverage | width | MAE | bias | plan MAE | MAE / plan |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for run in [*result["runs"], {"seed": "all", "horizons": result["pooled"]}]:
-        for h, f in run["horizons"].items():
-            lines.append(
-                f"| {run['seed']} | {h} min | {f['n']} | {f['coverage']:.1%} | "
-                f"{f['width_s'] / 60:.1f} min | {f['mae_s'] / 60:.1f} min | "
-                f"{f['bias_s'] / 60:+.1f} min | {f['baseline_mae_s'] / 60:.1f} min | "
-                f"{f['mae_s'] / f['baseline_mae_s']:.2f} |"
-            )
-    lines += ["", "Coverage by scored day (15 / 30 / 60 / 120 min):", ""]
-    for run in result["runs"]:
-        days = "; ".join(
-            " / ".join(f"{f['coverage']:.0%}" for f in figures.values())
-            for figures in run["by_day"].values()
-        )
-        lines.append(f"seed {run['seed']}: {days}")
-    lines.append("")
-    for run in result["runs"]:
-        met = ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in run["targets"].items())
-        lines.append(f"seed {run['seed']}: {met}")
-    load = result["load_average"]
-    lines.append(
-        f"wall time {result['wall_s']:.0f} s; load average {load['before']} before, "
-        f"{load['after']} after"
-    )
-    return "\n".join(lines)
 
 
 def seeds_job(args, seeds: list[int], job: int) -> list[dict]:
@@ -379,21 +338,6 @@ def main(argv=None) -> int:
     }
     print(json.dumps(result, indent=2) if args.json else table(result))
     return 0
-
-
-def pooled(runs: list[dict]) -> dict:
-    """Every seed's observations together, per horizon (means weighted by n)."""
-    out: dict = {}
-    for run in runs:
-        for h, f in run["horizons"].items():
-            acc = out.setdefault(h, {"n": 0})
-            for key in ("mae_s", "bias_s", "coverage", "width_s", "baseline_mae_s"):
-                acc[key] = acc.get(key, 0) + f[key] * f["n"]
-            acc["n"] += f["n"]
-    for acc in out.values():
-        for key in ("mae_s", "bias_s", "coverage", "width_s", "baseline_mae_s"):
-            acc[key] = round(acc[key] / acc["n"], 3)
-    return out
 
 
 if __name__ == "__main__":

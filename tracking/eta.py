@@ -4,8 +4,9 @@ default, OSRM when configured) asked at each leg's own departure hour, a learned
 (by hour of day when the caller has one) and the route's breaks not taken yet, compute each
 stop's arrival, service start (after waiting for its window) and departure; then put a window
 around each arrival from the errors measured at that horizon on earlier days (`ErrorWindows`,
-cut by `tracking.services.eta.windows`), after shifting the arrival by the median of those
-errors when TRACKING_ETA_RECENTRE is on.
+cut by `tracking.services.eta.windows`), after moving the arrival by today's drift (a share
+of the time ahead, `tracking.services.eta.drift`) and by the median of those errors when
+TRACKING_ETA_RECENTRE is on.
 
 `tracking.services.eta` loads the route, calls these and stores the result.
 """
@@ -88,12 +89,16 @@ class ErrorWindows:
     """Windows by horizon (`points` in ascending horizon), interpolated linearly between two
     points and flat beyond the first and the last. With `recentre` the point ETA is the model
     arrival shifted by the median error; the window stays where the errors put it. `scale`
-    stretches each window about its centre (the median error): today's adaptation."""
+    stretches each window about its centre (the median error): today's adaptation; `drift`
+    moves the model arrival later by that share of the time ahead: today's lateness."""
 
     points: tuple[HorizonWindow, ...]
     recentre: bool = False
     # Today's spread around the centre against the learned one (tracking.services.eta.adaptive).
     scale: float = 1.0
+    # How much later than the vehicle's physics today runs, per second ahead
+    # (tracking.services.eta.drift): part of the model arrival, so the window moves with it.
+    drift: float = 0.0
 
     def at(self, horizon_s: float) -> HorizonWindow:
         points = self.points
@@ -257,8 +262,10 @@ def etas_compute(
     function of the local departure hour); a stop's service starts at max(arrival, its window
     start) and lasts its service time; each of `breaks` (those not taken yet) is taken after
     the stop during which it falls due. The window around each arrival comes from `windows`
-    (the prior when None) at its horizon (arrival - now); with re-centring on, the point ETA
-    is the arrival shifted by the median past error there.
+    (the prior when None) at its horizon (arrival - now), the arrival first moved by the
+    windows' `drift` x that horizon (today's lateness: the point ETA and the window move, the
+    van's schedule does not); with re-centring on, the point ETA is then shifted by the median
+    past error there.
     """
     windows = windows or prior_windows()
 
@@ -276,9 +283,13 @@ def etas_compute(
         arrival = clock + dt.timedelta(seconds=math.ceil(travel_s))
         start = max(arrival, stop.window_start) if stop.window_start else arrival
         departure = start + dt.timedelta(seconds=stop.service_s)
-        horizon = max(0.0, (arrival - now).total_seconds())
+        ahead_s = max(0.0, (arrival - now).total_seconds())
+        # Today's drift moves the model arrival (and the window with it); the vehicle's own
+        # schedule (service start, departure, the next legs) stays physical.
+        model = arrival + dt.timedelta(seconds=round(windows.drift * ahead_s))
+        horizon = max(0.0, (model - now).total_seconds())
         shift_s = round(windows.centre(horizon))
-        eta = arrival + dt.timedelta(seconds=shift_s)
+        eta = model + dt.timedelta(seconds=shift_s)
         low_s, high_s = windows.offsets(horizon)
         results.append(
             EtaResult(

@@ -22,6 +22,10 @@ Rules:
   given for the rest of the day, each arrival inside narrows them a little (adaptive conformal
   inference on the windows' scale, TRACKING_ETA_ADAPT_RATE; bounded, from 1 each morning).
   (adaptive.py)
+- Within the day, each arrival later than the ETAs its customer was shown moves every ETA
+  given afterwards later by a share of its time ahead (the window with it), each earlier one
+  takes some back (an integral of the residual lateness per second ahead,
+  TRACKING_ETA_DRIFT_RATE; bounded, from 0 each morning). (drift.py)
 """
 
 from tracking.services.eta.debounce import (

@@ -23,7 +23,7 @@ from tracking.eta import (
     speed_priors,
 )
 from tracking.models import EtaErrorSample, EtaRecord, LegSample, RouteEta
-from tracking.services.eta import adaptive
+from tracking.services.eta import adaptive, drift
 from tracking.services.eta.windows import records_in_force, samples_build, window_day
 
 RATIO_KEY = "tracking:eta:ratio:v2:{}:{}"
@@ -114,10 +114,16 @@ def stop_reached_record(*, stop: Stop, arrived_at: dt.datetime) -> int:
         EtaErrorSample.objects.bulk_create(
             samples_build(stop=stop, arrived_at=arrived_at, records=records)
         )
-        shown = [r for _step, r in records_in_force(arrived_at=arrived_at, records=records)]
+        in_force = records_in_force(arrived_at=arrived_at, records=records)
+        day = window_day(arrived_at)
         adaptive.scale_update(
-            day=window_day(arrived_at),
-            share_missed=adaptive.miss_share(arrived_at=arrived_at, shown=shown),
+            day=day,
+            share_missed=adaptive.miss_share(
+                arrived_at=arrived_at, shown=[r for _step, r in in_force]
+            ),
+        )
+        drift.drift_update(
+            day=day, share=drift.arrival_share(arrived_at=arrived_at, shown=in_force)
         )
     _leg_record(stop=stop, arrived_at=arrived_at)
     return len(records)

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from bisect import bisect_right
@@ -39,7 +40,7 @@ from tracking.eta import (
     prior_windows,
 )
 from tracking.models import EtaErrorSample, EtaRecord, EtaWindow
-from tracking.services.eta import adaptive
+from tracking.services.eta import adaptive, drift
 
 SAMPLE_STEP_S = 300
 SAMPLE_MAX_S = 6 * 3600
@@ -238,15 +239,18 @@ def eta_windows_current(*, now: dt.datetime | None = None) -> ErrorWindows:
         rows = EtaWindow.objects.filter(day=latest).order_by("horizon_s") if latest else []
         points = [(w.horizon_s, w.low_s, w.high_s, w.centre_s) for w in rows]
         cache.set(key, points, CACHE_S)
+    today = drift.drift_current(day=day)
     if not points:
-        return prior_windows(
+        prior = prior_windows(
             coverage=coverage_setting(),
             base_s=conf.get("TRACKING_ETA_DEFAULT_BASE_S"),
             share=conf.get("TRACKING_ETA_DEFAULT_SHARE"),
         )
+        return dataclasses.replace(prior, drift=today)
     recentre = conf.get("TRACKING_ETA_RECENTRE")
     return ErrorWindows(
         tuple(HorizonWindow(*p) for p in points),
         recentre=recentre,
         scale=adaptive.scale_current(day=day),
+        drift=today,
     )
