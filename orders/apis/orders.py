@@ -121,17 +121,19 @@ class OrderOutput(FastOutputMixin, serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    overwritten_fields = (
+        "window_start",
+        "window_end",
+        "window2_start",
+        "window2_end",
+        "promised_window_start",
+        "promised_window_end",
+    )
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         tz = instance.warehouse.tzinfo
-        for name in (
-            "window_start",
-            "window_end",
-            "window2_start",
-            "window2_end",
-            "promised_window_start",
-            "promised_window_end",
-        ):
+        for name in self.overwritten_fields:
             value = getattr(instance, name)
             data[name] = timezone.localtime(value, tz).isoformat() if value else None
         return data
