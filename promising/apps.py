@@ -16,6 +16,12 @@ class PromisingConfig(AppConfig):
 
         promise_provider_register(PROMISE_PROVIDER)
 
+        from core.events import subscribe
+        from promising.selectors.quotes import ORDER_EVENTS, order_event_forget
+
+        # An order booked or cancelled through any channel changes what a depot can promise.
+        subscribe(order_event_forget, types=ORDER_EVENTS)
+
     def seed_demo(self, *, stdout) -> None:
         """A few demo partner orders placed with a held delivery option (promising.demo)."""
         from promising.demo import seed_promises

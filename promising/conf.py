@@ -19,9 +19,11 @@ _DEFAULTS = {
     # Days quoted when the caller does not say, and the most it may ask for.
     "PROMISING_DAYS": ("int", 7),
     "PROMISING_MAX_DAYS": ("int", 21),
-    # Quotes read a depot's calendar (shifts, forecast, orders booked) from a cache this many
-    # seconds old at most (0: never); a hold re-checks its slot exactly and clears the cache.
-    "PROMISING_QUOTE_CACHE_S": ("int", 10),
+    # Quotes read a depot's calendar (shifts, forecast, orders booked) and stock from a cache
+    # (0: never). Holds, orders, shifts and stock changes drop it at once
+    # (promising.selectors.quotes); this bounds what changes without telling it (the forecast,
+    # purchase orders, the learned stops per hour). A hold re-checks its slot exactly.
+    "PROMISING_QUOTE_CACHE_S": ("int", 300),
     # Price days whose routes are already live by inserting into them (routing's
     # marginal_cost). Off by default: it builds the day's whole problem for each slot (seconds
     # for a 120-stop plan), far too slow for a checkout; quotes then use the estimate.

@@ -70,7 +70,11 @@ def delivery_option_reserve(
     start = dt.datetime.fromisoformat(data["s"])
     end = dt.datetime.fromisoformat(data["e"])
     products = Product.objects.in_bulk([pk for pk, _ in data["i"]])
-    items = [Item(products[pk], quantity) for pk, quantity in data["i"] if pk in products]
+    items = [
+        Item(products[pk], quantity)
+        for pk, quantity in data["i"]
+        if pk in products and products[pk].is_active
+    ]
     if len(items) != len(data["i"]):
         raise Conflict("A product of this option is no longer sold.", field="option_id")
     destination = Destination(Decimal(data["la"]), Decimal(data["lo"]))

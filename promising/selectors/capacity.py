@@ -1,9 +1,12 @@
 """Delivery slots per depot and day, and how full they are.
 
-A day's capacity in stops comes from routing (`routing.capacity.depot_capacity_outlook`: the
-shifts booked at the depot x stops per driver hour, and the volume forecast). Its slots are
+A day's capacity in stops comes from routing (`routing.capacity.depot_capacity_outlook` with
+`learned=True`: the shifts booked at the depot x the stops per driver hour its optimised plans
+of recent days fitted, less a safety margin, or the flat setting without such history; and the
+volume forecast). Its slots are
 windows of the depot's window length laid from the first shift's start (rounded up to the
-hour) to the last shift's end; each slot gets an equal share of the day's capacity. What is
+hour) to the last shift's end; each slot gets the share of the day's capacity that the driver
+time worked within it bears to the day's (breaks spread over each shift). What is
 committed: the depot's orders whose window falls on the day (an order counts in every slot
 its window overlaps, split by overlap) and the holds still live.
 """
@@ -13,14 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-
 from orders.models import CustomerOrder, OrderStatus
 from promising import conf
 from promising.models import PromiseReservation
 from promising.selectors.inputs import DepotRules
-from promising.selectors.quotes import quote_version
-from routing.capacity import depot_capacity_outlook
+from promising.selectors.quotes import cached, quote_version
+from routing.capacity import depot_capacity_outlook, depot_capacity_version
+from routing.fleet.selectors import shifts_workable
 from routing.models import Shift
 
 
@@ -69,20 +71,45 @@ def _spread(slots: list[Slot], start: dt.datetime, end: dt.datetime) -> None:
         slot.used += seconds / total
 
 
+def _share(slots: list[Slot], shifts: list, capacity_stops: float) -> None:
+    """Each slot's capacity: the day's, in proportion to the driver time worked within the
+    slot (a slot only the early vans cover holds half what one all of them cover); driver
+    time outside every slot is capacity no slot can sell."""
+    worked = [(b, e, (e - b).total_seconds() * share) for b, e, share in shifts]
+    total = sum(seconds for _, _, seconds in worked)
+    if total <= 0:
+        return
+    for slot in slots:
+        inside = sum(
+            max((min(e, slot.end) - max(b, slot.start)).total_seconds(), 0)
+            / (e - b).total_seconds()
+            * seconds
+            for b, e, seconds in worked
+        )
+        slot.capacity = capacity_stops * inside / total
+
+
 def depot_days(
     *, rules: DepotRules, start: dt.date, days: int, now: dt.datetime, exclude_hold: int = 0
 ) -> list[DayCapacity]:
-    """The days from `start` with their capacity, slots and what is committed. Five queries."""
+    """The days from `start` with their capacity, slots and what is committed. Six queries."""
     warehouse, tz = rules.warehouse, rules.warehouse.tzinfo
-    outlook = depot_capacity_outlook(depot=warehouse, start=start, days=days)
-    spans: dict[dt.date, tuple[dt.datetime, dt.datetime]] = {}
-    for day, begin, end in Shift.objects.filter(
-        vehicle__depot=warehouse, date__gte=start, date__lt=start + dt.timedelta(days=days)
-    ).values_list("date", "start_time", "end_time"):
+    outlook = depot_capacity_outlook(depot=warehouse, start=start, days=days, learned=True)
+    # Each workable shift's span and the share of it worked (its break taken out).
+    shifts: dict[dt.date, list[tuple[dt.datetime, dt.datetime, float]]] = {}
+    booked = shifts_workable(
+        Shift.objects.filter(
+            vehicle__depot=warehouse, date__gte=start, date__lt=start + dt.timedelta(days=days)
+        )
+    )
+    for day, begin, end, break_s in booked.values_list(
+        "date", "start_time", "end_time", "break_duration_s"
+    ):
         begin = dt.datetime.combine(day, begin, tzinfo=tz)
         end = dt.datetime.combine(day, end, tzinfo=tz)
-        known = spans.get(day)
-        spans[day] = (min(begin, known[0]), max(end, known[1])) if known else (begin, end)
+        span_s = (end - begin).total_seconds()
+        if span_s > 0:
+            shifts.setdefault(day, []).append((begin, end, max(span_s - break_s, 0) / span_s))
     since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     until = dt.datetime.combine(start + dt.timedelta(days=days), dt.time.min, tzinfo=tz)
     windows = list(
@@ -118,15 +145,15 @@ def depot_days(
             expected_stops_hi80=cap.expected_stops_hi80,
             has_forecast=cap.has_forecast,
         )
-        span = spans.get(cap.date)
-        if span:
-            day.first_start = span[0]
-            begin = _ceil_hour(span[0])
-            while begin + width <= span[1]:
+        booked_today = shifts.get(cap.date)
+        if booked_today:
+            day.first_start = min(begin for begin, _, _ in booked_today)
+            last_end = max(end for _, end, _ in booked_today)
+            begin = _ceil_hour(day.first_start)
+            while begin + width <= last_end:
                 day.slots.append(Slot(begin, begin + width, 0.0))
                 begin += width
-            for slot in day.slots:
-                slot.capacity = cap.capacity_stops / len(day.slots)
+            _share(day.slots, booked_today, cap.capacity_stops)
             for begin, end in by_day.get(cap.date, []):
                 _spread(day.slots, begin, end)
         out.append(day)
@@ -136,18 +163,17 @@ def depot_days(
 def depot_days_quoted(
     *, rules: DepotRules, start: dt.date, days: int, now: dt.datetime
 ) -> list[DayCapacity]:
-    """`depot_days` for quotes, through the quote cache (promising.selectors.quotes). A quote
-    may miss an order another channel booked seconds ago; holding re-checks the slot exactly
-    (`depot_days`, under the lock)."""
+    """`depot_days` for quotes, through the quote cache (promising.selectors.quotes): keyed on
+    the depot's quote version and routing's fingerprint of its shifts, so a hold, an order or
+    a shift booked shows in the next quote. Holding re-checks the slot exactly (`depot_days`,
+    under the lock). One query when cached."""
     ttl = conf.get("PROMISING_QUOTE_CACHE_S")
     if ttl <= 0:
         return depot_days(rules=rules, start=start, days=days, now=now)
-    pk = rules.warehouse.pk
+    warehouse = rules.warehouse
+    shifts = depot_capacity_version(depot=warehouse, start=start, days=days)
     key = (
-        f"promising:days:{pk}:{quote_version(pk)}:{start.isoformat()}:{days}:{rules.window_minutes}"
+        f"promising:days:{warehouse.pk}:{quote_version(warehouse.pk)}:{shifts}:"
+        f"{start.isoformat()}:{days}:{rules.window_minutes}"
     )
-    cached = cache.get(key)
-    if cached is None:
-        cached = depot_days(rules=rules, start=start, days=days, now=now)
-        cache.set(key, cached, ttl)
-    return cached
+    return cached(key, ttl, lambda: depot_days(rules=rules, start=start, days=days, now=now))

@@ -12,6 +12,7 @@ from core.geo import haversine_m
 from inventory.models import Product, Warehouse
 from orders.geocoding import GeocoderUnavailable, geocode
 from promising import conf
+from promising.selectors.quotes import REFERENCE_MEMO_S, memo_get, memo_set
 
 MAX_ITEMS = 100
 MAX_QUANTITY = 100_000
@@ -88,7 +89,7 @@ def items_resolve(items) -> list[Item]:
     if len(items) > MAX_ITEMS:
         raise ValidationFailed(f"At most {MAX_ITEMS} items.", field="items")
     skus = {str(i.get("sku")) for i in items if isinstance(i, dict)}
-    products = {p.sku: p for p in Product.objects.filter(sku__in=skus)}
+    products = _products(skus)
     errors, merged = [], {}
     for index, item in enumerate(items):
         sku = item.get("sku") if isinstance(item, dict) else None
@@ -127,6 +128,33 @@ def items_resolve(items) -> list[Item]:
     return list(merged.values())
 
 
+def _products(skus: set[str]) -> dict[str, Product]:
+    """Products by SKU, memoised in the process for REFERENCE_MEMO_S (a product deactivated
+    meanwhile is refused when its option is held)."""
+    found, missing = {}, []
+    for sku in skus:
+        product = memo_get(f"promising:product:{sku}")
+        if product is None:
+            missing.append(sku)
+        else:
+            found[sku] = product
+    if missing:
+        for product in Product.objects.filter(sku__in=missing):
+            memo_set(f"promising:product:{product.sku}", product, REFERENCE_MEMO_S)
+            found[product.sku] = product
+    return found
+
+
+def _active_depots() -> list[Warehouse]:
+    """Active depots with their promise settings, memoised in the process for
+    REFERENCE_MEMO_S (a depot deactivated meanwhile is refused when its option is held)."""
+    depots = memo_get("promising:depots")
+    if depots is None:
+        depots = list(Warehouse.objects.filter(is_active=True).select_related("promise_settings"))
+        memo_set("promising:depots", depots, REFERENCE_MEMO_S)
+    return depots
+
+
 def depot_rules(warehouse: Warehouse, *, distance_m: float = 0.0) -> DepotRules:
     """The depot's own settings (DepotPromiseSettings), else the PROMISING_* defaults."""
     own = getattr(warehouse, "promise_settings", None)
@@ -148,7 +176,7 @@ def depots_serving(destination: Destination) -> list[DepotRules]:
     """Active depots whose service area holds the point, nearest first; none → 422 naming
     `destination`."""
     out = []
-    for warehouse in Warehouse.objects.filter(is_active=True).select_related("promise_settings"):
+    for warehouse in _active_depots():
         distance = haversine_m(destination.point, (warehouse.latitude, warehouse.longitude))
         rules = depot_rules(warehouse, distance_m=distance)
         if distance <= rules.service_radius_m:

@@ -66,8 +66,10 @@ def earliest_day(rules: DepotRules, now: dt.datetime) -> dt.date:
     return local.date() + dt.timedelta(days=1 if local.time() < rules.cutoff else 2)
 
 
-def option_sign(payload: dict) -> str:
-    return signing.dumps(payload, salt=SALT, compress=True)
+def option_sign(payload: dict, signer: signing.TimestampSigner | None = None) -> str:
+    """The same token as `signing.dumps(payload, salt=SALT, compress=True)`; pass one signer
+    when signing many (it is the costly part to build)."""
+    return (signer or signing.TimestampSigner(salt=SALT)).sign_object(payload, compress=True)
 
 
 def option_unsign(option_id: str) -> dict:
@@ -122,30 +124,39 @@ def depot_options(
         else set()
     )
     out, full, no_shifts = [], [], []
+    legs: dict[int, tuple[float, float]] = {}  # by departure second of the day
     for day in calendar:
         if not day.slots:
             no_shifts.append(day.date.isoformat())
             continue
         depart = day.first_start.astimezone(tz)
-        leg_m, leg_s = leg(rules, destination, depart.hour * 3600 + depart.minute * 60)
+        depart_s = depart.hour * 3600 + depart.minute * 60
+        if depart_s not in legs:
+            legs[depart_s] = leg(rules, destination, depart_s)
+        leg_m, leg_s = legs[depart_s]
         confidence = window_p * day_probability(day) * stock_probability(readiness, day.date)
         offered = 0
+        day_cost = None  # without live routes, the estimate is the same for every slot
         for slot in day.slots:
             if wished_window and not _overlaps(slot, wished_window, tz):
                 continue
             if not slot_fits(slot, day, leg_s=leg_s):
                 continue
             offered += 1
-            cost = slot_cost(
-                rules=rules,
-                day=day,
-                leg_m=leg_m,
-                leg_s=leg_s,
-                rates=rates,
-                destination=destination,
-                window=(slot.start, slot.end),
-                live=day.date in live,
-            )
+            cost = day_cost
+            if cost is None:
+                cost = slot_cost(
+                    rules=rules,
+                    day=day,
+                    leg_m=leg_m,
+                    leg_s=leg_s,
+                    rates=rates,
+                    destination=destination,
+                    window=(slot.start, slot.end),
+                    live=day.date in live,
+                )
+                if day.date not in live:
+                    day_cost = cost
             out.append(
                 {
                     "warehouse": warehouse.code,
@@ -232,6 +243,7 @@ def delivery_options(
             ):
                 best[key] = option
     minimum = conf.get("PROMISING_MIN_CONFIDENCE")
+    signer = signing.TimestampSigner(salt=SALT)
     items_payload = [[i.product.pk, i.quantity] for i in wanted]
     for key in sorted(best):
         option = best[key]
@@ -250,7 +262,7 @@ def delivery_options(
             "cu": option["currency"],
             "q": option["confidence"],
         }
-        result.options.append(Option(option_id=option_sign(payload), **option))
+        result.options.append(Option(option_id=option_sign(payload, signer), **option))
     if result.options:
         result.reasons = []
     return result

@@ -16,7 +16,7 @@ from orders.models import OrderStatus
 from promising import conf
 from promising.models import PromiseReservation, PromiseReservationLine
 from promising.selectors.inputs import Item
-from promising.selectors.quotes import quote_version
+from promising.selectors.quotes import memo_get, memo_set, quote_version, stock_ledger_head
 from purchasing.selectors import InboundArrival, purchase_inbound_arrivals
 
 # Goods received on a day are put away that day and can leave on the next.
@@ -91,18 +91,29 @@ def _stock_rows(*, warehouse: Warehouse, ids: list[int], today: dt.date, now: dt
 
 
 def _stock_rows_quoted(*, warehouse: Warehouse, ids: list[int], today: dt.date, now):
-    """`_stock_rows` through the quote cache (promising.selectors.quotes)."""
+    """`_stock_rows` through the quote cache (promising.selectors.quotes), per SKU, keyed on
+    the depot's quote version (holds, orders) and the stock ledger's head (any stock change).
+    One query when every SKU is cached."""
     ttl = conf.get("PROMISING_QUOTE_CACHE_S")
     if ttl <= 0:
         return _stock_rows(warehouse=warehouse, ids=ids, today=today, now=now)
-    version = quote_version(warehouse.pk)
+    version = f"{quote_version(warehouse.pk)}:{stock_ledger_head()}"
     keys = {f"promising:stock:{warehouse.pk}:{version}:{today}:{pk}": pk for pk in ids}
-    rows = {keys[key]: row for key, row in cache.get_many(list(keys)).items()}
+    rows = {}
+    for key, pk in keys.items():
+        found = memo_get(key)
+        if found is not None:
+            rows[pk] = found
+    if len(rows) < len(ids):
+        wanted = [key for key, pk in keys.items() if pk not in rows]
+        rows.update({keys[key]: row for key, row in cache.get_many(wanted).items()})
     missing = [pk for pk in ids if pk not in rows]
     if missing:
         fresh = _stock_rows(warehouse=warehouse, ids=missing, today=today, now=now)
         cache.set_many({key: fresh[pk] for key, pk in keys.items() if pk in fresh}, ttl)
         rows.update(fresh)
+    for key, pk in keys.items():
+        memo_set(key, rows[pk], ttl)
     return rows
 
 
