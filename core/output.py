@@ -16,6 +16,7 @@ of a prefetch, which costs a round trip and a model instance per row.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -52,6 +53,9 @@ def _read(instance, attrs):
             if callable(value) and not isinstance(value, BaseManager):
                 return _FALLBACK  # DRF calls simple callables; it decides
     return value
+
+
+_FIELDS: dict[type, dict] = {}
 
 
 def _formatter(field):
@@ -112,6 +116,16 @@ class FastOutputMixin:
     value not computed twice."""
 
     overwritten_fields: tuple[str, ...] = ()
+
+    def get_fields(self):
+        # A ModelSerializer derives its fields from the model on every instance (a third of a
+        # small detail read); they depend on the class alone, so build them once and hand
+        # each instance copies (fields are bound to their serializer, so never shared).
+        cls = type(self)
+        prototype = _FIELDS.get(cls)
+        if prototype is None:
+            prototype = _FIELDS[cls] = super().get_fields()
+        return copy.deepcopy(prototype)
 
     def to_representation(self, instance):
         plan = self.__dict__.get("_output_plan")
