@@ -75,6 +75,9 @@ def test_an_arrivals_share_is_its_lateness_over_the_time_ahead_after_recentring(
         (1200, _record(eta=arrived - 6 * M, shift_s=-120)),
     ]
     assert arrival_share(arrived_at=arrived, shown=shown) == pytest.approx(7 / 30)
+    # An ETA shown two hours before was given before today's drift moved: it does not count.
+    older = [*shown, (7200, _record(eta=arrived - 60 * M))]
+    assert arrival_share(arrived_at=arrived, shown=older) == pytest.approx(7 / 30)
     assert arrival_share(arrived_at=arrived, shown=[]) is None
     way_late = [(300, _record(eta=arrived - 60 * M))]
     assert arrival_share(arrived_at=arrived, shown=way_late) == ARRIVAL_BOUNDS[1]

@@ -9,9 +9,12 @@ residual, like adaptive conformal inference on the windows' level):
 
     drift += TRACKING_ETA_DRIFT_RATE x (sum of the arrival's errors / sum of their horizons)
 
-over the ETAs its customer was shown every SAMPLE_STEP_S before it (as for the error samples),
-each error taken against the ETA then shown less the re-centring, so the drift already applied
-is part of the model and a day whose residuals average zero keeps its drift. A prediction
+over the ETAs its customer was shown every SAMPLE_STEP_S before it (as for the error samples)
+up to MAX_AHEAD_S, each error taken against the ETA then shown less the re-centring, so the
+drift already applied is part of the model and a day whose residuals average zero keeps its
+drift. Only the last hour's ETAs count: an ETA shown at 06:00 for an arrival at 11:00 was
+given before the morning's arrivals moved the drift, and counting its whole error again at
+every arrival would wind the drift up far past the day's lateness. A prediction
 `h` seconds ahead is then moved `drift x h` later (the window with it: the windows are cut from
 the errors left after the drift). The drift is global (one per day), starts at 0 every morning
 and stays within DRIFT_BOUNDS; one arrival's share is clipped to ARRIVAL_BOUNDS first, so a van
@@ -30,6 +33,7 @@ from tracking.models import EtaRecord
 # A day may run at most a fifth later or earlier than the model over its horizon.
 DRIFT_BOUNDS = (-0.2, 0.2)
 ARRIVAL_BOUNDS = (-0.5, 0.5)
+MAX_AHEAD_S = 3600
 # Kept in the cache as an integer (atomic increments) in these units.
 UNITS = 1_000_000
 CACHE_KEY = "tracking:eta:drift:v1:{}"
@@ -42,8 +46,10 @@ def _key(day: dt.date) -> str:
 
 def arrival_share(*, arrived_at: dt.datetime, shown: list[tuple[int, EtaRecord]]) -> float | None:
     """How much later than the model the vehicle came, as a share of the time ahead, over the
-    ETAs in `shown` ((seconds before the arrival, the ETA in force then)): the sum of the
-    errors over the sum of the horizons, clipped to ARRIVAL_BOUNDS; None when none was shown."""
+    ETAs in `shown` ((seconds before the arrival, the ETA in force then)) at most MAX_AHEAD_S
+    before it: the sum of the errors over the sum of the horizons, clipped to ARRIVAL_BOUNDS;
+    None when none was shown."""
+    shown = [(step, record) for step, record in shown if step <= MAX_AHEAD_S]
     horizon_s = sum(step for step, _record in shown)
     if not shown or horizon_s <= 0:
         return None
