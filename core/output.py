@@ -37,12 +37,20 @@ from rest_framework.settings import api_settings
 _FALLBACK = object()
 
 
+# Whether a type is a Mapping, per type: the ABC check per value cost more than the lookup.
+_IS_MAPPING: dict[type, bool] = {}
+
+
 def _read(instance, attrs):
     value = instance
     for attr in attrs:
         if value is None:
             return None
-        if isinstance(value, Mapping):
+        kind = type(value)
+        is_mapping = _IS_MAPPING.get(kind)
+        if is_mapping is None:
+            is_mapping = _IS_MAPPING[kind] = isinstance(value, Mapping)
+        if is_mapping:
             value = value.get(attr, _FALLBACK)
             if value is _FALLBACK:
                 return _FALLBACK
