@@ -229,6 +229,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = TIME_ZONE
+# The ETA ticks' queue (tracking.services.eta.debounce); empty: TRACKING_QUEUE. Give it a queue
+# and a worker of their own (`celery -A config worker -Q <this> -c 1`) so announcements,
+# e-mails, webhooks and solver jobs queued before a tick never delay the ETAs it brings.
+TRACKING_ETA_QUEUE = env.str("TRACKING_ETA_QUEUE", default="")
 
 # One console handler on the root logger. Django's own "django" console handler is dropped
 # (with DEBUG=1 it printed every request error a second time) and 4xx are logged as one line

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 from tracking import conf
@@ -60,10 +61,15 @@ def _tick_schedule(countdown: float) -> bool:
     return True
 
 
+def eta_queue() -> str:
+    """The queue of the ETA ticks: settings.TRACKING_ETA_QUEUE, else tracking's queue."""
+    return getattr(settings, "TRACKING_ETA_QUEUE", "") or conf.get("TRACKING_QUEUE")
+
+
 def _tick_send(countdown: float) -> None:
     from tracking.tasks import eta_tick
 
-    eta_tick.apply_async(countdown=countdown or None, queue=conf.get("TRACKING_QUEUE"))
+    eta_tick.apply_async(countdown=countdown or None, queue=eta_queue())
 
 
 def eta_ticks_resume() -> bool:

@@ -23,6 +23,7 @@ from tracking.services.eta.inputs import (
     vehicle_origin,
 )
 from tracking.services.eta.learning import RATIO_KEY, hour_prior, route_legs
+from tracking.services.eta.priors import priors_warm
 from tracking.services.eta.windows import eta_windows_current
 from tracking.services.eta.writes import Writes, log_append, states_write
 
@@ -102,6 +103,8 @@ def routes_etas_refresh(
                 for hour in range(24)
             }
         )
+        # Drivers met for the first time (or whose priors expired) in one go, not per route.
+        priors_warm(routes=[routes[pk] for pk in active], now=now, known=priors)
         legs = route_legs(active, now=now, known=priors, routes=routes) if active else {}
         results: dict[int, list[EtaResult]] = {}
         for pk in active:
