@@ -68,11 +68,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env() -> dict:
+def server_env(suffix: str = "_bench_pages") -> dict:
     base = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/waybill"))
     return {
         **os.environ,
-        "DATABASE_URL": urlunparse(base._replace(path=base.path + "_bench_pages")),
+        "DATABASE_URL": urlunparse(base._replace(path=base.path + suffix)),
         "REDIS_URL": urlunparse(
             urlparse(os.environ.get("REDIS_URL", "redis://127.0.0.1:63799/0"))._replace(path="/6")
         ),

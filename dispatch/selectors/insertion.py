@@ -7,8 +7,12 @@ import datetime as dt
 
 from orders.models import CustomerOrder
 from routing.models import Route, Stop
-from routing.services.insertion import InsertionPreview, insertion_check, live_routes
-from routing.services.problem import problem_build
+from routing.services.insertion import (
+    InsertionPreview,
+    insertion_checks,
+    insertion_preview_etas,
+    live_routes,
+)
 from tracking import clock
 from tracking.selectors import route_sequence_etas
 
@@ -28,19 +32,14 @@ def insertion_options(
 ) -> tuple[list[InsertionPreview], list[InsertionPreview]]:
     """(the best feasible insertions of `order` over the day's live routes of its warehouse,
     cheapest first, at most OPTIONS_SHOWN, with ETAs; the routes where it does not fit, with
-    the reason). Refusals about the order itself (not packed, already routed) raise 409."""
+    the reason). Refusals about the order itself (not packed, already routed) raise 409.
+    Every route is checked once, without ETAs; only the options shown get them."""
     now = now or clock.now()
     day = day or now.astimezone(order.warehouse.tzinfo).date()
-    contexts = {}
+    routes = list(live_routes(day=day, warehouse=order.warehouse))
     fits, refused = [], []
-    for route in live_routes(day=day, warehouse=order.warehouse):
-        ctx = contexts.get(route.plan_id) or problem_build(plan=route.plan)
-        contexts[route.plan_id] = ctx
-        preview = insertion_check(route=route, order=order, now=now, ctx=ctx, with_etas=False)
+    for preview in insertion_checks(order=order, routes=routes, now=now):
         (fits if preview.feasible else refused).append(preview)
     fits.sort(key=lambda p: (p.needs_override, p.added_cost, p.route.pk))
-    best = [
-        insertion_check(route=p.route, order=order, now=now, ctx=contexts[p.route.plan_id])
-        for p in fits[:OPTIONS_SHOWN]
-    ]
+    best = [insertion_preview_etas(p, now=now) for p in fits[:OPTIONS_SHOWN]]
     return best, refused

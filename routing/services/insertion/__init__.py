@@ -20,6 +20,8 @@ from routing.services.insertion.preview import (
     InsertionPreview,
     StopPreview,
     insertion_check,
+    insertion_checks,
+    insertion_preview_etas,
     live_routes,
     order_insertable,
 )
@@ -37,6 +39,8 @@ __all__ = [
     "MarginalCost",
     "StopPreview",
     "insertion_check",
+    "insertion_checks",
+    "insertion_preview_etas",
     "live",
     "live_hooks_register",
     "live_routes",

@@ -177,6 +177,38 @@ def insertion_check(
     return _check(ctx, route, order, now, with_etas=with_etas, behind=behind_out_for_delivery)
 
 
+def insertion_checks(
+    *, order: CustomerOrder, routes, now: dt.datetime | None = None
+) -> list[InsertionPreview]:
+    """`insertion_check` of `order` on each of `routes` (live routes, as `live_routes` gives
+    them), without ETAs: the order is read and judged insertable once, each plan's problem is
+    built once. Refuses (409) like `insertion_check`; add the ETAs of the previews shown with
+    `insertion_preview_etas`."""
+    order = _order(order)
+    now = now or live.now()
+    contexts: dict[int, PlanProblem] = {}
+    checked_days: set[dt.date] = set()
+    previews = []
+    for route in routes:
+        _route_live(route)
+        if route.plan.date not in checked_days:
+            order_insertable(order=order, day=route.plan.date)
+            checked_days.add(route.plan.date)
+        ctx = contexts.get(route.plan_id) or problem_build(plan=route.plan)
+        contexts[route.plan_id] = ctx
+        previews.append(_check(ctx, route, order, now, with_etas=False))
+    return previews
+
+
+def insertion_preview_etas(
+    preview: InsertionPreview, *, now: dt.datetime | None = None
+) -> InsertionPreview:
+    """Add the ETA engine's ETAs (before and after) to a feasible preview made without them."""
+    if preview.feasible and live.sequence_etas is not None:
+        _add_etas(preview, [], preview.sequence, now or live.now())
+    return preview
+
+
 def _check(ctx, route, order, now, *, with_etas: bool, behind: bool = False) -> InsertionPreview:
     vid = route.vehicle.code
     rows = (
