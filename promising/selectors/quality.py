@@ -36,6 +36,7 @@ from django.db.models import Min
 
 from promising.selectors.capacity import DayCapacity
 from promising.selectors.inputs import DepotRules, Destination
+from promising.selectors.quotes import memo_get, memo_set
 from promising.selectors.stock import ItemReadiness
 from routing.models import Vehicle
 from routing.services import travel_provider
@@ -53,6 +54,7 @@ Z80 = NORMAL.inv_cdf(0.9)
 # ask: a short cache keeps them out of the request's queries.
 RATES_CACHE_S = 300
 LIVE_CACHE_S = 60
+ETA_MEMO_S = 60.0
 
 
 def depot_rates(warehouse) -> tuple[Decimal, Decimal, str]:
@@ -130,7 +132,18 @@ def estimated_cost(
 
 
 def window_probability(width_s: float, *, now: dt.datetime) -> float:
-    """Chance the arrival falls in a window of `width_s` (see the module docstring)."""
+    """Chance the arrival falls in a window of `width_s` (see the module docstring). The ETA
+    error it reads is re-measured by tracking every few minutes at most; each worker keeps the
+    answer for ETA_MEMO_S."""
+    key = f"promising:window-p:{int(width_s)}:{now.date().isoformat()}"
+    known = memo_get(key)
+    if known is None:
+        known = _window_probability(width_s, now=now)
+        memo_set(key, known, ETA_MEMO_S)
+    return known
+
+
+def _window_probability(width_s: float, *, now: dt.datetime) -> float:
     windows = eta_windows_current(now=now)
     horizon = windows.points[-1].horizon_s if windows.points else HORIZON_EDGES_S[-1]
     low, high = windows.offsets(horizon)
