@@ -13,10 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import ValidationFailed
+from core.exceptions import DomainError, ValidationFailed
 from forecasting.engine.forecast import HORIZON, SeriesForecast, forecast_series
 from forecasting.models import Forecast, ForecastMetric
 from forecasting.selectors.history import (
@@ -181,3 +182,55 @@ def forecast_product_refresh(*, product: Product, warehouse: Warehouse) -> Forec
     return Forecast.objects.select_related("product", "warehouse").get(
         warehouse=warehouse, product=product, metric=ForecastMetric.DEMAND
     )
+
+
+RECOMPUTE_KEY = "forecast-recompute:{}:{}"
+RECOMPUTE_TTL_S = 15 * 60  # longer than a recompute ever takes; a lost task frees the button
+
+
+def forecast_product_refresh_start(*, product: Product, warehouse: Warehouse) -> bool:
+    """Queue `forecast_product_refresh` of one product at one warehouse after commit (the
+    product page's "Recompute now": the engine's backtest takes about a second of CPU, too long
+    for a request). Returns False, queueing nothing, when that recompute is already waiting or
+    running (a double click recomputes once)."""
+    from forecasting.tasks import forecast_product_task
+
+    if not isinstance(product, Product) or product.pk is None:
+        raise ValidationFailed("Unknown product.", field="product", code="not_found")
+    key = RECOMPUTE_KEY.format(product.pk, warehouse.pk)
+    if (cache.get(key) or {}).get("status") == "failed":
+        cache.delete(key)  # a new click after a failure tries again
+    if not cache.add(key, {"status": "queued", "detail": ""}, RECOMPUTE_TTL_S):
+        return False
+    transaction.on_commit(
+        lambda: forecast_product_task.delay(product.pk, warehouse.pk), robust=True
+    )
+    return True
+
+
+def forecast_product_refresh_state(*, product: Product, warehouse: Warehouse) -> dict | None:
+    """The pending recompute's state (`queued`, `running`, or `failed` with `detail`), None
+    when none is pending."""
+    return cache.get(RECOMPUTE_KEY.format(product.pk, warehouse.pk))
+
+
+def forecast_product_refresh_run(*, product_id: int, warehouse_id: int) -> str:
+    """Task body: the queued recompute, its state kept for the page until it ends (a failure
+    stays shown until the next click)."""
+    key = RECOMPUTE_KEY.format(product_id, warehouse_id)
+    product = Product.objects.filter(pk=product_id).first()
+    warehouse = Warehouse.objects.filter(pk=warehouse_id).first()
+    if product is None or warehouse is None:
+        cache.delete(key)
+        return "gone"
+    cache.set(key, {"status": "running", "detail": ""}, RECOMPUTE_TTL_S)
+    try:
+        forecast_product_refresh(product=product, warehouse=warehouse)
+    except DomainError as exc:
+        cache.set(key, {"status": "failed", "detail": exc.detail}, RECOMPUTE_TTL_S)
+        return "failed"
+    except Exception:
+        cache.delete(key)
+        raise
+    cache.delete(key)
+    return "done"

@@ -45,3 +45,11 @@ def forecasts_nightly() -> int:
     if ids:
         chord(forecast_warehouse_task.s(pk) for pk in ids)(forecasts_summarise.s())
     return len(ids)
+
+
+@shared_task(name="forecasting.tasks.forecast_product", acks_late=True, ignore_result=True)
+def forecast_product_task(product_id: int, warehouse_id: int) -> str:
+    """Recompute one product's forecast at one warehouse (the product page's button)."""
+    from forecasting.services import forecast_product_refresh_run
+
+    return forecast_product_refresh_run(product_id=product_id, warehouse_id=warehouse_id)

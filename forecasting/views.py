@@ -7,13 +7,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views import View
 
 from core.charts import daily_axis, figure_html
-from core.exceptions import DomainError
 from core.permissions import RoleRequiredMixin
 from core.roles import Role
 from forecasting.apis import forecasts_csv_response
@@ -26,7 +26,10 @@ from forecasting.selectors import (
     reorder_suggestions_forecast,
     volume_forecast,
 )
-from forecasting.services import forecast_product_refresh
+from forecasting.services import (
+    forecast_product_refresh_start,
+    forecast_product_refresh_state,
+)
 from inventory.models import Product, Stock, Warehouse
 
 READ_ROLES = [Role.PURCHASING, Role.WAREHOUSE, Role.DISPATCHER, Role.APPROVER]
@@ -148,6 +151,11 @@ class ProductForecastView(RoleRequiredMixin, View):
             .filter(product=product, warehouse=warehouse, metric=ForecastMetric.DEMAND)
             .first()
         )
+        recompute = forecast_product_refresh_state(product=product, warehouse=warehouse)
+        if request.htmx and "progress" in request.GET:
+            if recompute and recompute["status"] != "failed":
+                return render(request, "forecasting/_recompute.html", {"recompute": recompute})
+            return HttpResponse(headers={"HX-Refresh": "true"})
         chart = forecast_chart_data(product=product, warehouse=warehouse, forecast=forecast)
         lead = None
         if forecast is not None and forecast.model_name != Forecast.ModelName.ZERO:
@@ -166,11 +174,15 @@ class ProductForecastView(RoleRequiredMixin, View):
                 "chart_html": _chart_html(chart),
                 "history_total": sum(chart.history),
                 "lead": lead,
+                "recompute": recompute,
             },
         )
 
 
 class ProductForecastRecomputeView(RoleRequiredMixin, View):
+    """ "Recompute now": queues the recompute (a second of the engine's CPU) and answers at
+    once; the product page shows it running and reloads when it is done."""
+
     allowed_roles = list(WRITE_ROLES)
 
     def post(self, request, sku: str):
@@ -179,16 +191,10 @@ class ProductForecastRecomputeView(RoleRequiredMixin, View):
         if warehouse is None:
             messages.error(request, "Choose a warehouse to forecast for.")
             return redirect("forecasting:forecast-product", sku=sku)
-        try:
-            forecast = forecast_product_refresh(product=product, warehouse=warehouse)
-        except DomainError as exc:
-            messages.error(request, str(exc))
+        if forecast_product_refresh_start(product=product, warehouse=warehouse):
+            messages.info(request, "Recomputing the forecast; this page updates when it is done.")
         else:
-            messages.success(
-                request,
-                f"Forecast recomputed: {forecast.get_model_name_display()}, "
-                f"{sum(forecast.point[:7]):.0f} units expected in the next 7 days.",
-            )
+            messages.info(request, "The forecast is already being recomputed.")
         url = reverse("forecasting:forecast-product", kwargs={"sku": sku})
         return redirect(f"{url}?warehouse={warehouse.code}")
 

@@ -50,13 +50,16 @@ def test_plotly_bundle_is_a_static_file_cached_as_immutable(client):
     assert "immutable" in response["Cache-Control"]
 
 
-def test_product_without_forecast_offers_recompute_and_it_works(client, fc_warehouse, history):
+def test_product_without_forecast_offers_recompute_and_it_works(
+    client, fc_warehouse, history, django_capture_on_commit_callbacks
+):
     newbie = ProductFactory(sku="FC-NEW")
     history(newbie, [2, 0, 3])
     _login(client, Role.WAREHOUSE)
     page = client.get("/orders/forecasts/products/FC-NEW/?warehouse=FCW").content.decode()
     assert "No forecast for FC-NEW" in page and "Recompute now" in page
-    response = client.post("/orders/forecasts/products/FC-NEW/recompute/", {"warehouse": "FCW"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/orders/forecasts/products/FC-NEW/recompute/", {"warehouse": "FCW"})
     assert response.status_code == 302
     forecast = Forecast.objects.get(product=newbie)
     assert forecast.model_name == "mean" and "Only 3 days" in forecast.reason
