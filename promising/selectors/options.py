@@ -9,11 +9,14 @@ slot, point, items, the caller); nothing is written to quote options.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core import signing
 from django.utils import timezone
+from django.utils.encoding import force_bytes
 
 from core.exceptions import Conflict, NotFound
 from promising import conf
@@ -66,10 +69,29 @@ def earliest_day(rules: DepotRules, now: dt.datetime) -> dt.date:
     return local.date() + dt.timedelta(days=1 if local.time() < rules.cutoff else 2)
 
 
+class OptionSigner(signing.TimestampSigner):
+    """Django's timestamp signer with the HMAC key derived once: a quote signs dozens of
+    option ids, and `salted_hmac` derives the key (a hash of salt and secret) for every one.
+    Tokens are the same as `signing.dumps(payload, salt=SALT, compress=True)` gives, so
+    `signing.loads` (and a rotated SECRET_KEY_FALLBACKS) reads them unchanged."""
+
+    def __init__(self):
+        super().__init__(salt=SALT)
+        digest = getattr(hashlib, self.algorithm)
+        key = digest(force_bytes(self.salt + "signer") + force_bytes(self.key)).digest()
+        self._mac = hmac.new(key, digestmod=digest)
+
+    def signature(self, value, key=None):
+        if key is not None and key != self.key:
+            return super().signature(value, key)
+        mac = self._mac.copy()
+        mac.update(force_bytes(value))
+        return signing.b64_encode(mac.digest()).decode()
+
+
 def option_sign(payload: dict, signer: signing.TimestampSigner | None = None) -> str:
-    """The same token as `signing.dumps(payload, salt=SALT, compress=True)`; pass one signer
-    when signing many (it is the costly part to build)."""
-    return (signer or signing.TimestampSigner(salt=SALT)).sign_object(payload, compress=True)
+    """The option's id; pass one `OptionSigner` when signing many."""
+    return (signer or OptionSigner()).sign_object(payload, compress=True)
 
 
 def option_unsign(option_id: str) -> dict:
@@ -243,7 +265,7 @@ def delivery_options(
             ):
                 best[key] = option
     minimum = conf.get("PROMISING_MIN_CONFIDENCE")
-    signer = signing.TimestampSigner(salt=SALT)
+    signer = OptionSigner()
     items_payload = [[i.product.pk, i.quantity] for i in wanted]
     for key in sorted(best):
         option = best[key]

@@ -248,3 +248,25 @@ def test_the_planner_keeps_the_stop_in_the_promised_window(depot, today):
     order.window_start = berlin_time(day + dt.timedelta(days=1), 8)
     order.window_end = berlin_time(day + dt.timedelta(days=1), 18)
     assert order_time_windows(order) == order.windows
+
+
+def test_option_ids_are_djangos_signed_tokens(settings):
+    """The quick signer gives the token `signing.dumps` gives, and `signing.loads` reads it."""
+    from unittest import mock
+
+    from django.core import signing
+
+    from promising.selectors.options import SALT, OptionSigner, option_sign, option_unsign
+
+    payload = {"w": "BER", "d": "2026-12-10", "i": [[1, 2]], "c": "3.12"}
+    with mock.patch.object(signing.TimestampSigner, "timestamp", return_value="1abc"):
+        assert option_sign(payload, OptionSigner()) == signing.dumps(
+            payload, salt=SALT, compress=True
+        )
+    assert option_unsign(option_sign(payload)) == payload
+    token = option_sign(payload)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = (
+        "rotated-" + "y" * 50,
+        [settings.SECRET_KEY],
+    )
+    assert option_unsign(token) == payload  # still valid after a key rotation
