@@ -13,7 +13,7 @@ def compose() -> dict:
 
 def test_compose_defines_the_production_like_services():
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "web", "worker", "eta-worker", "beat"}
     assert services["postgres"]["image"].startswith("postgres:16")
     assert services["redis"]["image"].startswith("redis:7")
     for name in ("postgres", "redis", "web"):
@@ -31,6 +31,15 @@ def test_app_services_share_one_image_and_the_database_and_broker():
     assert "migrate" in " ".join(services["web"]["command"])
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+
+
+def test_the_eta_ticks_have_a_worker_of_their_own():
+    services = compose()["services"]
+    queue = services["eta-worker"]["environment"]["TRACKING_ETA_QUEUE"]
+    command = services["eta-worker"]["command"]
+    assert command[command.index("-Q") + 1] == queue
+    assert "-Q" not in services["worker"]["command"]  # the default queue: everything else
+    assert services["worker"]["environment"]["TRACKING_ETA_QUEUE"] == queue
 
 
 def test_dockerfile_installs_the_same_pinned_requirements_as_make_run():
