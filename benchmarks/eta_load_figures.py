@@ -139,7 +139,7 @@ def verdict(figures: dict, *, target_s: float) -> dict:
         reasons.append("pings were lost")
     valid = not reasons
     if not valid:  # no numbers from a run that measured nothing (kept aside for debugging)
-        lags = [k for k in figures if "lag" in k or k.startswith(("tick_", "first_eta"))]
+        lags = [k for k in figures if "lag" in k or k.startswith("tick_")]
         figures["discarded"] = {k: figures[k] for k in lags}
         figures.update(dict.fromkeys(lags))
     p99s = (figures.get("first_eta_lag_p99_s"), figures.get("eta_lag_p99_s"))

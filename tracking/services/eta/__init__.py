@@ -6,8 +6,11 @@ Rules:
   position always counts. Stop status changes and re-plans recompute at once.
 - Requests do not each start a task: the route is marked pending and one `eta_tick` task,
   at most TRACKING_ETA_TICK_S later, recomputes every due route together in a fixed number
-  of set-based queries (`routes_etas_refresh`). The per-route task remains for messages
+  of set-based queries (`routes_etas_refresh`), on TRACKING_ETA_QUEUE when set (a worker of
+  its own: nothing else queued delays a tick). The per-route task remains for messages
   already queued. (debounce.py)
+- The drivers' speed priors missing from the cache are read for a whole tick at once, so a
+  tick of first ETAs costs no query per route. (priors.py)
 - Each recompute writes Stop.eta/eta_low/eta_high (columns routing reserves for tracking), the
   late-risk and next-stop flags (StopEta), an ETA history row when the ETA moved materially,
   and the route's engine state (RouteEta). It announces "arriving" when a stop becomes next and
