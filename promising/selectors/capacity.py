@@ -161,7 +161,7 @@ def depot_days(
 
 
 def depot_days_quoted(
-    *, rules: DepotRules, start: dt.date, days: int, now: dt.datetime
+    *, rules: DepotRules, start: dt.date, days: int, now: dt.datetime, version: int | None = None
 ) -> list[DayCapacity]:
     """`depot_days` for quotes, through the quote cache (promising.selectors.quotes): keyed on
     the depot's quote version and routing's fingerprint of its shifts, so a hold, an order or
@@ -171,9 +171,11 @@ def depot_days_quoted(
     if ttl <= 0:
         return depot_days(rules=rules, start=start, days=days, now=now)
     warehouse = rules.warehouse
+    if version is None:
+        version = quote_version(warehouse.pk)
     shifts = depot_capacity_version(depot=warehouse, start=start, days=days)
     key = (
-        f"promising:days:{warehouse.pk}:{quote_version(warehouse.pk)}:{shifts}:"
+        f"promising:days:{warehouse.pk}:{version}:{shifts}:"
         f"{start.isoformat()}:{days}:{rules.window_minutes}"
     )
     return cached(key, ttl, lambda: depot_days(rules=rules, start=start, days=days, now=now))

@@ -38,6 +38,7 @@ from promising.selectors.quality import (
     stock_probability,
     window_probability,
 )
+from promising.selectors.quotes import quote_version
 from promising.selectors.stock import shortfall_reason, stock_readiness
 
 SALT = "promising.option"
@@ -131,13 +132,16 @@ def depot_options(
     today = now.astimezone(tz).date()
     first = max(start, earliest_day(rules, now))
     last = first + dt.timedelta(days=days - 1)
-    readiness = stock_readiness(warehouse=warehouse, items=items, today=today, now=now, quoted=True)
+    version = quote_version(warehouse.pk)  # one read for the stock and the calendar
+    readiness = stock_readiness(
+        warehouse=warehouse, items=items, today=today, now=now, quoted=True, version=version
+    )
     if any(r.ready_date is None or r.ready_date > last for r in readiness):
         return [], [shortfall_reason(warehouse, readiness, last)]
     ready = max(r.ready_date for r in readiness)
     first = max(first, ready)
     span = (last - first).days + 1
-    calendar = depot_days_quoted(rules=rules, start=first, days=span, now=now)
+    calendar = depot_days_quoted(rules=rules, start=first, days=span, now=now, version=version)
     rates = depot_rates(warehouse)
     window_p = window_probability(rules.window_minutes * 60, now=now)
     live = (

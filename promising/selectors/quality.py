@@ -60,15 +60,18 @@ ETA_MEMO_S = 60.0
 def depot_rates(warehouse) -> tuple[Decimal, Decimal, str]:
     """(cost per km, cost per hour, currency) of the depot's cheapest active vehicles."""
     key = f"promising:rates:{warehouse.pk}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    row = Vehicle.objects.filter(depot=warehouse, is_active=True).aggregate(
-        km=Min("cost_per_km"), hour=Min("cost_per_hour"), currency=Min("currency")
-    )
-    rates = (row["km"] or Decimal(0), row["hour"] or Decimal(0), row["currency"] or "EUR")
-    cache.set(key, rates, RATES_CACHE_S)
-    return rates
+    known = memo_get(key)
+    if known is not None:
+        return known
+    known = cache.get(key)
+    if known is None:
+        row = Vehicle.objects.filter(depot=warehouse, is_active=True).aggregate(
+            km=Min("cost_per_km"), hour=Min("cost_per_hour"), currency=Min("currency")
+        )
+        known = (row["km"] or Decimal(0), row["hour"] or Decimal(0), row["currency"] or "EUR")
+        cache.set(key, known, RATES_CACHE_S)
+    memo_set(key, known, RATES_CACHE_S)
+    return known
 
 
 def leg(rules: DepotRules, destination: Destination, depart_s: int) -> tuple[float, float]:

@@ -90,14 +90,18 @@ def _stock_rows(*, warehouse: Warehouse, ids: list[int], today: dt.date, now: dt
     }
 
 
-def _stock_rows_quoted(*, warehouse: Warehouse, ids: list[int], today: dt.date, now):
+def _stock_rows_quoted(
+    *, warehouse: Warehouse, ids: list[int], today: dt.date, now, version: int | None = None
+):
     """`_stock_rows` through the quote cache (promising.selectors.quotes), per SKU, keyed on
     the depot's quote version (holds, orders) and the stock ledger's head (any stock change).
     One query when every SKU is cached."""
     ttl = conf.get("PROMISING_QUOTE_CACHE_S")
     if ttl <= 0:
         return _stock_rows(warehouse=warehouse, ids=ids, today=today, now=now)
-    version = f"{quote_version(warehouse.pk)}:{stock_ledger_head()}"
+    if version is None:
+        version = quote_version(warehouse.pk)
+    version = f"{version}:{stock_ledger_head()}"
     keys = {f"promising:stock:{warehouse.pk}:{version}:{today}:{pk}": pk for pk in ids}
     rows = {}
     for key, pk in keys.items():
@@ -124,13 +128,19 @@ def stock_readiness(
     today: dt.date,
     now: dt.datetime,
     quoted: bool = False,
+    version: int | None = None,
 ) -> list[ItemReadiness]:
     """Per item, the first day its quantity can leave `warehouse` (today when on hand), or
     None when neither stock nor open purchases cover it. Three queries, whatever the items;
-    with `quoted`, read through the quote cache (holds re-check without it)."""
+    with `quoted`, read through the quote cache (holds re-check without it), at the depot's
+    quote `version` when the caller read it already."""
     ids = [i.product.pk for i in items]
-    read = _stock_rows_quoted if quoted else _stock_rows
-    rows = read(warehouse=warehouse, ids=ids, today=today, now=now)
+    if quoted:
+        rows = _stock_rows_quoted(
+            warehouse=warehouse, ids=ids, today=today, now=now, version=version
+        )
+    else:
+        rows = _stock_rows(warehouse=warehouse, ids=ids, today=today, now=now)
     out = []
     for item in items:
         free, mine = rows[item.product.pk]
