@@ -12,12 +12,19 @@ Usage: a page that shows charts puts `{% include "core/_plotly.html" %}` in its 
 its view renders each figure with `chart_html(fig)` (standard size and margins) or
 `figure_html(fig)` (the figure's own layout). Both refuse a trace type the bundle does not
 draw, so a new kind of chart fails in its test rather than as a blank card in the browser.
+
+A figure is its JSON in the page, drawn by static/js/charts.js (a deferred script): the page
+paints first, the 1.2 MB bundle is fetched only when the page holds a figure, and each chart's
+box has its height from the start, so nothing moves when it is drawn.
 Shared by every app that draws charts (KPIs, forecasting).
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 # What plotly.js's basic bundle draws (its package's README lists these trace modules).
 BUNDLE_TRACE_TYPES = frozenset({"scatter", "bar", "pie"})
@@ -41,18 +48,25 @@ def daily_axis(fig, days) -> None:
 
 
 def figure_html(fig) -> str:
-    """One figure as an embeddable <div> + inline script, in its own layout (the page loads the
-    bundle through core/_plotly.html). Raises ValueError for a trace type the bundle lacks."""
+    """One figure as an embeddable <div> holding the figure as JSON data (no inline script),
+    in its own layout; static/js/charts.js draws it once the page is painted (the page loads
+    it through core/_plotly.html). Raises ValueError for a trace type the bundle lacks."""
     missing = {trace.type for trace in fig.data} - BUNDLE_TRACE_TYPES
     if missing:
         raise ValueError(
             f"plotly's basic bundle cannot draw {', '.join(sorted(missing))} traces; "
             "use scatter, bar or pie, or ship a bundle that has them"
         )
-    return fig.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        config={"displaylogo": False, "responsive": True},
+    # JSON inside <script type="application/json">: only "<" could end the element early.
+    data = fig.to_json(validate=False).replace("<", "\\u003c")
+    height = fig.layout.height
+    style = f"height:{int(height)}px" if height else "height:450px"
+    return format_html(
+        '<div class="plotly-chart" style="{}"><div class="plotly-graph-div" style="{}">'
+        '</div><script type="application/json" data-plotly-figure>{}</script></div>',
+        style,
+        style,
+        mark_safe(data),  # noqa: S308 - JSON with "<" escaped, inside a JSON script element
     )
 
 

@@ -33,7 +33,7 @@ def test_product_page_draws_history_forecast_and_intervals(
         response = client.get("/orders/forecasts/products/FC-WIDGET/?warehouse=FCW")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Plotly.newPlot" in html and "cdn" not in html.lower()
+    assert "data-plotly-figure" in html and "cdn" not in html.lower()
     for trace in ("History", "Forecast", "80 % interval", "95 % interval"):
         assert trace in html
     assert "/static/vendor/plotly/plotly-basic-4.1.1.min.js" in html
