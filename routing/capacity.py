@@ -178,7 +178,7 @@ def depot_capacity_version(*, depot: Warehouse, start: dt.date, days: int) -> st
     sql = (
         "SELECT count(s.id), coalesce(sum(s.id), 0), max(s.updated_at), "
         "(SELECT count(*) || ':' || coalesce(sum(t.id), 0) || ':' "
-        "|| coalesce(max(t.updated_at)::text, '') "
+        "|| coalesce(extract(epoch from max(t.updated_at))::text, '') "
         "FROM routing_drivertimeoff t WHERE t.end_date >= %s AND t.start_date < %s) "
         "FROM routing_shift s JOIN routing_vehicle v ON v.id = s.vehicle_id "
         "WHERE v.depot_id = %s AND s.date >= %s AND s.date < %s"

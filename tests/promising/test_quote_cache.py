@@ -108,3 +108,17 @@ def test_a_cached_quote_costs_two_queries(
     with django_assert_max_num_queries(2):
         answer = client.post("/api/v1/delivery-options/", body, format="json")
     assert answer.status_code == 200 and len(answer.json()["options"]) == 28
+
+
+def test_time_off_recorded_shows_in_the_next_quote(depot, week_of_shifts, receive, mug, today):
+    from routing.fleet.models import DriverTimeOff
+
+    receive(mug, 5)
+    now = berlin_time(today, 9)
+    assert slot_hours(now, depot)[0] == [8, 10, 12, 14]
+    tomorrow = today + dt.timedelta(days=1)
+    DriverTimeOff.objects.create(
+        driver=week_of_shifts[0].driver, start_date=tomorrow, end_date=tomorrow, reason="ill"
+    )
+    hours, result = slot_hours(now, depot)
+    assert hours == [] and result.reasons[0]["code"] == "no_shifts"
