@@ -45,7 +45,7 @@ class Forms(HTMLParser):
         parser = cls(page)
         parser.feed(html)
         for form in parser.forms:
-            here = form.action == page.split("?")[0]
+            here = form.action.split("?")[0] == page.split("?")[0]
             if (matcher == "" and here) or (matcher and matcher in form.action):
                 return form
         return None
@@ -53,7 +53,8 @@ class Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form" and (a.get("method", "").lower() == "post" or "hx-post" in a):
-            action = a.get("hx-post") or a.get("action") or self.page.split("?")[0]
+            # No action: the browser posts to the page's own URL, query string included.
+            action = a.get("hx-post") or a.get("action") or self.page
             self.current = Form(action=action, htmx="hx-post" in a)
             self.forms.append(self.current)
         elif tag == "button" and "hx-post" in a and self.current is None:
@@ -284,7 +285,9 @@ def wave_create(user, n):
     if not _orders("confirmed", 1):
         for order in _orders("new", 5):
             order_confirm(order=order, user=user)
-    yield Click("/orders/waves/", "")
+    confirmed = _orders("confirmed", 1)
+    if confirmed:
+        yield Click("/orders/waves/", "", {"warehouse": str(confirmed[0].warehouse_id)})
 
 
 def wave_start(user, n):

@@ -147,7 +147,10 @@ def click(browser: Browser, worker_pid: int, c: Click) -> dict:
         )
         row["next_ms"] = next_ms
     if status >= 400:
-        row["error"] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))[:160]
+        alerts = re.findall(r'(?:role="alert"|class="errorlist[^"]*")[^>]*>(.*?)</', text, re.S)
+        row["error"] = (
+            " ".join(alerts)[:160] or re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))[:160]
+        )
     return row
 
 

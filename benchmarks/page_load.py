@@ -15,6 +15,8 @@ static files: the next visits), and prints the medians of:
 - `load`: the load event (every script run, styles and images in);
 - `full`: the page in full: the load event and, on a chart page, every chart drawn (plotly's
   SVG present in each chart), on the board its map and panel filled;
+- a plain page (the password form: no chart, no map) first, as the floor: what any page costs
+  the browser on this machine at the time;
 - `KB`: bytes over the wire (compressed sizes), and how many came from the browser's cache.
 
 The target is `full` at most 1 s (`--budget-ms`). Times are wall clock on a shared machine:
@@ -42,11 +44,14 @@ import pages  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 # (role, label, path or a callable giving it once Django is set up, what "in full" waits for)
 PAGES = [
+    # The floor: a plain form page (no chart, no map), what the browser costs on this machine.
+    ("dispatcher", "plain page (floor)", "/accounts/password/", "plain"),
     ("dispatcher", "KPIs", "/tracking/kpis/", "charts"),
     ("purchasing", "forecast of a product", "forecast", "charts"),
     ("dispatcher", "dispatch board", "/dispatch/", "board"),
 ]
 FULL_JS = {
+    "plain": "() => true",
     "charts": """() => { const c = document.querySelectorAll('.plotly-graph-div');
         return [...c].every(d => d.querySelector('.main-svg')); }""",
     "board": """() => !!document.querySelector('#board-map .leaflet-interactive')
