@@ -245,3 +245,16 @@ def test_ticks_go_to_their_own_queue_when_one_is_set(settings, monkeypatch):
     settings.TRACKING_ETA_QUEUE = "eta"
     eta_services.eta_request(route_id=2, force=True)
     assert sent == ["tracking", "eta"]
+
+
+def test_worker_processes_leave_start_up_objects_out_of_the_cycle_collector():
+    import gc
+
+    from celery.signals import worker_process_init
+
+    gc.unfreeze()
+    try:
+        worker_process_init.send(sender=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
