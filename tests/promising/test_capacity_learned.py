@@ -133,3 +133,33 @@ def test_a_depot_whose_routes_fit_fewer_stops_offers_fewer_slots(
     # Without the history (too few routes to learn from) the flat 8 a slot offers them all.
     settings.ROUTING_CAPACITY_MIN_ROUTES = 4
     assert slots() == [8, 10, 12, 14]
+
+
+def test_a_slot_fewer_vans_cover_holds_fewer_stops(depot, receive, mug, today, settings):
+    # One van 08-16, one 12-20, 0.5 stops a driver hour: 8 stops a day, shared by the driver
+    # time in each slot: 1 in 08-10, 10-12, 16-18, 18-20; 2 in 12-14 and 14-16.
+    settings.FORECAST_STOPS_PER_DRIVER_HOUR = 0.5
+    receive(mug, 10)
+    tomorrow = today + dt.timedelta(days=1)
+    for begin, end in ((8, 16), (12, 20)):
+        ShiftFactory(
+            vehicle=VehicleFactory(depot=depot),
+            date=tomorrow,
+            start_time=dt.time(begin),
+            end_time=dt.time(end),
+        )
+    for hour in (8, 12):
+        CustomerOrderFactory(
+            warehouse=depot,
+            window_start=berlin_time(tomorrow, hour),
+            window_end=berlin_time(tomorrow, hour + 2),
+        )
+    result = delivery_options(
+        destination=DESTINATION,
+        items=[{"sku": "MUG-1", "quantity": 1}],
+        now=berlin_time(today, 9),
+        days=1,
+    )
+    hours = [o.window_start.astimezone(depot.tzinfo).hour for o in result.options]
+    # 08-10 is full with one order; 12-14, which both vans cover, still has room for one.
+    assert hours == [10, 12, 14, 16, 18]
