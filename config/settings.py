@@ -298,6 +298,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "FailureReasonEnum": "orders.models.FailureReason",
     "ReturnReasonEnum": "orders.models.ReturnLine.Reason",
     "VehicleSkillEnum": "orders.models.orders.VehicleSkill",
+    "UploadRunStatusEnum": "core.upload_runs.STATUSES",
 }
 
 # --- Purchasing ---------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ RUN_KEY = "upload-run:{}"
 CONTENT_KEY = "upload-run:{}:content"
 CLAIM_KEY = "upload-run:{}:claim"
 RUNNING = ("queued", "running")
+STATUSES = ("queued", "running", "done", "failed")
 
 
 def upload_run_start(
@@ -145,7 +146,7 @@ class UploadRunOutput(serializers.Serializer):
 
     id = serializers.CharField()
     url = serializers.URLField()
-    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed"])
+    status = serializers.ChoiceField(choices=STATUSES)
     done = serializers.IntegerField()
     total = serializers.IntegerField()
     result = serializers.DictField(allow_null=True)
