@@ -43,16 +43,21 @@ HAND_DRIVEN = "driver"
 
 
 def quiet_env(env: dict) -> dict:
-    """Log levels for a console people read (each can be raised from the environment)."""
+    """Log levels for a console people read (each can be raised from the environment), and the
+    defaults of the processes `make run` starts."""
     env.setdefault("LOG_LEVEL", "WARNING")
     env.setdefault("CELERY_LOG_LEVEL", "WARNING")
     env.setdefault("SIMULATOR_HAND_DRIVEN", HAND_DRIVEN)
+    # ETA ticks on a queue and worker of their own, as in docker-compose.yml: e-mails, webhooks
+    # and solver jobs on the main worker never hold up a van's next ETA (TRACKING_ETA_QUEUE=""
+    # puts them back on the main worker).
+    env.setdefault("TRACKING_ETA_QUEUE", "eta")
     return env
 
 
 def process_commands(env: dict, host: str, port: int) -> dict[str, list[str]]:
-    """The long-running processes `make run` starts: web, worker, beat (Celery without its
-    start-up banners, which pushed the URL off the screen)."""
+    """The long-running processes `make run` starts: web, worker, the ETA worker, beat (Celery
+    without its start-up banners, which pushed the URL off the screen)."""
     web = [
         str(BIN / "gunicorn"), "config.wsgi", "--bind", f"{host}:{port}",
         "--workers", env.get("WEB_WORKERS", "2"), "--threads", "4",
@@ -67,10 +72,24 @@ def process_commands(env: dict, host: str, port: int) -> dict[str, list[str]]:
             str(BIN / "celery"), "--quiet", "-A", "config", "worker", "--loglevel", level,
             "--concurrency", env.get("WORKER_CONCURRENCY", "2"), "--hostname", "worker@%h",
         ],
+        **eta_worker(env, level),
         "beat": [
             str(BIN / "celery"), "--quiet", "-A", "config", "beat", "--loglevel", level,
             "--schedule", str(services.DEFAULT_VAR / "celerybeat-schedule"),
         ],
+    }  # fmt: skip
+
+
+def eta_worker(env: dict, level: str) -> dict[str, list[str]]:
+    """The one-process worker for the ETA ticks' queue, when the ticks have one."""
+    queue = env.get("TRACKING_ETA_QUEUE", "")
+    if not queue:
+        return {}
+    return {
+        "eta-worker": [
+            str(BIN / "celery"), "--quiet", "-A", "config", "worker", "--loglevel", level,
+            "--concurrency", "1", "--queues", queue, "--hostname", "eta@%h",
+        ]
     }  # fmt: skip
 
 

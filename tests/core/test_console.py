@@ -30,6 +30,15 @@ def test_web_has_no_access_log_and_celery_logs_warnings_only():
     assert env["LOG_LEVEL"] == "WARNING"
 
 
+def test_eta_ticks_get_a_worker_of_their_own_unless_turned_off():
+    commands = run.process_commands(run.quiet_env({}), HOST, PORT)
+    eta = commands["eta-worker"]
+    assert eta[eta.index("--queues") + 1] == "eta" and eta[eta.index("--concurrency") + 1] == "1"
+    assert "--queues" not in commands["worker"]  # the main worker keeps the default queue
+    off = run.process_commands(run.quiet_env({"TRACKING_ETA_QUEUE": ""}), HOST, PORT)
+    assert "eta-worker" not in off
+
+
 def test_access_log_on_request_is_one_short_line_per_request():
     web = run.process_commands({"ACCESS_LOG": "1"}, HOST, PORT)["web"]
     assert web[web.index("--access-logfile") + 1] == "-"
