@@ -4,9 +4,9 @@ default, OSRM when configured) asked at each leg's own departure hour, a learned
 (by hour of day when the caller has one) and the route's breaks not taken yet, compute each
 stop's arrival, service start (after waiting for its window) and departure; then put a window
 around each arrival from the errors measured at that horizon on earlier days (`ErrorWindows`,
-cut by `tracking.services.eta.windows`), after moving the arrival by today's drift (a share
-of the time ahead, `tracking.services.eta.drift`) and by the median of those errors when
-TRACKING_ETA_RECENTRE is on.
+cut by `tracking.services.eta.windows`) and moved by today's drift (a share of the time ahead,
+`tracking.services.eta.drift`); the point ETA is the arrival, or the drifted arrival shifted by
+the median of those errors when TRACKING_ETA_RECENTRE is on.
 
 `tracking.services.eta` loads the route, calls these and stores the result.
 """
@@ -29,6 +29,7 @@ Point = tuple[float, float]
 HORIZON_EDGES_S: tuple[int, ...] = (600, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400)
 # Never promise a window narrower than this either side of the point ETA.
 MIN_HALF_WIDTH_S = 120
+MIN_HALF_WIDTH = dt.timedelta(seconds=MIN_HALF_WIDTH_S)
 # Learned speed ratios are kept within these bounds (a stuck van is a ping problem, not a ratio).
 RATIO_BOUNDS = (0.5, 3.0)
 # How many legs' worth of "as expected" each learned ratio starts from (see `speed_priors`);
@@ -64,7 +65,7 @@ class EtaResult:
     low: dt.datetime
     high: dt.datetime
     window_end: dt.datetime | None
-    shift_s: int = 0  # re-centring applied: eta = model arrival + shift_s
+    shift_s: int = 0  # eta = model arrival (drift included) + shift_s
 
     @property
     def is_late_risk(self) -> bool:
@@ -90,7 +91,8 @@ class ErrorWindows:
     points and flat beyond the first and the last. With `recentre` the point ETA is the model
     arrival shifted by the median error; the window stays where the errors put it. `scale`
     stretches each window about its centre (the median error): today's adaptation; `drift`
-    moves the model arrival later by that share of the time ahead: today's lateness."""
+    moves the model arrival (so the window) later by that share of the time ahead: today's
+    lateness."""
 
     points: tuple[HorizonWindow, ...]
     recentre: bool = False
@@ -262,10 +264,10 @@ def etas_compute(
     function of the local departure hour); a stop's service starts at max(arrival, its window
     start) and lasts its service time; each of `breaks` (those not taken yet) is taken after
     the stop during which it falls due. The window around each arrival comes from `windows`
-    (the prior when None) at its horizon (arrival - now), the arrival first moved by the
-    windows' `drift` x that horizon (today's lateness: the point ETA and the window move, the
-    van's schedule does not); with re-centring on, the point ETA is then shifted by the median
-    past error there.
+    (the prior when None) at its horizon (arrival - now), the model arrival being the van's
+    moved by the windows' `drift` x that horizon (today's lateness: the window moves, the
+    van's schedule does not). The point ETA is the van's arrival; with re-centring on, the
+    model arrival shifted by the median past error there.
     """
     windows = windows or prior_windows()
 
@@ -284,13 +286,17 @@ def etas_compute(
         start = max(arrival, stop.window_start) if stop.window_start else arrival
         departure = start + dt.timedelta(seconds=stop.service_s)
         ahead_s = max(0.0, (arrival - now).total_seconds())
-        # Today's drift moves the model arrival (and the window with it); the vehicle's own
-        # schedule (service start, departure, the next legs) stays physical.
+        # Today's drift moves the model arrival, so the window; the point ETA stays the van's
+        # own arrival (the drift is a mean lateness, incidents included: the likeliest time
+        # is earlier) unless re-centred on the errors left after the drift. The van's schedule
+        # (service start, departure, the next legs) stays physical.
         model = arrival + dt.timedelta(seconds=round(windows.drift * ahead_s))
         horizon = max(0.0, (model - now).total_seconds())
-        shift_s = round(windows.centre(horizon))
-        eta = model + dt.timedelta(seconds=shift_s)
+        centre = model + dt.timedelta(seconds=round(windows.centre(horizon)))
+        eta = centre if windows.recentre else arrival
         low_s, high_s = windows.offsets(horizon)
+        low = min(centre + dt.timedelta(seconds=low_s), eta - MIN_HALF_WIDTH)
+        high = max(centre + dt.timedelta(seconds=high_s), eta + MIN_HALF_WIDTH)
         results.append(
             EtaResult(
                 key=stop.key,
@@ -298,10 +304,10 @@ def etas_compute(
                 service_start=start,
                 departure=departure,
                 horizon_s=int(horizon),
-                low=max(now, eta + dt.timedelta(seconds=low_s)),
-                high=eta + dt.timedelta(seconds=high_s),
+                low=max(now, low),
+                high=high,
                 window_end=stop.window_end,
-                shift_s=shift_s,
+                shift_s=round((eta - model).total_seconds()),
             )
         )
         clock = departure

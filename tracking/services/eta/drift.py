@@ -1,5 +1,5 @@
-"""Point ETAs that follow a day running later (or earlier) than the learned ones: the
-within-day drift of the centre, as `adaptive.py` is the within-day drift of the spread.
+"""Windows that follow a day running later (or earlier) than the learned ones: the within-day
+drift of their centre, as `adaptive.py` is the within-day drift of their spread.
 
 The model's arrival is the vehicle's physics (legs at the learned speed ratios, service
 times, breaks); what it misses grows with the time ahead — incidents, service overruns, a pace
@@ -15,10 +15,13 @@ drift already applied is part of the model and a day whose residuals average zer
 drift. Only the last hour's ETAs count: an ETA shown at 06:00 for an arrival at 11:00 was
 given before the morning's arrivals moved the drift, and counting its whole error again at
 every arrival would wind the drift up far past the day's lateness. A prediction
-`h` seconds ahead is then moved `drift x h` later (the window with it: the windows are cut from
-the errors left after the drift). The drift is global (one per day), starts at 0 every morning
-and stays within DRIFT_BOUNDS; one arrival's share is clipped to ARRIVAL_BOUNDS first, so a van
-that started half an hour late does not move every other customer's ETA much.
+`h` seconds ahead is then moved `drift x h` later: the model arrival, so the window (the
+windows are cut from the errors left after the drift); the point ETA stays the van's arrival,
+as the drift is a mean lateness, incidents included, and the likeliest time is earlier (moving
+the point too measured a worse mean absolute error on the simulator: docs/benchmarks.md).
+The drift is global (one per day), starts at 0 every morning and stays within DRIFT_BOUNDS;
+one arrival's share is clipped to ARRIVAL_BOUNDS first, so a van that started half an hour
+late does not move every other customer's window much.
 """
 
 from __future__ import annotations

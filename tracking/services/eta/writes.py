@@ -61,7 +61,7 @@ class Writes:
                 for r in EtaRecord.objects.filter(stop_id__in=ahead)
                 .order_by("stop_id", "-computed_at")
                 .distinct("stop_id")
-                .only("stop_id", "eta", "computed_at")
+                .only("stop_id", "eta", "shift_s", "computed_at")
             }
             if ahead
             else {}
@@ -96,6 +96,8 @@ class Writes:
             if (
                 last is None
                 or _moved(last.eta, result.eta, self.min_change)
+                # The model it is learned against moved (today's drift): errors stay its own.
+                or abs(last.shift_s - result.shift_s) >= self.min_change
                 or now - last.computed_at >= self.max_age
             ):
                 self.records.append(
