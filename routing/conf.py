@@ -8,7 +8,7 @@ from core.conf import AppSettings
 _DEFAULTS = {
     # A stop promised at checkout is planned to arrive this long before its promised window
     # ends: arrivals miss the plan by the ETA error, and the promise is the window's end.
-    "ROUTING_PROMISE_MARGIN_S": ("int", 900),
+    "ROUTING_PROMISE_MARGIN_S": ("int", 1800),
     # Celery queue the optimisation tasks are sent to (the default worker listens on "celery").
     "ROUTING_QUEUE": ("str", "celery"),
     # Plans with more stops than this are split into parts solved in parallel (a chord).

@@ -242,8 +242,8 @@ def test_the_planner_keeps_the_stop_in_the_promised_window(depot, today):
         promised_window_start=berlin_time(day, 10),
         promised_window_end=berlin_time(day, 12),
     )
-    # Planned to arrive by 11:45: the margin for the van's usual lateness stays in the promise.
-    assert order_time_windows(order) == [(berlin_time(day, 10), berlin_time(day, 11, 45))]
+    # Planned to arrive by 11:30: the margin for the van's usual lateness stays in the promise.
+    assert order_time_windows(order) == [(berlin_time(day, 10), berlin_time(day, 11, 30))]
     # Rescheduled to another day with the customer: the new window replaces the promise.
     order.window_start = berlin_time(day + dt.timedelta(days=1), 8)
     order.window_end = berlin_time(day + dt.timedelta(days=1), 18)
