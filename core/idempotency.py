@@ -23,6 +23,7 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
@@ -51,8 +52,27 @@ def request_scope(request) -> str:
     return "anonymous"
 
 
+def _fingerprint_value(value):
+    """A file in a multipart body counts by its bytes (its str() is only its name)."""
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)  # the endpoint reads it next
+        return f"file:{value.name}:{digest.hexdigest()}"
+    return value
+
+
+def _fingerprint_body(data):
+    if hasattr(data, "lists"):  # a multipart or form body: every value of every field
+        return {k: [_fingerprint_value(v) for v in values] for k, values in data.lists()}
+    return data
+
+
 def request_fingerprint(request) -> str:
-    body = json.dumps(request.data, sort_keys=True, default=str, separators=(",", ":"))
+    body = json.dumps(
+        _fingerprint_body(request.data), sort_keys=True, default=str, separators=(",", ":")
+    )
     raw = f"{request.method}\n{request.path}\n{body}"
     return hashlib.sha256(raw.encode()).hexdigest()
 

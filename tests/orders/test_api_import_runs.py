@@ -123,3 +123,27 @@ def test_a_key_without_orders_write_may_not_import(partner_api, stocked):
     reader = partner_api(scopes=["orders:read"])
     response = reader.post("/api/v1/orders/import/", _rows(A1_TEA), content_type="text/csv")
     assert response.status_code == 403 and "orders:write" in response.json()["detail"]
+
+
+def test_the_same_key_with_another_file_of_the_same_name_is_refused(
+    shop, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def upload(body: str):
+        with django_capture_on_commit_callbacks(execute=True):
+            return shop.post(
+                "/api/v1/orders/import/",
+                {"file": SimpleUploadedFile("orders.csv", body.encode(), "text/csv")},
+                format="multipart",
+                HTTP_IDEMPOTENCY_KEY="imp-file",
+            )
+
+    first = upload(_rows(A1_TEA))
+    again = upload(_rows(A1_TEA))
+    other = upload(_rows(A2_TEA))
+    assert first.status_code == again.status_code == 202
+    assert again["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422, other.content
+    assert "already used with a different request" in other.json()["detail"], other.json()
+    assert list(CustomerOrder.objects.values_list("external_ref", flat=True)) == ["A1"]
