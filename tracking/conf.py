@@ -31,8 +31,9 @@ _DEFAULTS = {
     # Within a day, each arrival outside its windows widens the rest of the day's windows and
     # each inside narrows them a little, at this rate (0: off; tracking.services.eta.adaptive).
     "TRACKING_ETA_ADAPT_RATE": ("float", 0.05),
-    # Within a day, each arrival later (earlier) than its ETAs moves every later ETA of the day
-    # by a share of its time ahead, at this rate (0: off; tracking.services.eta.drift).
+    # Within a day, each arrival later (earlier) than its ETAs moves every later window of the
+    # day by a share of its time ahead, at this rate (0: off, the engine as before; the point
+    # ETA does not move; tracking.services.eta.drift, measured in docs/benchmarks.md).
     "TRACKING_ETA_DRIFT_RATE": ("float", 0.05),
     # The prior's 80 % half-width (scaled to TRACKING_ETA_COVERAGE): base + share of the horizon.
     # ±(3 min + 18 %) held about 80 % of an untrained engine's errors on the simulator's first
