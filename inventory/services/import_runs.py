@@ -4,7 +4,12 @@ answers at once, the run's page shows the result or every error by row and colum
 from __future__ import annotations
 
 from core.upload_runs import upload_run_execute, upload_run_get, upload_run_start
-from inventory.services.imports import MAX_BYTES, opening_stock_import, products_import
+from inventory.services.imports import (
+    MAX_BYTES,
+    import_file_check,
+    opening_stock_import,
+    products_import,
+)
 
 KIND = "inventory:import"
 
@@ -14,6 +19,7 @@ def inventory_import_run_start(*, kind: str, content: bytes, user) -> str:
     (a double submit lands on the same run; a failed file sent again runs again)."""
     from inventory.tasks import inventory_import_run_task
 
+    import_file_check(kind=kind, content=content)
     return upload_run_start(
         kind=KIND,
         content=content,

@@ -179,6 +179,26 @@ def _product_fields(row: int, values: dict, errors: _Errors) -> dict:
 
 
 @transaction.atomic
+def import_file_check(*, kind: str, content: bytes) -> None:
+    """The file's shape for `kind` ("products" or "stock": UTF-8, a header with the required
+    and only known columns, at least one row), checked before an import is queued, so a file
+    that could never import is refused at once (422 naming `file`); rows are judged by the
+    import."""
+    columns, required = {
+        "products": (PRODUCT_COLUMNS, PRODUCT_REQUIRED),
+        "stock": (STOCK_COLUMNS, STOCK_REQUIRED),
+    }[kind]
+    if not content.strip():
+        raise ValidationFailed("The file is empty.", field="file", code="empty")
+    errors = _Errors()
+    _read(content, columns=columns, required=required, errors=errors)
+    shape = [e for e in errors.items if e["row"] in (None, 1)]
+    if shape:
+        raise ValidationFailed(
+            " ".join(e["message"] for e in shape), field="file", code=shape[0]["code"], errors=shape
+        )
+
+
 def products_import(*, content: bytes | str) -> dict:
     """Create or update products by SKU from CSV (columns: PRODUCT_COLUMNS; sku and name
     required; empty cells keep the current value). Returns {"created": n, "updated": n}."""

@@ -5,7 +5,7 @@ errors by row and column."""
 from __future__ import annotations
 
 from core.upload_runs import upload_run_execute, upload_run_get, upload_run_start
-from orders.services.imports import MAX_BYTES, orders_import
+from orders.services.imports import MAX_BYTES, orders_import, orders_import_check
 from partners.models import Partner
 
 KIND = "orders:import"
@@ -17,6 +17,7 @@ def orders_import_run_start(*, content: bytes, user, partner: Partner | None = N
     key's call, `user` being its principal) the orders are that partner's."""
     from orders.tasks import orders_import_run_task
 
+    orders_import_check(content=content)
     return upload_run_start(
         kind=KIND,
         content=content,

@@ -67,12 +67,14 @@ def _datetime(value: str, tz):
     return timezone.make_aware(parsed, tz) if timezone.is_naive(parsed) else parsed
 
 
-def orders_import(
-    *, content: bytes, partner: Partner | None = None, user=None, progress=None
-) -> dict:
-    """Create every order of the file or none. Returns `{"created": n, "orders": [...]}`;
-    raises ValidationFailed listing all errors (row and column) otherwise. `progress(done,
-    total)`, when given, is told every 25 orders how far the creation got."""
+def orders_import_check(*, content: bytes) -> None:
+    """The file's shape (UTF-8, the required columns, 1 to MAX_ROWS rows), checked before an
+    import is queued, so a file that could never import is refused at once (422 naming
+    `file`); the rows themselves are judged by the import."""
+    _file_rows(content)
+
+
+def _file_rows(content: bytes) -> list[dict]:
     reader = csv.DictReader(io.StringIO(_decode(content)))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
@@ -81,11 +83,24 @@ def orders_import(
             f"Missing column(s): {', '.join(missing)}.", field="file", code="missing_columns"
         )
     reader.fieldnames = header
-    rows = list(reader)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ValidationFailed(f"The file is not valid CSV: {exc}.", field="file") from None
     if not rows:
         raise ValidationFailed("The file has no rows.", field="file", code="empty")
     if len(rows) > MAX_ROWS:
         raise ValidationFailed(f"At most {MAX_ROWS} rows per file.", field="file")
+    return rows
+
+
+def orders_import(
+    *, content: bytes, partner: Partner | None = None, user=None, progress=None
+) -> dict:
+    """Create every order of the file or none. Returns `{"created": n, "orders": [...]}`;
+    raises ValidationFailed listing all errors (row and column) otherwise. `progress(done,
+    total)`, when given, is told every 25 orders how far the creation got."""
+    rows = _file_rows(content)
 
     warehouses = {w.code: w for w in Warehouse.objects.filter(is_active=True)}
     skus = {(r.get("sku") or "").strip() for r in rows}

@@ -73,21 +73,29 @@ def test_opening_stock_import_reports_every_bad_row_and_writes_nothing(
     assert StockMove.objects.get().reference == "OPENING"
 
 
-def test_a_malformed_file_fails_its_run_naming_the_file_or_columns(
+def test_a_file_that_could_never_import_is_refused_at_once_naming_the_file_or_columns(
     api, django_capture_on_commit_callbacks
 ):
     garbage = b"\xff\xfe\x00garbage"
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
         response = api.post("/api/v1/products/import/", garbage, content_type="text/csv")
-    run = api.get(response["Location"]).json()
-    assert run["status"] == "failed" and run["errors"][0]["code"] == "encoding"
-    run = _post(
-        api, "/api/v1/products/import/", "name,colour\nx,red\n", django_capture_on_commit_callbacks
-    )
-    assert {(e["column"], e["code"]) for e in run["errors"]} == {
+        assert response.status_code == 422
+        assert response.json()["errors"][0] == {
+            "row": None,
+            "column": None,
+            "field": "file",
+            "code": "encoding",
+            "message": "The file is not UTF-8 text.",
+        }
+        response = api.post(
+            "/api/v1/products/import/", "name,colour\nx,red\n", content_type="text/csv"
+        )
+    assert response.status_code == 422 and queued == []
+    assert {(e["column"], e["code"]) for e in response.json()["errors"]} == {
         ("sku", "missing_column"),
         ("colour", "invalid"),
     }
+    assert "Required column 'sku' is missing." in response.json()["detail"]
 
 
 def test_the_same_idempotency_key_twice_imports_once(

@@ -147,3 +147,21 @@ def test_the_same_key_with_another_file_of_the_same_name_is_refused(
     assert other.status_code == 422, other.content
     assert "already used with a different request" in other.json()["detail"], other.json()
     assert list(CustomerOrder.objects.values_list("external_ref", flat=True)) == ["A1"]
+
+
+@pytest.mark.parametrize(
+    "body, detail",
+    [
+        ("order_ref,warehouse\nA1,BER\n", "Missing column(s): customer_name"),
+        (CSV_HEADER, "The file has no rows."),
+        ("[{}]", "Missing column(s)"),
+    ],
+)
+def test_a_file_that_could_never_import_is_refused_at_once(
+    shop, django_capture_on_commit_callbacks, body, detail
+):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = shop.post("/api/v1/orders/import/", body, content_type="text/csv")
+    assert response.status_code == 422 and queued == []
+    assert response.json()["errors"][0]["field"] == "file"
+    assert detail in response.json()["detail"]
