@@ -6,7 +6,7 @@ and honours `Idempotency-Key`.
 
 from django.db import transaction
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -151,6 +151,23 @@ class _StockKey(serializers.Serializer):
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
+class StockOperationOutput(serializers.Serializer):
+    """What a stock operation on one row answers: the row after it and the move it booked."""
+
+    stock = StockOutputSerializer()
+    move = MoveOutputSerializer(allow_null=True)
+
+
+StockPairOutput = inline_serializer(
+    "StockPairOutput",
+    fields={
+        "from": StockOutputSerializer(),
+        "to": StockOutputSerializer(),
+        "move": MoveOutputSerializer(allow_null=True),
+    },
+)
+
+
 class _StockOperationApi(InventoryAccess, APIView):
     """One stock operation: `post` validates the subclass's `InputSerializer` and hands the data
     to `perform`, which calls the service (in one transaction) and returns the rows to answer
@@ -159,13 +176,15 @@ class _StockOperationApi(InventoryAccess, APIView):
     # JSON only, as the schema says: form encodings turn an empty field into a missing one.
     parser_classes = [JSONParser]
     InputSerializer: type[serializers.Serializer]
+    # `one` rows answer StockOperationOutput; operations answering `pair` say StockPairOutput.
+    Output = StockOperationOutput
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # Each operation documents its own input; every one honours Idempotency-Key.
-        cls.post = extend_schema(
-            request=cls.InputSerializer, responses={201: StockOutputSerializer}
-        )(idempotent(cls._operate))
+        cls.post = extend_schema(request=cls.InputSerializer, responses={201: cls.Output})(
+            idempotent(cls._operate)
+        )
 
     def _operate(self, request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -256,6 +275,8 @@ class StockTransferApi(_StockOperationApi):
     """Move unreserved units to another location (another warehouse only when
     `between_warehouses` is true)."""
 
+    Output = StockPairOutput
+
     class InputSerializer(_StockKey):
         to_location = serializers.IntegerField(min_value=1)
         quantity = serializers.IntegerField(min_value=1)
@@ -319,6 +340,8 @@ class StockAdjustApi(_StockOperationApi):
 
 class StockConditionChangeApi(_StockOperationApi):
     """Re-grade unreserved units (e.g. good → quarantined), optionally into another location."""
+
+    Output = StockPairOutput
 
     class InputSerializer(_StockKey):
         to_condition = serializers.ChoiceField(choices=StockCondition.choices)

@@ -61,3 +61,36 @@ def test_the_schema_states_what_the_server_enforces():
     receive_post = schema["paths"]["/api/v1/stock/receive/"]["post"]
     assert list(receive_post["requestBody"]["content"]) == ["application/json"]
     assert {"400", "409", "422"} <= set(receive_post["responses"])
+
+
+def test_stock_operations_answer_the_shape_their_schema_names(writer):
+    """A receive answers {stock, move} and a transfer {from, to, move}, as the 201 schema says
+    (it named a bare stock row, so every successful operation broke the contract)."""
+    client, shelf = writer
+    other = LocationFactory(warehouse=shelf.warehouse, code="A-02")
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+
+    def documented(path: str) -> tuple[set, set]:
+        ref = schema["paths"][path]["post"]["responses"]["201"]["content"]["application/json"]
+        component = components[ref["schema"]["$ref"].rsplit("/", 1)[1]]
+        return set(component["properties"]), set(component["required"])
+
+    receive = client.post(
+        "/api/v1/stock/receive/",
+        {"product": "SKU-1", "location": shelf.pk, "quantity": 3},
+        format="json",
+    )
+    transfer = client.post(
+        "/api/v1/stock/transfer/",
+        {"product": "SKU-1", "location": shelf.pk, "to_location": other.pk, "quantity": 1},
+        format="json",
+    )
+    for path, response in (
+        ("/api/v1/stock/receive/", receive),
+        ("/api/v1/stock/transfer/", transfer),
+    ):
+        assert response.status_code == 201, response.json()
+        properties, required = documented(path)
+        assert set(response.json()) == properties == required
+    assert set(receive.json()["stock"]) == set(components["StockOutput"]["properties"])
