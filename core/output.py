@@ -17,6 +17,7 @@ of a prefetch, which costs a round trip and a model instance per row.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -32,6 +33,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import fields
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
+from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 
 _FALLBACK = object()
@@ -197,3 +199,131 @@ def json_array_times(rows: list[dict], *names: str) -> list[dict]:
             if row.get(name) is not None:
                 row[name] = parse_datetime(row[name])
     return rows
+
+
+# --- JSON text built by PostgreSQL ------------------------------------------------------------
+# For the longest lists the database writes each row's JSON text, formatted as DRF's
+# JSONRenderer would print the serializer's output (compact, UTF-8, keys in field order), and
+# Python only joins the rows. The fragments below are SQL over a value expression; each yields
+# the JSON text of the value, `null` for NULL.
+
+
+def sql_json(expr: str) -> str:
+    """Text, integers, booleans and arrays of them: PostgreSQL's JSON escaping is Python's
+    (`"`, `\\`, \\b \\f \\n \\r \\t, other control characters as lower-case \\u00XX)."""
+    return f"COALESCE(to_json({expr})::text, 'null')"
+
+
+def sql_json_decimal(expr: str) -> str:
+    """A numeric column as DRF's DecimalField prints it: a string at the column's scale (the
+    serializer field must have the column's decimal places; tests hold them together)."""
+    return f"COALESCE(to_json(({expr})::text)::text, 'null')"
+
+
+def sql_json_date(expr: str) -> str:
+    return f"""COALESCE('"' || to_char({expr}, 'YYYY-MM-DD') || '"', 'null')"""
+
+
+def sql_json_time(expr: str, zone: str, *, utc_z: bool) -> str:
+    """A timestamptz as `datetime.isoformat()` in `zone` (SQL text expression) prints it:
+    microseconds only when not zero, the offset as +HH:MM (+HH:MM:SS for an offset with
+    seconds); with `utc_z` an offset of zero is `Z` (DRF's DateTimeField)."""
+    local = f"({expr} AT TIME ZONE {zone})"
+    utc = f"({expr} AT TIME ZONE 'UTC')"
+    off = f"(extract(epoch from {local} - {utc})::int)"
+    sign = f"CASE WHEN {off} < 0 THEN '-' ELSE '+' END"
+    hh_mm = (
+        f"lpad((abs({off}) / 3600)::text, 2, '0') || ':' "
+        f"|| lpad(mod(abs({off}) / 60, 60)::text, 2, '0')"
+    )
+    seconds = f"lpad(mod(abs({off}), 60)::text, 2, '0')"
+    ss = f"CASE WHEN mod(abs({off}), 60) = 0 THEN '' ELSE ':' || {seconds} END"
+    offset = f"{sign} || {hh_mm} || {ss}"
+    if utc_z:
+        offset = f"CASE WHEN {off} = 0 THEN 'Z' ELSE {offset} END"
+    if zone == "'UTC'":  # (the default zone: no offset to work out)
+        offset = "'Z'" if utc_z else "'+00:00'"
+    text = (
+        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
+        f"|| CASE WHEN date_trunc('second', {utc}) = {utc} THEN '' "
+        f"ELSE to_char({local}, '.US') END "
+        f"|| {offset}"
+    )
+    return f"""CASE WHEN {expr} IS NULL THEN 'null' ELSE '"' || {text} || '"' END"""
+
+
+def sql_json_object(members: list[tuple[str, str]]) -> str:
+    """`{"name":value,…}` from (name, JSON text SQL) pairs, in their order."""
+    parts = []
+    for index, (name, value) in enumerate(members):
+        key = ("{" if index == 0 else ",") + json.dumps(name) + ":"
+        parts.append(f"'{key}' || {value}")
+    return "(" + " || ".join(parts) + " || '}')"
+
+
+class Prerendered:
+    """A response body already in JSON (what `PrerenderedJSONRenderer` sends as it is)."""
+
+    __slots__ = ("content",)
+
+    def __init__(self, content: bytes):
+        self.content = content
+
+
+class PrerenderedJSONRenderer(JSONRenderer):
+    """DRF's JSONRenderer that passes a `Prerendered` body through; anything else (errors,
+    other methods of the view) is rendered as usual, and so is a prerendered body a client
+    asked to have indented."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if type(data) is Prerendered:
+            if self.get_indent(accepted_media_type or "", renderer_context or {}) is None:
+                return data.content
+            data = json.loads(data.content)
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+_SLOT = "\x00results\x00"
+
+
+def json_page(paginator, rows: list[str]) -> Prerendered:
+    """The paginator's page envelope (next/previous links) around rows already in JSON text,
+    byte for byte what JSONRenderer prints for the page."""
+    envelope = JSONRenderer().render(paginator.get_paginated_response(_SLOT).data)
+    body = ",".join(rows)
+    if "\u2028" in body or "\u2029" in body:  # (JSONRenderer escapes them for JavaScript)
+        body = body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    slot = JSONRenderer().render(_SLOT)
+    return Prerendered(envelope.replace(slot, b"[" + body.encode() + b"]", 1))
+
+
+def sql_zone(name: str) -> str:
+    """A time zone name as an SQL literal."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+def sql_json_serializer(serializer, sources: dict[str, str], *, zone: str) -> str:
+    """The JSON text SQL of a flat output serializer's representation: each readable field's
+    value from `sources` (field name → SQL expression), formatted by the field's kind as DRF
+    formats it; times in `zone` (an SQL literal: the current zone). A kind not listed here
+    (or a field with a format of its own) raises TypeError rather than print it differently."""
+    text_kinds = (fields.CharField, fields.IntegerField, fields.BooleanField, fields.ChoiceField)
+    iso_times = api_settings.DATETIME_FORMAT.lower() == fields.ISO_8601 and settings.USE_TZ
+    iso_dates = api_settings.DATE_FORMAT.lower() == fields.ISO_8601
+    members = []
+    for field in serializer._readable_fields:
+        expr, kind = sources[field.field_name], type(field)
+        own_format = hasattr(field, "format") or hasattr(field, "timezone")
+        big_as_text = kind is fields.BigIntegerField and getattr(
+            field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING
+        )
+        if kind in text_kinds or (kind is fields.BigIntegerField and not big_as_text):
+            value = sql_json(expr)
+        elif kind is fields.DateTimeField and iso_times and not own_format:
+            value = sql_json_time(expr, zone, utc_z=True)
+        elif kind is fields.DateField and iso_dates and not own_format:
+            value = sql_json_date(expr)
+        else:
+            raise TypeError(f"{field.field_name}: {kind.__name__} is not printed in SQL")
+        members.append((field.field_name, value))
+    return sql_json_object(members)
