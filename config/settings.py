@@ -299,6 +299,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ReturnReasonEnum": "orders.models.ReturnLine.Reason",
     "VehicleSkillEnum": "orders.models.orders.VehicleSkill",
     "UploadRunStatusEnum": "core.upload_runs.STATUSES",
+    "WebhookDeliveryStatusEnum": "partners.models.WebhookDelivery.Status",
 }
 
 # --- Purchasing ---------------------------------------------------------------------------------

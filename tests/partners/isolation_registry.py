@@ -219,7 +219,10 @@ def _order_import_run_id(partner) -> str:
     from orders.services.import_runs import orders_import_run_start
 
     principal = SimpleNamespace(pk=f"partner:{partner.pk}")
-    content = f"order_ref,warehouse\nISO-{partner.code},BER\n".encode()
+    content = (
+        "order_ref,warehouse,customer_name,address,window_start,window_end,sku,quantity\n"
+        f"ISO-{partner.code},BER,Ann,Main St 1,2030-01-02 09:00,2030-01-02 11:00,SKU-1,1\n"
+    ).encode()
     return orders_import_run_start(content=content, user=principal, partner=partner)
 
 
