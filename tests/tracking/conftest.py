@@ -72,7 +72,7 @@ def now():
 @pytest.fixture
 def driver(db):
     user = UserFactory(username="dirk", email="dirk@example.com")
-    user.groups.add(Group.objects.get(name=Role.DRIVER))
+    user.groups.add(Group.objects.get_or_create(name=Role.DRIVER)[0])
     return DriverFactory(user=user)
 
 
@@ -162,7 +162,7 @@ def stops_of(route):
 def make_user_driver(db):
     def _make(username):
         user = UserFactory(username=username)
-        user.groups.add(Group.objects.get(name=Role.DRIVER))
+        user.groups.add(Group.objects.get_or_create(name=Role.DRIVER)[0])
         DriverFactory(user=user)
         return user
 
