@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -203,15 +202,7 @@ def main() -> None:
     )  # fmt: skip
     rows = []
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start") from None
-                time.sleep(0.3)
+        pages.wait_for_port(port)
         gunicorn_worker = int(
             subprocess.run(
                 ["pgrep", "-P", str(web.pid)], capture_output=True, text=True

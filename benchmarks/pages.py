@@ -62,6 +62,19 @@ class Links(HTMLParser):
                 self.hrefs.append(href)
 
 
+def wait_for_port(port: int, *, timeout_s: float = 60) -> None:
+    """Return once the server on 127.0.0.1:`port` accepts connections (exit after `timeout_s`)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit("the server did not start") from None
+            time.sleep(0.3)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -252,15 +265,7 @@ def main() -> None:
     )  # fmt: skip
     rows = []
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start") from None
-                time.sleep(0.3)
+        wait_for_port(port)
         if not args.json:
             print(
                 f"{'role':<11} {'page':<34} {'median':>7} {'max':>7} {'cpu':>6} {'db':>6} "
