@@ -27,4 +27,9 @@ urlpatterns = [
         api.ForecastRecomputeApi.as_view(),
         name="forecast-api-recompute",
     ),
+    path(
+        "forecasts/<str:warehouse>/<str:sku>/recompute/runs/<str:run_id>/",
+        api.ForecastRecomputeRunApi.as_view(),
+        name="forecast-api-recompute-run",
+    ),
 ]

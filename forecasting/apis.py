@@ -1,5 +1,6 @@
 """Forecasting API under `/api/v1/forecasts/`: list and read forecasts per product and warehouse,
-CSV export, recompute one product, order volume per depot, forecast-driven reorder suggestions.
+CSV export, recompute one product (queued: 202 and a run to poll), order volume per depot,
+forecast-driven reorder suggestions.
 
 Staff sessions only (partner keys have no forecasting scope, so they get 403): reads for
 purchasing, warehouse, dispatcher and approver roles; recompute for purchasing and warehouse.
@@ -11,9 +12,10 @@ from __future__ import annotations
 import csv
 
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, serializers
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,7 +33,11 @@ from forecasting.selectors import (
     reorder_suggestions_for_policy,
     volume_forecast,
 )
-from forecasting.services import forecast_product_refresh
+from forecasting.services import (
+    RUN_STATUSES,
+    forecast_product_refresh_start,
+    forecast_recompute_run_get,
+)
 from inventory.selectors import product_get_by_sku, warehouse_get_by_code
 from purchasing.serializers import suggestion_data, suggestion_fields
 
@@ -110,17 +116,75 @@ class ForecastDetailApi(ReadAccess, APIView):
         return Response(ForecastOutput(forecast).data)
 
 
-class ForecastRecomputeApi(WriteAccess, APIView):
-    """POST /api/v1/forecasts/<warehouse>/<sku>/recompute/ — recompute now, return it."""
+class ForecastRecomputeRunOutput(serializers.Serializer):
+    """A queued recompute of one product's forecast (`forecast_recompute_run_get`)."""
 
-    @extend_schema(request=None, responses=ForecastOutput)
+    id = serializers.CharField()
+    url = serializers.URLField()
+    warehouse = serializers.CharField()
+    product = serializers.CharField()
+    status = serializers.ChoiceField(choices=RUN_STATUSES)
+    detail = serializers.CharField(allow_blank=True)
+    errors = serializers.ListField(child=serializers.DictField())
+    queued_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    result = ForecastOutput(allow_null=True, help_text="The forecast, once `status` is done.")
+
+
+def _run_body(request, *, run_id: str, run: dict, product, warehouse) -> dict:
+    url = reverse("forecast-api-recompute-run", args=[warehouse.code, product.sku, run_id])
+    forecast = (
+        forecast_get(product=product, warehouse=warehouse) if run["status"] == "done" else None
+    )
+    return {
+        "id": run_id,
+        "url": request.build_absolute_uri(url),
+        "warehouse": warehouse.code,
+        "product": product.sku,
+        "status": run["status"],
+        "detail": run["detail"],
+        "errors": run["errors"],
+        "queued_at": run["queued_at"],
+        "started_at": run["started_at"],
+        "finished_at": run["finished_at"],
+        "result": ForecastOutput(forecast).data if forecast is not None else None,
+    }
+
+
+class ForecastRecomputeApi(WriteAccess, APIView):
+    """POST /api/v1/forecasts/<warehouse>/<sku>/recompute/ — queue a recompute of the product's
+    forecast and answer 202 with its run (`Location`); while one is queued or running for that
+    product, its run is answered and nothing more is queued."""
+
+    @extend_schema(request=None, responses={202: ForecastRecomputeRunOutput})
     @idempotent
     def post(self, request, warehouse: str, sku: str):
-        forecast = forecast_product_refresh(
-            product=product_get_by_sku(sku=sku, field="sku"),
-            warehouse=warehouse_get_by_code(code=warehouse),
+        product = product_get_by_sku(sku=sku, field="sku")
+        warehouse = warehouse_get_by_code(code=warehouse)
+        start = forecast_product_refresh_start(product=product, warehouse=warehouse)
+        run = forecast_recompute_run_get(run_id=start.run_id, product=product, warehouse=warehouse)
+        body = _run_body(
+            request, run_id=start.run_id, run=run, product=product, warehouse=warehouse
         )
-        return Response(ForecastOutput(forecast).data, status=200)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class ForecastRecomputeRunApi(ReadAccess, APIView):
+    """GET /api/v1/forecasts/<warehouse>/<sku>/recompute/runs/<id>/ — where a recompute is:
+    queued → running → done (`result` is the forecast) or failed (`detail`, `errors`). Runs are
+    kept a day; an unknown one, or another product's, answers 404."""
+
+    @extend_schema(responses={200: ForecastRecomputeRunOutput})
+    def get(self, request, warehouse: str, sku: str, run_id: str):
+        product = product_get_by_sku(sku=sku, field="sku")
+        warehouse = warehouse_get_by_code(code=warehouse)
+        run = forecast_recompute_run_get(run_id=run_id, product=product, warehouse=warehouse)
+        if run is None:
+            raise NotFound(f"No recompute run {run_id} for {sku} at {warehouse.code}.")
+        return Response(
+            _run_body(request, run_id=run_id, run=run, product=product, warehouse=warehouse)
+        )
 
 
 CSV_COLUMNS = [
@@ -270,6 +334,7 @@ __all__ = [
     "ForecastExportApi",
     "ForecastListApi",
     "ForecastRecomputeApi",
+    "ForecastRecomputeRunApi",
     "ForecastReorderSuggestionsApi",
     "VolumeForecastApi",
     "forecasts_csv_response",

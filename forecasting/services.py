@@ -9,6 +9,7 @@ colliding, and readers always see either the old or the new forecasts.
 from __future__ import annotations
 
 import time as clock
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -186,26 +187,59 @@ def forecast_product_refresh(*, product: Product, warehouse: Warehouse) -> Forec
 
 RECOMPUTE_KEY = "forecast-recompute:{}:{}"
 RECOMPUTE_TTL_S = 15 * 60  # longer than a recompute ever takes; a lost task frees the button
+RUN_KEY = "forecast-recompute-run:{}"
+RUN_TTL_S = 24 * 3600  # the API's run resource: a receipt kept a day, as CSV import runs are
+RUN_STATUSES = ("queued", "running", "done", "failed")
 
 
-def forecast_product_refresh_start(*, product: Product, warehouse: Warehouse) -> bool:
+@dataclass(frozen=True)
+class RecomputeStart:
+    run_id: str
+    queued: bool  # False: that product's recompute was already waiting or running
+
+
+def forecast_product_refresh_start(*, product: Product, warehouse: Warehouse) -> RecomputeStart:
     """Queue `forecast_product_refresh` of one product at one warehouse after commit (the
-    product page's "Recompute now": the engine's backtest takes about a second of CPU, too long
-    for a request). Returns False, queueing nothing, when that recompute is already waiting or
-    running (a double click recomputes once)."""
+    product page's "Recompute now" and the API's recompute: the engine's backtest takes about a
+    second of CPU, too long for a request) and return its run. While that product's recompute
+    is waiting or running, nothing is queued and its run is returned (a double click, or two
+    callers, recompute once); after a failure a new start queues again."""
     from forecasting.tasks import forecast_product_task
 
     if not isinstance(product, Product) or product.pk is None:
         raise ValidationFailed("Unknown product.", field="product", code="not_found")
     key = RECOMPUTE_KEY.format(product.pk, warehouse.pk)
-    if (cache.get(key) or {}).get("status") == "failed":
+    pending = cache.get(key) or {}
+    if pending.get("status") == "failed" or (pending and not pending.get("run")):
         cache.delete(key)  # a new click after a failure tries again
-    if not cache.add(key, {"status": "queued", "detail": ""}, RECOMPUTE_TTL_S):
-        return False
-    transaction.on_commit(
-        lambda: forecast_product_task.delay(product.pk, warehouse.pk), robust=True
+    run_id = uuid.uuid4().hex
+    # The run is written before the product's claim, so a caller that loses the claim to this
+    # one never reads a run id that does not exist yet.
+    cache.set(
+        RUN_KEY.format(run_id),
+        {
+            "product_id": product.pk,
+            "warehouse_id": warehouse.pk,
+            "status": "queued",
+            "detail": "",
+            "errors": [],
+            "queued_at": timezone.now().isoformat(),
+            "started_at": None,
+            "finished_at": None,
+        },
+        RUN_TTL_S,
     )
-    return True
+    if not cache.add(key, {"status": "queued", "detail": "", "run": run_id}, RECOMPUTE_TTL_S):
+        cache.delete(RUN_KEY.format(run_id))
+        pending = cache.get(key) or {}
+        if pending.get("run") and cache.get(RUN_KEY.format(pending["run"])) is not None:
+            return RecomputeStart(run_id=pending["run"], queued=False)
+        # The pending recompute ended (or expired) between the two reads: start afresh.
+        return forecast_product_refresh_start(product=product, warehouse=warehouse)
+    transaction.on_commit(
+        lambda: forecast_product_task.delay(product.pk, warehouse.pk, run_id), robust=True
+    )
+    return RecomputeStart(run_id=run_id, queued=True)
 
 
 def forecast_product_refresh_state(*, product: Product, warehouse: Warehouse) -> dict | None:
@@ -214,23 +248,60 @@ def forecast_product_refresh_state(*, product: Product, warehouse: Warehouse) ->
     return cache.get(RECOMPUTE_KEY.format(product.pk, warehouse.pk))
 
 
-def forecast_product_refresh_run(*, product_id: int, warehouse_id: int) -> str:
+def forecast_recompute_run_get(*, run_id: str, product: Product, warehouse: Warehouse):
+    """A recompute run of this product at this warehouse (`status` queued → running → done or
+    failed, with `detail` and `errors`), None for an unknown, expired or other product's run."""
+    run = cache.get(RUN_KEY.format(run_id)) if run_id.isalnum() else None
+    if run is None or (run["product_id"], run["warehouse_id"]) != (product.pk, warehouse.pk):
+        return None
+    return run
+
+
+def forecast_product_refresh_run(
+    *, product_id: int, warehouse_id: int, run_id: str | None = None
+) -> str:
     """Task body: the queued recompute, its state kept for the page until it ends (a failure
-    stays shown until the next click)."""
+    stays shown until the next click) and on its run for a day. A run already finished (a
+    redelivered task) is not recomputed again."""
     key = RECOMPUTE_KEY.format(product_id, warehouse_id)
+    run_id = run_id or (cache.get(key) or {}).get("run")
+    run_key = RUN_KEY.format(run_id) if run_id else None
+    run = cache.get(run_key) if run_key else None
+    if run is not None and run["status"] in ("done", "failed"):
+        return run["status"]
+
+    def save(**changes):
+        if run is not None:
+            run.update(changes)
+            cache.set(run_key, run, RUN_TTL_S)
+
     product = Product.objects.filter(pk=product_id).first()
     warehouse = Warehouse.objects.filter(pk=warehouse_id).first()
     if product is None or warehouse is None:
         cache.delete(key)
+        save(status="failed", detail="The product or warehouse no longer exists.")
         return "gone"
-    cache.set(key, {"status": "running", "detail": ""}, RECOMPUTE_TTL_S)
+    cache.set(key, {"status": "running", "detail": "", "run": run_id}, RECOMPUTE_TTL_S)
+    save(status="running", started_at=timezone.now().isoformat())
     try:
         forecast_product_refresh(product=product, warehouse=warehouse)
     except DomainError as exc:
-        cache.set(key, {"status": "failed", "detail": exc.detail}, RECOMPUTE_TTL_S)
+        cache.set(key, {"status": "failed", "detail": exc.detail, "run": run_id}, RECOMPUTE_TTL_S)
+        save(
+            status="failed",
+            detail=exc.detail,
+            errors=list(exc.errors),
+            finished_at=timezone.now().isoformat(),
+        )
         return "failed"
     except Exception:
         cache.delete(key)
+        save(
+            status="failed",
+            detail="The recompute stopped on an unexpected error; ask for it again.",
+            finished_at=timezone.now().isoformat(),
+        )
         raise
     cache.delete(key)
+    save(status="done", finished_at=timezone.now().isoformat())
     return "done"

@@ -48,8 +48,11 @@ def forecasts_nightly() -> int:
 
 
 @shared_task(name="forecasting.tasks.forecast_product", acks_late=True, ignore_result=True)
-def forecast_product_task(product_id: int, warehouse_id: int) -> str:
-    """Recompute one product's forecast at one warehouse (the product page's button)."""
+def forecast_product_task(product_id: int, warehouse_id: int, run_id: str | None = None) -> str:
+    """Recompute one product's forecast at one warehouse (the product page's button, the API's
+    recompute: `run_id` is the run it reports on; messages queued without one still run)."""
     from forecasting.services import forecast_product_refresh_run
 
-    return forecast_product_refresh_run(product_id=product_id, warehouse_id=warehouse_id)
+    return forecast_product_refresh_run(
+        product_id=product_id, warehouse_id=warehouse_id, run_id=run_id
+    )

@@ -191,7 +191,7 @@ class ProductForecastRecomputeView(RoleRequiredMixin, View):
         if warehouse is None:
             messages.error(request, "Choose a warehouse to forecast for.")
             return redirect("forecasting:forecast-product", sku=sku)
-        if forecast_product_refresh_start(product=product, warehouse=warehouse):
+        if forecast_product_refresh_start(product=product, warehouse=warehouse).queued:
             messages.info(request, "Recomputing the forecast; this page updates when it is done.")
         else:
             messages.info(request, "The forecast is already being recomputed.")

@@ -404,6 +404,7 @@ ROUTES.update(
             "api/v1/forecasts/volume/<str:warehouse>/",
             "api/v1/forecasts/<str:warehouse>/<str:sku>/",
             "api/v1/forecasts/<str:warehouse>/<str:sku>/recompute/",
+            "api/v1/forecasts/<str:warehouse>/<str:sku>/recompute/runs/<str:run_id>/",
         ],
         StaffOnly("demand forecasts aggregate all partners' orders; purchasing and dispatch"),
     )
