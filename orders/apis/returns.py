@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from core.exceptions import ValidationFailed
 from core.idempotency import idempotent
-from core.output import FastOutputMixin
+from core.output import FastOutputMixin, Prerendered, PrerenderedJSONRenderer
 from orders.apis.common import (
     EventOutput,
     OrdersAccess,
@@ -28,6 +28,7 @@ from orders.selectors import (
     return_list,
     returns_for_api,
 )
+from orders.selectors.return_documents import return_as_json
 from orders.services import return_receive, return_reject, return_request
 
 
@@ -125,10 +126,12 @@ class ReturnListCreateApi(OrdersAccess, generics.ListAPIView):
 
 
 class ReturnDetailApi(OrdersAccess, APIView):
+    # The return arrives as JSON text (return_as_json prints ReturnDetailOutput's output).
+    renderer_classes = [PrerenderedJSONRenderer]
+
     @extend_schema(responses=ReturnDetailOutput)
     def get(self, request, reference):
-        ret = return_get_for_api(reference=reference, user=request.user)
-        return Response(ReturnDetailOutput(ret).data)
+        return Response(Prerendered(return_as_json(reference=reference, user=request.user)))
 
 
 class ReturnReceiveApi(StaffOnly, APIView):
