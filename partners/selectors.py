@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.models import OutboxEvent
+from core.output import sql_json, sql_json_object, sql_json_time, sql_zone
 from partners.models import (
     ApiKey,
     Partner,
@@ -41,6 +45,126 @@ def partner_webhook_deliveries(*, partner: Partner) -> QuerySet[WebhookDelivery]
 
 def delivery_attempts(*, delivery: WebhookDelivery) -> QuerySet[WebhookAttempt]:
     return WebhookAttempt.objects.filter(delivery=delivery).order_by("number")
+
+
+def _col(model, name: str, alias: str) -> str:
+    return f'{alias}."{model._meta.get_field(name).column}"'
+
+
+def _table(model, alias: str) -> str:
+    return f'"{model._meta.db_table}" {alias}'
+
+
+def _select(what: str, tables: str, where: str) -> str:
+    # Table and column names come from the models and the zone is quoted: no input reaches
+    # this SQL (the delivery's id and the partner travel as parameters).
+    return " ".join(["SELECT", what, "FROM", tables, "WHERE", where])
+
+
+def _object(expr: str) -> str:
+    # (jsonb_each refuses anything but an object, and SQL may evaluate both sides of an OR)
+    return f"CASE WHEN jsonb_typeof({expr}) = 'object' THEN {expr} ELSE '{{}}'::jsonb END"
+
+
+def _attempts(zone: str) -> str:
+    """`DeliveryAttemptOutput` for each attempt, by number, as a JSON array's items."""
+    attempt = lambda name: _col(WebhookAttempt, name, "a")  # noqa: E731
+    # DictField(child=CharField) prints each value as str(value): the same text as PostgreSQL's
+    # for a string or a null; other kinds are left to the serializer (_headers_printable).
+    header = "CASE WHEN jsonb_typeof(h.value) = 'null' THEN 'null' ELSE to_json(h.value #>> '{}')::text END"  # noqa: E501
+    members = f"COALESCE(string_agg(to_json(h.key)::text || ':' || {header}, ',' ORDER BY h.n), '')"
+    each = f"jsonb_each({_object(attempt('request_headers'))}) WITH ORDINALITY AS h(key, value, n)"
+    headers = "(" + _select(f"'{{' || {members} || '}}'", each, "TRUE") + ")"
+    doc = sql_json_object(
+        [
+            ("number", sql_json(attempt("number"))),
+            ("url", sql_json(attempt("url"))),
+            ("started_at", sql_json_time(attempt("started_at"), zone, utc_z=True)),
+            ("duration_ms", sql_json(attempt("duration_ms"))),
+            ("request_headers", headers),
+            ("response_status", sql_json(attempt("response_status"))),
+            ("response_body", sql_json(attempt("response_body"))),
+            ("error", sql_json(attempt("error"))),
+            ("is_manual", sql_json(attempt("is_manual"))),
+        ]
+    )
+    what = f"COALESCE(string_agg({doc}, ',' ORDER BY {attempt('number')}, {attempt('id')}), '')"
+    where = f"{attempt('delivery')} = {_col(WebhookDelivery, 'id', 'd')}"
+    return "(" + _select(what, _table(WebhookAttempt, "a"), where) + ")"
+
+
+def _headers_printable() -> str:
+    """Whether every attempt's headers are an object of strings (or nulls)."""
+    attempt = lambda name: _col(WebhookAttempt, name, "a")  # noqa: E731
+    each = f"jsonb_each({_object(attempt('request_headers'))}) h"
+    not_text = "jsonb_typeof(h.value) NOT IN ('string', 'null')"
+    odd = (
+        f"jsonb_typeof({attempt('request_headers')}) <> 'object' "
+        f"OR EXISTS ({_select('1', each, not_text)})"
+    )
+    where = f"{attempt('delivery')} = {_col(WebhookDelivery, 'id', 'd')} AND ({odd})"
+    return "NOT EXISTS (" + _select("1", _table(WebhookAttempt, "a"), where) + ")"
+
+
+def _delivery_sql(zone: str) -> str:
+    delivery = lambda name: _col(WebhookDelivery, name, "d")  # noqa: E731
+    event = lambda name: _col(OutboxEvent, name, "e")  # noqa: E731
+    head = sql_json_object(
+        [
+            ("id", sql_json(delivery("msg_id"))),
+            ("endpoint", sql_json(_col(WebhookEndpoint, "public_id", "ep"))),
+            ("event_type", sql_json(event("type"))),
+            ("status", sql_json(delivery("status"))),
+            ("attempts_count", sql_json(delivery("attempts_count"))),
+            ("next_attempt_at", sql_json_time(delivery("next_attempt_at"), zone, utc_z=True)),
+            ("last_attempt_at", sql_json_time(delivery("last_attempt_at"), zone, utc_z=True)),
+            ("delivered_at", sql_json_time(delivery("delivered_at"), zone, utc_z=True)),
+            ("last_error", sql_json(delivery("last_error"))),
+            ("created_at", sql_json_time(delivery("created_at"), zone, utc_z=True)),
+            # The webhook body (signing.event_body): its timestamp is the event's created_at
+            # as isoformat() prints it in UTC.
+            ("payload", "'{\"type\":' || " + sql_json(event("type"))),
+        ]
+    )
+    timestamp = sql_json_time(event("created_at"), "'UTC'", utc_z=False)
+    tables = (
+        f"{_table(WebhookDelivery, 'd')} "
+        f"JOIN {_table(WebhookEndpoint, 'ep')} "
+        f"ON {_col(WebhookEndpoint, 'id', 'ep')} = {delivery('endpoint')} "
+        f"JOIN {_table(OutboxEvent, 'e')} ON {_col(OutboxEvent, 'id', 'e')} = {delivery('event')}"
+    )
+    what = (
+        f"{head}, {timestamp}, {event('payload')}::text, "
+        f"'[' || {_attempts(zone)} || ']', {_headers_printable()}"
+    )
+    where = f"{delivery('msg_id')} = %s AND {_col(WebhookEndpoint, 'partner', 'ep')} = %s"
+    return _select(what, tables, where)
+
+
+_DELIVERY_SQL: dict[str, str] = {}
+
+
+def partner_webhook_delivery_json(*, partner: Partner, msg_id: str) -> bytes | None:
+    """The partner's delivery as the API's detail prints it (`DeliveryDetailOutput` through
+    DRF's JSONRenderer, byte for byte), in one query; None when the partner has no such
+    delivery, or when an attempt's headers hold something only the serializer prints."""
+    zone = timezone.get_current_timezone_name()
+    sql = _DELIVERY_SQL.get(zone)
+    if sql is None:
+        sql = _DELIVERY_SQL[zone] = _delivery_sql(sql_zone(zone))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [msg_id, partner.pk])
+        row = cursor.fetchone()
+    if row is None or not row[4]:
+        return None
+    head, timestamp, payload, attempts = row[:4]
+    # PostgreSQL prints jsonb with spaces and its numbers as written: Python prints the data
+    # again as the serializer's json.loads(event_body(...)) and JSONRenderer did.
+    data = json.dumps(json.loads(payload), ensure_ascii=False, separators=(",", ":"))
+    body = f'{head[:-1]},"timestamp":{timestamp},"data":{data}}},"attempts":{attempts}}}'
+    if "\u2028" in body or "\u2029" in body:  # (JSONRenderer escapes them for JavaScript)
+        body = body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return body.encode()
 
 
 def partner_usage(*, partner: Partner, days: int = 14, today: date | None = None) -> dict:

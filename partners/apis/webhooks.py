@@ -13,7 +13,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from core.idempotency import idempotent
-from core.output import FastOutputMixin, json_array, json_array_times
+from core.output import (
+    FastOutputMixin,
+    Prerendered,
+    PrerenderedJSONRenderer,
+    json_array,
+    json_array_times,
+)
 from core.serializer_fields import (
     StrictBooleanField,
     StrictCharField,
@@ -252,9 +258,17 @@ class _DeliveryLookup(PartnerApi):
 
 
 class DeliveryDetailApi(_DeliveryLookup):
+    # The delivery usually arrives as JSON text (partner_webhook_delivery_json prints
+    # DeliveryDetailOutput's output).
+    renderer_classes = [PrerenderedJSONRenderer]
+
     @extend_schema(operation_id="webhook_deliveries_retrieve", responses=DeliveryDetailOutput)
     def get(self, request, delivery_id):
-        # The attempts come in the delivery's own query (one round trip, not two).
+        doc = selectors.partner_webhook_delivery_json(partner=self.partner, msg_id=delivery_id)
+        if doc is not None:
+            return Response(Prerendered(doc))
+        # Not found (the 404 below), or headers only the serializer prints: the attempts come
+        # in the delivery's own query (one round trip, not two).
         deliveries = selectors.partner_webhook_deliveries(partner=self.partner).annotate(
             attempt_rows=json_array(
                 WebhookAttempt.objects.filter(delivery=OuterRef("pk")).order_by("number"),
