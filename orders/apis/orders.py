@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from core.exceptions import ValidationFailed
 from core.idempotency import idempotent
-from core.output import FastOutputMixin, PrerenderedJSONRenderer, json_page
+from core.output import FastOutputMixin, Prerendered, PrerenderedJSONRenderer, json_page
 from inventory.models import Product
 from inventory.selectors import warehouse_get_by_code
 from orders.apis.common import (
@@ -35,7 +35,7 @@ from orders.selectors import (
     order_list,
     orders_for_api,
 )
-from orders.selectors.documents import orders_as_json
+from orders.selectors.documents import order_as_json, orders_as_json
 from orders.services import (
     order_cancel,
     order_confirm,
@@ -142,6 +142,8 @@ class OrderOutput(FastOutputMixin, serializers.Serializer):
 
 
 class OrderDetailOutput(OrderOutput):
+    # The detail read prints this in SQL (orders.selectors.documents): a new field goes there
+    # too. The writes below still answer through it.
     events = EventOutput(many=True, source="event_rows")
     attempts = AttemptOutput(many=True, source="attempt_rows")
     pin_state = serializers.CharField(
@@ -292,10 +294,12 @@ class OrderListCreateApi(OrdersAccess, generics.ListAPIView):
 
 
 class OrderDetailApi(OrdersAccess, APIView):
+    # The order arrives as JSON text (order_as_json prints OrderDetailOutput's output).
+    renderer_classes = [PrerenderedJSONRenderer]
+
     @extend_schema(responses=OrderDetailOutput)
     def get(self, request, reference):
-        order = order_get_for_api(reference=reference, user=request.user)
-        return Response(OrderDetailOutput(order).data)
+        return Response(Prerendered(order_as_json(reference=reference, user=request.user)))
 
 
 class OrderConfirmApi(OrdersAccess, APIView):

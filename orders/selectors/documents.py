@@ -1,17 +1,23 @@
-"""The partner order list as JSON text written by PostgreSQL.
+"""The partner order list and order detail as JSON text written by PostgreSQL.
 
 On a page of 50 orders with their lines and parcels, building model instances and running
 them through the output serializer was most of the request's CPU. Here the database prints
 each order as `orders.apis.orders.OrderOutput` would (byte for byte what DRF's JSONRenderer
 gives for it; tests/orders/test_order_list_json.py compares the two) and Python joins the rows.
+The detail (`OrderDetailOutput`: the same fields, then the timeline, the delivery attempts, the
+PIN's state and the cash collected) is printed the same way in one query
+(tests/orders/test_order_detail_json.py).
 """
 
 from __future__ import annotations
+
+import json
 
 from django.db.models import QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from core.exceptions import NotFound
 from core.output import (
     sql_json,
     sql_json_date,
@@ -20,8 +26,19 @@ from core.output import (
     sql_json_time,
     sql_zone,
 )
+from core.prepared import fetch_one_prepared
 from inventory.models import Product, Warehouse
-from orders.models import Customer, CustomerOrder, OrderLine, Parcel
+from orders.models import (
+    CodCollection,
+    Customer,
+    CustomerOrder,
+    DeliveryAttempt,
+    DeliveryPin,
+    OrderEvent,
+    OrderLine,
+    Parcel,
+)
+from orders.selectors import _partner_of
 
 
 def _col(model, name: str, alias: str | None = None) -> str:
@@ -78,8 +95,9 @@ def _parcels() -> str:
     )
 
 
-def _order_sql(zone: str) -> str:
-    """One order's JSON text; `zone`: the SQL literal of the zone DRF prints times in."""
+def _order_members(zone: str) -> list[tuple[str, str]]:
+    """`OrderOutput`'s members as (name, JSON text SQL); `zone`: the SQL literal of the zone
+    DRF prints times in. The warehouse is `w` and the customer `c` (see `_with_parties`)."""
     local = _col(Warehouse, "timezone", "w")  # the windows are printed in the warehouse's zone
     customer = lambda name: _col(Customer, name, "c")  # noqa: E731
     text, decimal, date = sql_json, sql_json_decimal, sql_json_date
@@ -91,60 +109,67 @@ def _order_sql(zone: str) -> str:
         return sql_json_time(_order(name), zone, utc_z=True)
 
     lat, lon = _order("latitude"), _order("longitude")
-    doc = sql_json_object(
-        [
-            ("id", text(_order("reference"))),
-            ("reference", text(_order("reference"))),
-            ("external_ref", text(_order("external_ref"))),
-            ("status", text(_order("status"))),
-            ("is_partial", text(_order("is_partial"))),
-            ("warehouse", text(_col(Warehouse, "code", "w"))),
-            (
-                "customer",
-                sql_json_object(
-                    [
-                        ("name", text(customer("name"))),
-                        ("email", text(customer("email"))),
-                        ("phone", text(customer("phone"))),
-                    ]
-                ),
+    return [
+        ("id", text(_order("reference"))),
+        ("reference", text(_order("reference"))),
+        ("external_ref", text(_order("external_ref"))),
+        ("status", text(_order("status"))),
+        ("is_partial", text(_order("is_partial"))),
+        ("warehouse", text(_col(Warehouse, "code", "w"))),
+        (
+            "customer",
+            sql_json_object(
+                [
+                    ("name", text(customer("name"))),
+                    ("email", text(customer("email"))),
+                    ("phone", text(customer("phone"))),
+                ]
             ),
-            ("address", text(_order("address"))),
-            ("latitude", decimal(lat)),
-            ("longitude", decimal(lon)),
-            ("needs_location", text(f"({lat} IS NULL OR {lon} IS NULL)")),
-            ("location_note", text(_order("location_note"))),
-            ("window_start", in_warehouse("window_start")),
-            ("window_end", in_warehouse("window_end")),
-            ("window2_start", in_warehouse("window2_start")),
-            ("window2_end", in_warehouse("window2_end")),
-            ("service_time_s", text(_order("service_time_s"))),
-            ("priority", text(_order("priority"))),
-            ("required_skills", text(_order("required_skills"))),
-            ("instructions", text(_order("instructions"))),
-            ("contact_name", text(_order("contact_name"))),
-            ("contact_phone", text(_order("contact_phone"))),
-            ("contact_email", text(_order("contact_email"))),
-            ("tracking_token", text(_order("tracking_token"))),
-            ("delivery_option", text(_order("delivery_option"))),
-            ("promised_date", date(_order("promised_date"))),
-            ("promised_window_start", in_warehouse("promised_window_start")),
-            ("promised_window_end", in_warehouse("promised_window_end")),
-            ("requires_pin", text(_order("requires_pin"))),
-            ("cod_amount", decimal(_order("cod_amount"))),
-            ("cod_currency", text(_order("cod_currency"))),
-            ("lines", f"'[' || {_lines()} || ']'"),
-            ("parcels", f"'[' || {_parcels()} || ']'"),
-            ("created_at", in_zone("created_at")),
-            ("updated_at", in_zone("updated_at")),
-        ]
-    )
+        ),
+        ("address", text(_order("address"))),
+        ("latitude", decimal(lat)),
+        ("longitude", decimal(lon)),
+        ("needs_location", text(f"({lat} IS NULL OR {lon} IS NULL)")),
+        ("location_note", text(_order("location_note"))),
+        ("window_start", in_warehouse("window_start")),
+        ("window_end", in_warehouse("window_end")),
+        ("window2_start", in_warehouse("window2_start")),
+        ("window2_end", in_warehouse("window2_end")),
+        ("service_time_s", text(_order("service_time_s"))),
+        ("priority", text(_order("priority"))),
+        ("required_skills", text(_order("required_skills"))),
+        ("instructions", text(_order("instructions"))),
+        ("contact_name", text(_order("contact_name"))),
+        ("contact_phone", text(_order("contact_phone"))),
+        ("contact_email", text(_order("contact_email"))),
+        ("tracking_token", text(_order("tracking_token"))),
+        ("delivery_option", text(_order("delivery_option"))),
+        ("promised_date", date(_order("promised_date"))),
+        ("promised_window_start", in_warehouse("promised_window_start")),
+        ("promised_window_end", in_warehouse("promised_window_end")),
+        ("requires_pin", text(_order("requires_pin"))),
+        ("cod_amount", decimal(_order("cod_amount"))),
+        ("cod_currency", text(_order("cod_currency"))),
+        ("lines", f"'[' || {_lines()} || ']'"),
+        ("parcels", f"'[' || {_parcels()} || ']'"),
+        ("created_at", in_zone("created_at")),
+        ("updated_at", in_zone("updated_at")),
+    ]
+
+
+def _with_parties(doc: str) -> str:
+    """`doc` selected with the order's warehouse (`w`) and customer (`c`)."""
     return _select(
         doc,
         f'"{Warehouse._meta.db_table}" w, "{Customer._meta.db_table}" c',
         f"{_col(Warehouse, 'id', 'w')} = {_order('warehouse')} "
         f"AND {_col(Customer, 'id', 'c')} = {_order('customer')}",
     )
+
+
+def _order_sql(zone: str) -> str:
+    """One order's JSON text as the list prints it."""
+    return _with_parties(sql_json_object(_order_members(zone)))
 
 
 _SQL: dict[str, str] = {}
@@ -159,3 +184,110 @@ def orders_as_json(qs: QuerySet[CustomerOrder]) -> QuerySet:
         _SQL[zone] = _order_sql(sql_zone(zone))
     doc = RawSQL(_SQL[zone], (), output_field=TextField())  # noqa: S611 (no input in it)
     return qs.select_related(None).order_by().values("id").annotate(doc=doc)
+
+
+def _events(zone: str) -> str:
+    """The timeline as a JSON array, oldest first. PostgreSQL prints an event's `data` (jsonb)
+    with spaces after `:` and `,`, and its numbers as written, so `order_as_json` has Python
+    print this array again as JSONRenderer does; the rest of the document is final."""
+    event = lambda name: _col(OrderEvent, name, "e")  # noqa: E731
+    doc = sql_json_object(
+        [
+            ("type", sql_json(event("type"))),
+            ("at", sql_json_time(event("at"), zone, utc_z=True)),
+            ("message", sql_json(event("message"))),
+            ("data", f"COALESCE({event('data')}::text, 'null')"),
+        ]
+    )
+    rows = _select(
+        f"COALESCE(string_agg({doc}, ',' ORDER BY {event('at')}, {event('id')}), '')",
+        f'"{OrderEvent._meta.db_table}" e',
+        f"{event('order')} = {_order('id')}",
+    )
+    return f"'[' || {rows} || ']'"
+
+
+def _detail_tail(zone: str) -> str:
+    """What the detail prints after the timeline: attempts, the PIN's state, the cash
+    collected (`OrderDetailOutput`), as a JSON object."""
+    attempt = lambda name: _col(DeliveryAttempt, name, "a")  # noqa: E731
+    attempt_doc = sql_json_object(
+        [
+            ("attempted_at", sql_json_time(attempt("attempted_at"), zone, utc_z=True)),
+            ("outcome", sql_json(attempt("outcome"))),
+            ("failure_reason", sql_json(attempt("failure_reason"))),
+            ("note", sql_json(attempt("note"))),
+        ]
+    )
+    attempts = _select(
+        f"COALESCE(string_agg({attempt_doc}, ',' "
+        f"ORDER BY {attempt('attempted_at')}, {attempt('id')}), '')",
+        f'"{DeliveryAttempt._meta.db_table}" a',
+        f"{attempt('order')} = {_order('id')}",
+    )
+    pin = _select(
+        sql_json(_col(DeliveryPin, "state", "pin")),
+        f'"{DeliveryPin._meta.db_table}" pin',
+        f"{_col(DeliveryPin, 'order', 'pin')} = {_order('id')}",
+    )
+    cod = lambda name: _col(CodCollection, name, "cod")  # noqa: E731
+    cod_doc = sql_json_object(
+        [
+            ("method", sql_json(cod("method"))),
+            ("amount", sql_json_decimal(cod("amount"))),
+            ("currency", sql_json(cod("currency"))),
+            ("collected_at", sql_json_time(cod("collected_at"), zone, utc_z=True)),
+        ]
+    )
+    collected = _select(
+        cod_doc,
+        f'"{CodCollection._meta.db_table}" cod',
+        f"{cod('order')} = {_order('id')}",
+    )
+    return sql_json_object(
+        [
+            ("attempts", f"'[' || {attempts} || ']'"),
+            ("pin_state", f"COALESCE({pin}, 'null')"),
+            ("cod_collection", f"COALESCE({collected}, 'null')"),
+        ]
+    )
+
+
+_DETAIL_SQL: dict[str, str] = {}
+
+
+def _detail_sql(zone: str) -> str:
+    """The detail's query: the order by reference ($1), within a partner's orders ($2, the
+    partner's id; NULL: any order — the rule of `orders_visible_to`), as three JSON texts:
+    the order's `OrderOutput` fields, its timeline, and the rest of the detail."""
+    literal = sql_zone(zone)
+    head = _with_parties(sql_json_object(_order_members(literal)))
+    table = f'"{CustomerOrder._meta.db_table}"'
+    where = f"{_order('reference')} = $1 AND ($2::bigint IS NULL OR {_order('partner')} = $2)"
+    # Table and column names come from the models, the zone is quoted: no input in this SQL.
+    return " ".join(
+        ["SELECT", f"{head}, {_events(literal)}, {_detail_tail(literal)}", "FROM", table]
+        + ["WHERE", where, "LIMIT 1"]
+    )
+
+
+def order_as_json(*, reference: str, user) -> bytes:
+    """One order as the partner API's detail prints it (`OrderDetailOutput` through DRF's
+    JSONRenderer, byte for byte), read in one query, as the caller may see it (404
+    otherwise)."""
+    zone = timezone.get_current_timezone_name()
+    sql = _DETAIL_SQL.get(zone)
+    if sql is None:
+        sql = _DETAIL_SQL[zone] = _detail_sql(zone)
+    partner = _partner_of(user)  # (the rule of orders_visible_to)
+    row = fetch_one_prepared(sql, [reference, partner.pk if partner is not None else None])
+    if row is None:
+        raise NotFound(f"No order {reference}.", field="reference")
+    head, events, tail = row
+    if events != "[]":
+        events = json.dumps(json.loads(events), ensure_ascii=False, separators=(",", ":"))
+    # The two objects joined, the timeline between them.
+    body = f'{head[:-1]},"events":{events},{tail[1:]}'
+    if "\u2028" in body or "\u2029" in body:  # (JSONRenderer escapes them for JavaScript)
+        body = body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return body.encode()
