@@ -89,3 +89,11 @@ def _fail(job_id: int, exc: Exception) -> None:
 
 # Registered with the worker through this module, which Celery autodiscovers.
 from routing.optimizations.tasks import optimization_request_run  # noqa: E402, F401
+
+
+@shared_task(name="routing.plan_publish", acks_late=True, ignore_result=True)
+def plan_publish_task(plan_id: int, user_id: int | None = None) -> str:
+    """Publish a plan (the Publish button queues it); safe to run twice."""
+    from routing.services.publication import plan_publish_run
+
+    return plan_publish_run(plan_id=plan_id, user_id=user_id)

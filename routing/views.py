@@ -105,10 +105,14 @@ class PlanDetailView(DispatcherView):
         plan = _plan(reference)
         routes = selectors.plan_routes(plan=plan)
         job = selectors.plan_latest_job(plan=plan)
+        publication = services.plan_publication_state(plan=plan)
+        publishing = _publishing(publication)
         context = {
             "plan": plan,
             "routes": routes,
             "job": job,
+            "publication": publication,
+            "publishing": publishing,
             "totals": selectors.plan_totals(plan=plan),
             "map_data": selectors.plan_map_data(plan=plan, routes=routes),
             "depot_groups": selectors.routes_by_depot(plan=plan, routes=routes),
@@ -117,10 +121,14 @@ class PlanDetailView(DispatcherView):
             ),
             "order_count": plan.orders.count(),
             "tiles_url": _tiles_url(),
-            "can_edit": not (job and not job.is_finished),
+            "can_edit": not (job and not job.is_finished) and not publishing,
             "plan_tz": _plan_tz(plan),
         }
         return render(request, "routing/plan_detail.html", context)
+
+
+def _publishing(publication: dict | None) -> bool:
+    return bool(publication and publication["status"] in ("queued", "running"))
 
 
 def _plan_tz(plan: Plan) -> str:
@@ -135,15 +143,25 @@ def _tiles_url() -> str:
 
 
 class PlanProgressView(DispatcherView):
-    """The small fragment the plan page polls while a job runs; when the job has finished it
-    tells htmx to reload the page so the new routes appear."""
+    """The small fragment the plan page polls while a job or a publication runs; when it has
+    finished it tells htmx to reload the page so the new routes (or the published plan, or why
+    publishing failed) appear."""
 
     def get(self, request, reference):
         plan = _plan(reference)
         job = selectors.plan_latest_job(plan=plan)
-        context = {"plan": plan, "job": job, "totals": selectors.plan_totals(plan=plan)}
+        publication = services.plan_publication_state(plan=plan)
+        publishing = _publishing(publication)
+        context = {
+            "plan": plan,
+            "job": job,
+            "publication": publication,
+            "publishing": publishing,
+            "totals": selectors.plan_totals(plan=plan),
+        }
         response = render(request, "routing/_progress.html", context)
-        if request.htmx and job and job.is_finished and request.GET.get("watching"):
+        busy = publishing or (job is not None and not job.is_finished)
+        if request.htmx and request.GET.get("watching") and not busy:
             response["HX-Refresh"] = "true"
         return response
 
@@ -178,10 +196,18 @@ class PlanOptimizeView(DispatcherView):
 
 
 class PlanPublishView(DispatcherView):
+    """Publish: refused at once when the plan cannot be published; otherwise queued (a task
+    plans every routed order) and the plan page follows it."""
+
     def post(self, request, reference):
         try:
-            plan = services.plan_publish(plan=_plan(reference), user=request.user)
-            messages.success(request, f"{plan.reference} published: drivers can see their routes.")
+            start = services.plan_publish_start(plan=_plan(reference), user=request.user)
+            messages.info(
+                request,
+                f"Publishing {reference}; this page updates when drivers can see their routes."
+                if start.queued
+                else f"{reference} is already being published.",
+            )
         except DomainError as exc:
             _fail(request, exc)
         return redirect("routing:plan", reference=reference)

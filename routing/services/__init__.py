@@ -1,7 +1,10 @@
 """Routing writes. Other apps call these (never the models directly):
 
-- plans: `plan_create`, `plan_publish`, `route_lock`, `stop_status_set` (a pickup stop moves
-  its return), `returns_to_pick_up` (the approved pickups a new plan takes)
+- plans: `plan_create`, `plan_publish` (`plan_publish_check`: what it refuses), `route_lock`,
+  `stop_status_set` (a pickup stop moves its return), `returns_to_pick_up` (the approved
+  pickups a new plan takes)
+- publication: `plan_publish_start` (the Publish button: checked at once, published by a task
+  with progress, `plan_publication_state`), `plan_publish_run` (the task's body)
 - jobs: `plan_optimize` (also re-optimisation with kind="reoptimize"), `job_cancel`
 - edits: `stop_move_check` (preview, writes nothing), `stop_move`
 - problem: `problem_build` (a plan as a solver Problem), `travel_provider`
@@ -27,11 +30,18 @@ from routing.services.plans import (
     plan_create,
     plan_orders_sync,
     plan_publish,
+    plan_publish_check,
     returns_to_pick_up,
     route_lock,
     stop_status_set,
 )
 from routing.services.problem import PlanProblem, order_demand, problem_build, travel_provider
+from routing.services.publication import (
+    PublishStart,
+    plan_publication_state,
+    plan_publish_run,
+    plan_publish_start,
+)
 from routing.services.release import order_release_from_drafts
 
 __all__ = [
@@ -41,6 +51,7 @@ __all__ = [
     "STOP_TRANSITIONS",
     "MoveCheck",
     "PlanProblem",
+    "PublishStart",
     "job_cancel",
     "job_claim",
     "job_complete",
@@ -51,7 +62,11 @@ __all__ = [
     "plan_create",
     "plan_optimize",
     "plan_orders_sync",
+    "plan_publication_state",
     "plan_publish",
+    "plan_publish_check",
+    "plan_publish_run",
+    "plan_publish_start",
     "plan_stop_savings",
     "problem_build",
     "returns_to_pick_up",

@@ -185,41 +185,56 @@ def _returns_clean(returns: list[Return], *, date: dt.date, depot_ids: set[int])
     return returns
 
 
-def plan_publish(*, plan: Plan, user=None) -> Plan:
+def plan_publish_check(*, plan: Plan) -> list[Stop]:
+    """What publishing refuses, raised: a plan that is not ready (a job runs, or it was
+    published), a plan without routes, a routed order not packed yet (naming them). Returns the
+    plan's stops in route order."""
+    assert_transition(
+        PLAN_TRANSITIONS, current=plan.status, target=PlanStatus.PUBLISHED, what="plan"
+    )
+    stops = list(
+        Stop.objects.filter(plan=plan)
+        .select_related("order", "ret", "route__vehicle", "route__plan")
+        .order_by("route__sequence", "sequence")
+    )
+    if not stops:
+        raise Conflict("The plan has no routes to publish.", field="routes")
+    unready = sorted(
+        s.order.reference
+        for s in stops
+        if not s.is_pickup and s.order.status not in (OrderStatus.PACKED, OrderStatus.PLANNED)
+    )
+    if unready:
+        raise Conflict(
+            f"Orders must be packed before the plan is published: {', '.join(unready)}.",
+            field="orders",
+            code="not_packed",
+            extra={"orders": unready},
+        )
+    return stops
+
+
+PUBLISH_PROGRESS_EVERY = 10  # stops between two progress reports
+
+
+def plan_publish(*, plan: Plan, user=None, progress=None) -> Plan:
     """ready → published: every routed order becomes planned (through the orders service,
     which records it on the order's timeline) and the routes become visible to drivers.
-    Refused while a job runs, or when a routed order is not packed yet (naming them)."""
+    Refused while a job runs, or when a routed order is not packed yet (naming them); all or
+    nothing. `progress(done, total)` is told how many stops are done as it goes (the
+    publication task shows it on the plan page)."""
     with transaction.atomic():
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
-        assert_transition(
-            PLAN_TRANSITIONS, current=plan.status, target=PlanStatus.PUBLISHED, what="plan"
-        )
-        stops = list(
-            Stop.objects.filter(plan=plan)
-            .select_related("order", "ret", "route__vehicle", "route__plan")
-            .order_by("route__sequence", "sequence")
-        )
-        if not stops:
-            raise Conflict("The plan has no routes to publish.", field="routes")
-        unready = sorted(
-            s.order.reference
-            for s in stops
-            if not s.is_pickup and s.order.status not in (OrderStatus.PACKED, OrderStatus.PLANNED)
-        )
-        if unready:
-            raise Conflict(
-                f"Orders must be packed before the plan is published: {', '.join(unready)}.",
-                field="orders",
-                code="not_packed",
-                extra={"orders": unready},
-            )
-        for stop in stops:
+        stops = plan_publish_check(plan=plan)
+        for n, stop in enumerate(stops, start=1):
             if stop.is_pickup:
                 _pickup_planned(stop, user=user)
             else:
                 order_services.order_plan(
                     order=stop.order, user=user, route_ref=route_ref(stop.route)
                 )
+            if progress is not None and (n % PUBLISH_PROGRESS_EVERY == 0 or n == len(stops)):
+                progress(n, len(stops))
         plan.status = PlanStatus.PUBLISHED
         plan.published_at = timezone.now()
         plan.save(update_fields=["status", "published_at", "updated_at"])
