@@ -110,6 +110,32 @@ def test_driver_at_a_stop_takes_the_break_due_by_the_end_of_its_service(route, n
     assert (b.eta, c.eta) == (now + 60 * M, now + 75 * M)
 
 
+def test_a_van_early_at_a_stop_leaves_a_service_time_after_its_window_opens(route, now):
+    """At A since +10 while A's window opens at +30: service runs +30..+35, so B is +50 and C
+    +65 (not +30 and +45 counted from the arrival), and they stay so while the van waits."""
+    a = stops_of(route)[0]
+    a.window_start = now + 30 * M
+    a.status, a.arrived_at = StopStatus.ARRIVED, now + 10 * M
+    a.save(update_fields=["window_start", "status", "arrived_at"])
+
+    for at in (now + 11 * M, now + 25 * M):
+        route_etas_refresh(route_id=route.pk, now=at)
+        _a, b, c = stops_of(route)
+        assert (b.eta, c.eta) == (now + 50 * M, now + 65 * M)
+
+
+def test_a_van_at_a_stop_whose_window_is_open_leaves_a_service_time_after_arriving(route, now):
+    """A's window opened before the van came (+10): it leaves at +15, B at +30."""
+    a = stops_of(route)[0]
+    a.status, a.arrived_at = StopStatus.ARRIVED, now + 10 * M
+    a.save(update_fields=["status", "arrived_at"])
+
+    route_etas_refresh(route_id=route.pk, now=now + 11 * M)
+
+    _a, b, c = stops_of(route)
+    assert (b.eta, c.eta) == (now + 30 * M, now + 45 * M)
+
+
 def test_a_break_planned_before_the_route_starts_is_not_on_the_road(route, now):
     """The optimiser may place the break while the van still waits at the depot: it delays
     nothing (C at +45, as without a break)."""
@@ -341,8 +367,8 @@ def test_speed_priors_of_every_hour_are_learned_at_once(
 ):
     """Three legs of another route by the same driver took twice the model's time at 9 h.
     All legs: 2x on 3 legs, shrunk towards 1 with weight 10: 16/13. The 9 h traffic: 2x on 3
-    legs shrunk towards that with weight 20; any other hour: 16/13. The driver's own pace
-    against the 9 h traffic, shrunk towards 1 with weight 20, multiplies both. Asking for one
+    legs shrunk towards that with weight 5; any other hour: 16/13. The driver's own pace
+    against the 9 h traffic, shrunk towards 1 with weight 8, multiplies both. Asking for one
     hour caches all 24, so a leg that later departs in another hour costs no query."""
     from tests.factories import DriverFactory
     from tracking.models import LegSample
@@ -359,8 +385,8 @@ def test_speed_priors_of_every_hour_are_learned_at_once(
         ]
     )  # fmt: skip
     overall = (3 * 2 + 10) / 13
-    nine = (3 * 2 + 20 * overall) / 23
-    pace = (3 * 2 / nine + 20) / 23
+    nine = (3 * 2 + 5 * overall) / 8
+    pace = (3 * 2 / nine + 8) / 11
     assert hour_prior(route=route, hour=9, now=now, known={}) == pytest.approx(nine * pace)
     with django_assert_num_queries(0):
         assert hour_prior(route=route, hour=14, now=now, known={}) == pytest.approx(overall * pace)

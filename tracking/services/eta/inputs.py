@@ -17,22 +17,27 @@ from tracking.eta import EtaStop, breaks_pending
 from tracking.models import PositionPing
 
 
+def stop_window(stop: Stop) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The customer's time window at `stop`: the stop's own, else its order's (a pickup has
+    only its own; none: any time)."""
+    if stop.ret_id:
+        return stop.window_start, stop.window_end
+    return stop.window_start or stop.order.window_start, stop.window_end or stop.order.window_end
+
+
 def eta_stop(stop: Stop) -> EtaStop:
-    if stop.ret_id:  # a pickup: the return's place and its own window (none: any time)
+    window_start, window_end = stop_window(stop)
+    if stop.ret_id:  # a pickup: the return's place
         ret = stop.ret
-        return EtaStop(
-            key=stop.pk,
-            point=(float(ret.pickup_latitude), float(ret.pickup_longitude)),
-            service_s=stop.order.service_time_s,
-            window_start=stop.window_start,
-            window_end=stop.window_end,
-        )
+        point = (float(ret.pickup_latitude), float(ret.pickup_longitude))
+    else:
+        point = point_of(stop.order)
     return EtaStop(
         key=stop.pk,
-        point=point_of(stop.order),
+        point=point,
         service_s=stop.order.service_time_s,
-        window_start=stop.window_start or stop.order.window_start,
-        window_end=stop.window_end or stop.order.window_end,
+        window_start=window_start,
+        window_end=window_end,
     )
 
 
@@ -84,7 +89,13 @@ def vehicle_origin(*, route: Route, stops: list[Stop], now: dt.datetime, ping):
     arrived = [s for s in stops if s.status == StopStatus.ARRIVED]
     if arrived:
         stop = arrived[-1]
-        done_at = (stop.arrived_at or now) + dt.timedelta(seconds=stop.order.service_time_s)
+        reached = stop.arrived_at or now
+        # A van there before the customer's window opens waits for it, then serves: it
+        # leaves a service time after the window opens (as etas_compute has it for the
+        # stops ahead), not after it arrived.
+        window_start, _end = stop_window(stop)
+        service_start = max(reached, window_start) if window_start else reached
+        done_at = service_start + dt.timedelta(seconds=stop.order.service_time_s)
         return point_of(stop.order), max(now, done_at), None
     if ping is not None:
         return (ping[0], ping[1]), now, ping[2]
