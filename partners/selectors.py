@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.models import OutboxEvent
 from core.output import sql_json, sql_json_object, sql_json_time, sql_zone
+from core.prepared import fetch_one_prepared
 from partners.models import (
     ApiKey,
     Partner,
@@ -137,7 +137,7 @@ def _delivery_sql(zone: str) -> str:
         f"{head}, {timestamp}, {event('payload')}::text, "
         f"'[' || {_attempts(zone)} || ']', {_headers_printable()}"
     )
-    where = f"{delivery('msg_id')} = %s AND {_col(WebhookEndpoint, 'partner', 'ep')} = %s"
+    where = f"{delivery('msg_id')} = $1 AND {_col(WebhookEndpoint, 'partner', 'ep')} = $2"
     return _select(what, tables, where)
 
 
@@ -146,15 +146,16 @@ _DELIVERY_SQL: dict[str, str] = {}
 
 def partner_webhook_delivery_json(*, partner: Partner, msg_id: str) -> bytes | None:
     """The partner's delivery as the API's detail prints it (`DeliveryDetailOutput` through
-    DRF's JSONRenderer, byte for byte), in one query; None when the partner has no such
-    delivery, or when an attempt's headers hold something only the serializer prints."""
+    DRF's JSONRenderer, byte for byte), in one query (a prepared statement); None when the
+    partner has no such delivery, or when an attempt's headers hold something only the
+    serializer prints."""
     zone = timezone.get_current_timezone_name()
     sql = _DELIVERY_SQL.get(zone)
     if sql is None:
         sql = _DELIVERY_SQL[zone] = _delivery_sql(sql_zone(zone))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [msg_id, partner.pk])
-        row = cursor.fetchone()
+    # Prepared once per database connection: parsing and planning the statement cost more
+    # than running it.
+    row = fetch_one_prepared(sql, [msg_id, partner.pk])
     if row is None or not row[4]:
         return None
     head, timestamp, payload, attempts = row[:4]

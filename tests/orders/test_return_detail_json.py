@@ -134,3 +134,23 @@ def test_another_partners_return_is_not_found_and_staff_see_every_return(
     response = staff.get(f"/api/v1/returns/{made[0].reference}/")
     assert response.status_code == 200
     assert response.content == _drf(made[0].reference)
+
+
+def test_the_statement_is_prepared_once_per_connection(returns, django_assert_num_queries):
+    client, made = returns
+    url = f"/api/v1/returns/{made[0].reference}/"
+    client.get(url)
+    expected = _drf(made[0].reference)
+    with django_assert_num_queries(1) as later:
+        assert client.get(url).content == expected
+    assert later.captured_queries[0]["sql"].startswith("EXECUTE")
+    assert len(later.captured_queries[0]["sql"]) < 100  # (the statement's text is not sent)
+
+
+def test_the_decimals_printed_by_the_database_have_the_serializer_places():
+    # PostgreSQL prints a numeric at its column's scale; DRF quantizes to the field's places.
+    fields = ReturnDetailOutput().fields
+    for name in ("pickup_latitude", "pickup_longitude", "refund_amount"):
+        column = Return._meta.get_field(name)
+        assert fields[name].decimal_places == column.decimal_places, name
+        assert fields[name].max_digits >= column.max_digits, name

@@ -177,3 +177,14 @@ def test_another_partners_delivery_is_not_found(log, partner_api):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert stranger.get("/api/v1/webhook-deliveries/msg_nothing/").status_code == 404
+
+
+def test_the_detail_statement_is_prepared_once_per_connection(log, django_assert_num_queries):
+    client, deliveries = log
+    url = f"/api/v1/webhook-deliveries/{deliveries[0].msg_id}/"
+    client.get(url)
+    expected = _drf_detail(deliveries[0])
+    with django_assert_num_queries(1) as later:
+        assert client.get(url).content == expected
+    assert later.captured_queries[0]["sql"].startswith("EXECUTE")
+    assert len(later.captured_queries[0]["sql"]) < 100  # (the statement's text is not sent)
