@@ -1,5 +1,6 @@
 """The staff buttons benchmarks/buttons.py clicks, in an order where one button's result is the
-next one's target (a plan is created, optimised, then published), and the form reader.
+next one's target (plans for the next days are created, optimised, edited, then published),
+and the form reader.
 
 Each button names the role that has it and finds its targets in the demo data as a user would
 meet them (orders in the state the button applies to); the form is read from the page, so a
@@ -162,39 +163,118 @@ def po_receive(user, n):
         yield Click(f"/orders/purchasing/{po.reference}/receive/", "")
 
 
+# Plans this run created (ids above the highest before "Create plan"): Optimise and Publish
+# click those, never a plan of the demo's.
+_PLANS_AFTER = {"id": None}
+
+
 def plan_create(user, n):
-    """A plan for tomorrow at the first depot (today's shifts booked again for the week first,
-    as the demo does, when the demo predates that: not timed)."""
+    """A plan for each of the next `n` days at the first depot, the way a dispatcher prepares a
+    day to publish (not timed): the week's shifts booked (as the demo does, when it predates
+    that) and, when the day has no packed orders, the demo's order set for that day created,
+    confirmed, picked and packed through the orders services. The form is filtered to packed
+    orders, since Publish refuses a plan with an order not packed yet."""
     import io
 
     from inventory.models import Warehouse
+    from routing.demo import demo_orders_packed
     from routing.demo_extras import seed_week_shifts
-    from routing.models import Shift
+    from routing.models import Plan, Shift
+    from routing.selectors import plannable_orders
 
     today = _today()
     seed_week_shifts(
         shifts=list(Shift.objects.filter(date=today)), today=today, stdout=io.StringIO()
     )
-    day = today + dt.timedelta(days=1)
+    _PLANS_AFTER["id"] = Plan.objects.order_by("-id").values_list("id", flat=True).first() or 0
     depot = Warehouse.objects.order_by("code").first()
-    yield Click(f"/routing/plans/new/?date={day.isoformat()}&depot={depot.pk}", "")
+    for ahead in range(1, n + 1):
+        day = today + dt.timedelta(days=ahead)
+        # Today's packed leftovers may touch the day too; it needs orders due on that day.
+        midnight = dt.datetime.combine(day, dt.time(0), tzinfo=depot.tzinfo)
+        due = plannable_orders(date=day, depots=[depot], status="packed").filter(
+            window_start__gte=midnight, window_start__lt=midnight + dt.timedelta(days=1)
+        )
+        if not due.exists():
+            demo_orders_packed({depot.code: depot}, day)
+        query = f"date={day.isoformat()}&depot={depot.pk}&status=packed"
+        yield Click(f"/routing/plans/new/?{query}", "")
 
 
-def _latest_plan(status: str):
+def _created_plans(status: str, n: int):
     from routing.models import Plan
 
-    return Plan.objects.filter(status=status).order_by("-id").first()
+    if _PLANS_AFTER["id"] is None:
+        return []
+    plans = Plan.objects.filter(status=status, id__gt=_PLANS_AFTER["id"]).order_by("id")
+    return list(plans[:n])
 
 
-def plan_action(action: str, status: str, fields=None):
+def created_plan_action(action: str, status: str, fields=None):
     def find(user, n):
-        plan = _latest_plan(status)
-        if plan is not None:
-            yield Click(
-                f"/routing/plans/{plan.reference}/", f"/{action}/", fields or {}, target=plan
-            )
+        for plan in _created_plans(status, n):
+            page = f"/routing/plans/{plan.reference}/"
+            yield Click(page, f"/{action}/", fields or {}, target=plan)
 
     return find
+
+
+def _created_plan_stops(n: int):
+    """Planned stops of the first ready plan this run created, from each route's second stop
+    (so "to position 1" is a real move)."""
+    from routing.models import Stop
+
+    plans = _created_plans("ready", 1)
+    if not plans:
+        return []
+    stops = Stop.objects.filter(plan=plans[0], status="planned", sequence__gte=2)
+    return list(stops.order_by("route__sequence", "sequence")[:n])
+
+
+def plan_move_check(user, n):
+    for stop in _created_plan_stops(n):
+        page = f"/routing/plans/{stop.plan.reference}/"
+        yield Click(page, f"/routing/stops/{stop.pk}/move/", {"position": "1", "check_only": "1"})
+
+
+def plan_move(user, n):
+    for stop in _created_plan_stops(n):
+        page = f"/routing/plans/{stop.plan.reference}/"
+        yield Click(page, f"/routing/stops/{stop.pk}/move/", {"position": "1"})
+
+
+def route_lock(user, n):
+    """Lock, unlock, lock… the first route of the first ready plan this run created (the same
+    button, its hidden field flips)."""
+    from routing.models import Route
+
+    plans = _created_plans("ready", 1)
+    route = Route.objects.filter(plan__in=plans).order_by("sequence").first()
+    for _ in range(n if route else 0):
+        yield Click(f"/routing/plans/{route.plan.reference}/", f"/routing/routes/{route.pk}/lock/")
+
+
+def wait_for_publish(click: Click) -> None:
+    """Until the publication the click queued has ended (routing.services.publication), then
+    says on stderr what was published, so a run shows Publish did real work."""
+    import sys
+
+    from routing.models import Route, Stop
+    from routing.services import plan_publication_state
+
+    plan = click.target
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        state = plan_publication_state(plan=plan)
+        if not state or state["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.3)
+    plan.refresh_from_db()
+    routes = Route.objects.filter(plan=plan).count()
+    stops = Stop.objects.filter(plan=plan).count()
+    failed = (plan_publication_state(plan=plan) or {}).get("detail", "")
+    print(f"  {plan.reference} ({plan.date}): {plan.status}, {routes} routes, {stops} stops"
+          + (f" ({failed})" if failed else ""), file=sys.stderr)  # fmt: skip
 
 
 def wait_for_jobs(click: Click) -> None:
@@ -264,6 +344,38 @@ def stop_message(user, n):
         yield Click(page, "/message/", page_headers=HX, htmx=True)
 
 
+def stop_reschedule(user, n):
+    """The board's "Reschedule" on today's failed deliveries; when the demo has none yet, the
+    driver of today's last route reports its first stops failed (customer absent) through
+    the tracking services first, as the driver app does (not timed)."""
+    from routing.models import Stop
+    from tracking.services.stops import stop_fail
+
+    failed = Stop.objects.filter(plan__date=_today(), status="failed", ret__isnull=True)
+    if failed.count() < n:
+        planned = Stop.objects.filter(
+            plan__date=_today(), status="planned", ret__isnull=True, route__driver__isnull=False
+        ).select_related("route__driver__user")
+        for stop in planned.order_by("-route_id", "sequence")[: n - failed.count()]:
+            stop_fail(stop=stop, reason="customer_absent", user=stop.route.driver.user)
+    for stop in failed.order_by("-id")[:n]:
+        page = f"/dispatch/stops/{stop.pk}/reschedule/"
+        yield Click(page, "/reschedule/", {"reason": "benchmark"}, page_headers=HX, htmx=True)
+
+
+def stop_cancel(user, n):
+    """The board's "Cancel the order" on today's last planned stops (the other stop buttons
+    took the first ones)."""
+    from routing.models import Stop
+
+    stops = Stop.objects.filter(
+        plan__date=_today(), status="planned", ret__isnull=True, order__status="planned"
+    )  # an order out for delivery is not cancelled (409), so its van has not left
+    for stop in stops.order_by("-route_id", "-sequence")[:n]:
+        page = f"/dispatch/stops/{stop.pk}/cancel/"
+        yield Click(page, "/cancel/", {"reason": "benchmark"}, page_headers=HX, htmx=True)
+
+
 def insert_all(user, n):
     yield Click(f"/dispatch/insert-all/?day={_today().isoformat()}", "/insert-all/",
                 page_headers=HX, htmx=True)  # fmt: skip
@@ -330,11 +442,32 @@ BUTTONS = [
     Button("dispatcher", "stop-message", "Send the customer the new ETA", stop_message),
     Button("dispatcher", "plan-create", "Create plan", plan_create),
     Button(
-        "dispatcher", "plan-optimize", "Optimise", plan_action("optimize", "draft"), wait_for_jobs
+        "dispatcher",
+        "plan-optimize",
+        "Optimise",
+        created_plan_action("optimize", "draft"),
+        wait_for_jobs,
     ),
-    Button("dispatcher", "plan-publish", "Publish", plan_action("publish", "ready")),
+    Button("dispatcher", "plan-move-check", "Move stop: Check (plan page)", plan_move_check),
+    Button("dispatcher", "plan-move", "Move stop: Move (plan page)", plan_move),
+    Button("dispatcher", "route-lock", "Lock / Unlock route (plan page)", route_lock),
+    Button(
+        "dispatcher",
+        "plan-publish",
+        "Publish",
+        created_plan_action("publish", "ready"),
+        wait_for_publish,
+    ),
     Button(
         "dispatcher", "reoptimize", "Re-optimise the rest of the day", reoptimize, wait_for_jobs
     ),
     Button("dispatcher", "insert-all", "Insert all unassigned", insert_all),
+    Button("dispatcher", "stop-cancel", "Cancel the order (board)", stop_cancel),
+    Button(
+        "dispatcher",
+        "stop-reschedule",
+        "Reschedule a failed delivery",
+        stop_reschedule,
+        missing="no stop today to fail and reschedule",
+    ),
 ]

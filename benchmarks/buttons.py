@@ -20,8 +20,15 @@ What it does (loopback only):
    process's CPU time over it; `next` is the server time of the page the answer leads to (a
    redirect's target), when there is one;
 4. waits (not timed) for the background work a click queued when a later button needs it
-   (an optimisation before its publish), and prints per button: median and max server time,
-   CPU, `next`, the status answered, and whether the median is over `--budget-ms` (300 ms).
+   (an optimisation before the plan's edits and its publication) or to show what it did (a
+   publication: each published plan's routes and stops are printed on stderr), and prints per
+   button: median and max server time, CPU, `next`, the status answered, and whether the
+   median is over `--budget-ms` (300 ms).
+
+The plans are prepared as a dispatcher prepares a day: for each of the next `--repeat` days at
+the first depot, that day's shifts and packed orders (the demo's order set for the day, made
+through the orders services when the day has none), then Create plan, Optimise, the plan
+page's edits and Publish, each clicked once a plan.
 
 A button with nothing to click in the demo (no order in the right state) says so.
 The copy is dropped at the end unless `--keep`.
@@ -83,11 +90,18 @@ def copy_database(source_url: str, target_url: str) -> None:
 class Browser(pages.Server):
     """A signed-in staff user's browser: GET pages, POST forms with the CSRF cookie."""
 
+    IDLE_S = 1.0  # gunicorn closes a keep-alive connection idle for 2 s (its `keepalive`)
+
     def __init__(self, port: int, session: str):
         super().__init__(port, session)
         self.csrf = "b" * 32
+        self.used = 0.0
 
     def request(self, method: str, path: str, data=None, headers=None):
+        if time.monotonic() - self.used > self.IDLE_S:
+            # After a wait (a job, a publication) the server may have closed the connection:
+            # open a new one rather than send on a closed socket.
+            self.conn.close()
         headers = {
             "Cookie": f"sessionid={self.session}; csrftoken={self.csrf}",
             "X-Forwarded-Proto": "https",
@@ -102,6 +116,7 @@ class Browser(pages.Server):
         self.conn.request(method, path, body=body, headers=headers)
         response = self.conn.getresponse()
         text = response.read().decode("utf-8", "replace")
+        self.used = time.monotonic()
         timing = re.search(r"app;dur=([\d.]+)", response.getheader("Server-Timing") or "")
         return (
             response.status,

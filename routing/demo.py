@@ -178,11 +178,13 @@ def _orders_for_today(depots: dict, day: dt.date) -> list[CustomerOrder]:
     ]
     if existing:
         return existing
-    return _demo_orders(depots, day)
+    return demo_orders_packed(depots, day)
 
 
-def _demo_orders(depots, day: dt.date) -> list[CustomerOrder]:
-    """Packed orders for today through the orders services (stock is reserved and picked)."""
+def demo_orders_packed(depots: dict, day: dt.date) -> list[CustomerOrder]:
+    """Packed orders with windows on `day` at each of `depots` (code → warehouse), made through
+    the orders services (created, confirmed: stock reserved, picked, packed). Today's demo plan
+    uses them, and benchmarks/buttons.py for a day it plans and publishes."""
     from orders import services as order_services
 
     rng = random.Random(f"routing-demo-{day}")
