@@ -13,6 +13,11 @@ urlpatterns = [
     path(
         "plans/<str:reference>/publish/", apis.PlanPublishApi.as_view(), name="routing-plan-publish"
     ),
+    path(
+        "plans/<str:reference>/publication/",
+        apis.PlanPublicationApi.as_view(),
+        name="routing-plan-publication",
+    ),
     path("jobs/<int:job_id>/", apis.JobDetailApi.as_view(), name="routing-job"),
     path("jobs/<int:job_id>/cancel/", apis.JobCancelApi.as_view(), name="routing-job-cancel"),
     path("routes/", apis.RouteListApi.as_view(), name="routing-routes"),

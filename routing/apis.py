@@ -10,12 +10,14 @@ through `/api/v1/orders/` and tracking). Plans are addressed by their reference
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.exceptions import NotFound
 from core.idempotency import idempotent
 from core.permissions import HasScope
 from core.roles import Role
@@ -269,12 +271,66 @@ class PlanOptimizeApi(DispatcherApi):
         return Response(JobOutput(job).data, status=status.HTTP_202_ACCEPTED)
 
 
+class PlanPublicationOutput(serializers.Serializer):
+    """A plan's publication in the background (routing.services.publication)."""
+
+    plan = serializers.CharField()
+    url = serializers.URLField()
+    status = serializers.ChoiceField(choices=["queued", "running", "published", "failed"])
+    done = serializers.IntegerField(help_text="Stops planned so far.")
+    total = serializers.IntegerField(help_text="Stops to plan (0 until the task starts).")
+    detail = serializers.CharField(allow_blank=True, help_text="Why it failed.")
+
+
+def _publication_body(request, plan: Plan) -> dict | None:
+    """The publication as the API shows it: the task's state while it is queued, running or
+    failed; `published` once the plan is (whether or not through this API); None when none was
+    asked for."""
+    state = services.plan_publication_state(plan=plan)
+    if plan.status == Plan.Status.PUBLISHED:
+        stops = plan.stops.count()
+        state = {"status": "published", "done": stops, "total": stops, "detail": ""}
+    if state is None:
+        return None
+    url = reverse("routing-plan-publication", args=[plan.reference])
+    return {
+        "plan": plan.reference,
+        "url": request.build_absolute_uri(url),
+        "status": state["status"],
+        "done": state.get("done", 0),
+        "total": state.get("total", 0),
+        "detail": state.get("detail", ""),
+    }
+
+
 class PlanPublishApi(DispatcherApi):
-    @extend_schema(operation_id="plans_publish", request=None, responses=PlanOutput)
+    """Publish in the background: refused at once (409) as publishing would refuse it, else
+    queued; 202 with the publication to poll (`Location`). While one is queued or running,
+    another POST answers it and queues nothing."""
+
+    @extend_schema(
+        operation_id="plans_publish", request=None, responses={202: PlanPublicationOutput}
+    )
     @idempotent
     def post(self, request, reference):
-        plan = services.plan_publish(plan=_plan(reference), user=request.user)
-        return Response(PlanOutput(_plan(plan.reference)).data)
+        plan = _plan(reference)
+        services.plan_publish_start(plan=plan, user=request.user)
+        body = _publication_body(request, plan)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class PlanPublicationApi(DispatcherApi):
+    """Where the plan's publication is: queued → running (`done` of `total` stops) →
+    published, or failed (`detail`; nothing was published, POST publish again). 404 when no
+    publication was asked for."""
+
+    @extend_schema(operation_id="plans_publication", responses={200: PlanPublicationOutput})
+    def get(self, request, reference):
+        plan = get_object_or_404(Plan, reference=reference)
+        body = _publication_body(request, plan)
+        if body is None:
+            raise NotFound(f"No publication of {reference} was asked for.")
+        return Response(body)
 
 
 # --- jobs ---------------------------------------------------------------------------------------

@@ -297,6 +297,7 @@ ROUTES.update(
             "api/v1/plans/<str:reference>/",
             "api/v1/plans/<str:reference>/optimize/",
             "api/v1/plans/<str:reference>/publish/",
+            "api/v1/plans/<str:reference>/publication/",
             "api/v1/jobs/<int:job_id>/",
             "api/v1/jobs/<int:job_id>/cancel/",
             "api/v1/routes/",

@@ -59,8 +59,11 @@ def test_a_dispatcher_creates_optimises_and_reads_a_plan(
     assert stops[0]["order"] in {o.reference for o in orders}
     assert api.get(f"/api/v1/plans/{ref}/").json()["status"] == "ready"
 
-    published = api.post(f"/api/v1/plans/{ref}/publish/", format="json")
-    assert published.status_code == 200 and published.json()["status"] == "published"
+    with run_jobs():  # publishing is queued too (tests/routing/test_publish_background.py)
+        published = api.post(f"/api/v1/plans/{ref}/publish/", format="json")
+    assert published.status_code == 202 and published.json()["status"] == "queued"
+    assert api.get(published["Location"]).json()["status"] == "published"
+    assert api.get(f"/api/v1/plans/{ref}/").json()["status"] == "published"
 
 
 def test_plan_creation_names_the_bad_fields(api, make_order, plan_date, depot):

@@ -123,3 +123,67 @@ def test_the_task_reports_progress_and_publishes_once_when_run_twice(
     # A redelivered task finds the plan published and changes nothing.
     assert services.plan_publish_run(plan_id=plan.pk, user_id=dispatcher.pk) == "published"
     assert planned.count() == 12
+
+
+# --- the staff API: POST …/publish/ answers 202, GET …/publication/ follows it ------------------
+
+
+def test_the_api_queues_the_publication_and_answers_where_to_follow_it(
+    staff_api, optimised_plan, django_capture_on_commit_callbacks
+):
+    from core.roles import Role
+
+    api = staff_api(Role.DISPATCHER)
+    plan = optimised_plan(orders=3, vehicles=1)
+    url = f"/api/v1/plans/{plan.reference}/"
+    assert api.get(url + "publication/").status_code == 404  # none asked for yet
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        first = api.post(url + "publish/", HTTP_IDEMPOTENCY_KEY="pub-1")
+        again = api.post(url + "publish/")
+        replay = api.post(url + "publish/", HTTP_IDEMPOTENCY_KEY="pub-1")
+    assert len(queued) == 1
+    assert first.status_code == again.status_code == replay.status_code == 202
+    body = first.json()
+    assert first["Location"] == body["url"] and body["url"].endswith(url + "publication/")
+    assert (body["plan"], body["status"], body["done"]) == (plan.reference, "queued", 0)
+    assert replay["Idempotent-Replayed"] == "true" and replay["Location"] == body["url"]
+    assert api.get(url).json()["status"] == "ready"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued[0]()
+    done = api.get(first["Location"]).json()
+    assert (done["status"], done["done"], done["total"]) == ("published", 3, 3)
+    assert api.get(url).json()["status"] == "published"
+    refused = api.post(url + "publish/")  # published already: the lifecycle refuses, at once
+    assert refused.status_code == 409 and refused.json()["current_state"] == "published"
+
+
+def test_the_api_refuses_at_once_and_reports_a_failed_publication(
+    staff_api, partner_api, optimised_plan, django_capture_on_commit_callbacks
+):
+    from core.roles import Role
+
+    api = staff_api(Role.DISPATCHER)
+    plan = optimised_plan(orders=2, vehicles=1)
+    url = f"/api/v1/plans/{plan.reference}/"
+    order = CustomerOrder.objects.filter(route_stops__plan=plan).order_by("pk").first()
+    CustomerOrder.objects.filter(pk=order.pk).update(status="picked")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        refused = api.post(url + "publish/")
+    assert refused.status_code == 409 and queued == []
+    assert refused.json()["errors"][0]["field"] == "orders"
+    assert api.get(url + "publication/").status_code == 404
+
+    CustomerOrder.objects.filter(pk=order.pk).update(status="packed")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        accepted = api.post(url + "publish/")
+    CustomerOrder.objects.filter(pk=order.pk).update(status="picked")  # before the task runs
+    with django_capture_on_commit_callbacks(execute=True):
+        queued[0]()
+    failed = api.get(accepted["Location"]).json()
+    assert failed["status"] == "failed" and order.reference in failed["detail"]
+    assert api.get(url).json()["status"] == "ready"
+    assert api.post("/api/v1/plans/PLN-NOPE/publish/").status_code == 404
+    partner = partner_api()
+    assert partner.post(url + "publish/").status_code == 403
+    assert partner.get(url + "publication/").status_code == 403
