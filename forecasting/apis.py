@@ -163,9 +163,8 @@ class ForecastRecomputeApi(WriteAccess, APIView):
         product = product_get_by_sku(sku=sku, field="sku")
         warehouse = warehouse_get_by_code(code=warehouse)
         start = forecast_product_refresh_start(product=product, warehouse=warehouse)
-        run = forecast_recompute_run_get(run_id=start.run_id, product=product, warehouse=warehouse)
         body = _run_body(
-            request, run_id=start.run_id, run=run, product=product, warehouse=warehouse
+            request, run_id=start.run_id, run=start.run, product=product, warehouse=warehouse
         )
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 

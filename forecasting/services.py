@@ -196,6 +196,7 @@ RUN_STATUSES = ("queued", "running", "done", "failed")
 class RecomputeStart:
     run_id: str
     queued: bool  # False: that product's recompute was already waiting or running
+    run: dict  # its state, as forecast_recompute_run_get reads it
 
 
 def forecast_product_refresh_start(*, product: Product, warehouse: Warehouse) -> RecomputeStart:
@@ -213,33 +214,31 @@ def forecast_product_refresh_start(*, product: Product, warehouse: Warehouse) ->
     if pending.get("status") == "failed" or (pending and not pending.get("run")):
         cache.delete(key)  # a new click after a failure tries again
     run_id = uuid.uuid4().hex
+    run = {
+        "product_id": product.pk,
+        "warehouse_id": warehouse.pk,
+        "status": "queued",
+        "detail": "",
+        "errors": [],
+        "queued_at": timezone.now().isoformat(),
+        "started_at": None,
+        "finished_at": None,
+    }
     # The run is written before the product's claim, so a caller that loses the claim to this
     # one never reads a run id that does not exist yet.
-    cache.set(
-        RUN_KEY.format(run_id),
-        {
-            "product_id": product.pk,
-            "warehouse_id": warehouse.pk,
-            "status": "queued",
-            "detail": "",
-            "errors": [],
-            "queued_at": timezone.now().isoformat(),
-            "started_at": None,
-            "finished_at": None,
-        },
-        RUN_TTL_S,
-    )
+    cache.set(RUN_KEY.format(run_id), run, RUN_TTL_S)
     if not cache.add(key, {"status": "queued", "detail": "", "run": run_id}, RECOMPUTE_TTL_S):
         cache.delete(RUN_KEY.format(run_id))
         pending = cache.get(key) or {}
-        if pending.get("run") and cache.get(RUN_KEY.format(pending["run"])) is not None:
-            return RecomputeStart(run_id=pending["run"], queued=False)
+        other = cache.get(RUN_KEY.format(pending["run"])) if pending.get("run") else None
+        if other is not None:
+            return RecomputeStart(run_id=pending["run"], queued=False, run=other)
         # The pending recompute ended (or expired) between the two reads: start afresh.
         return forecast_product_refresh_start(product=product, warehouse=warehouse)
     transaction.on_commit(
         lambda: forecast_product_task.delay(product.pk, warehouse.pk, run_id), robust=True
     )
-    return RecomputeStart(run_id=run_id, queued=True)
+    return RecomputeStart(run_id=run_id, queued=True, run=run)
 
 
 def forecast_product_refresh_state(*, product: Product, warehouse: Warehouse) -> dict | None:
