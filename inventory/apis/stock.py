@@ -26,6 +26,7 @@ from core.output import (
     sql_json_serializer,
     sql_zone,
 )
+from core.prepared import prepared_values
 from core.serializer_fields import NonBlankCharField
 from inventory.apis.access import InventoryAccess
 from inventory.filters import StockFilter, StockMoveFilter
@@ -117,7 +118,8 @@ class StockListApi(InventoryAccess, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         doc = RawSQL(_stock_sql(timezone.get_current_timezone_name()), ())  # noqa: S611
         rows = self.filter_queryset(self.get_queryset()).values("id").annotate(doc=doc)
-        page = self.paginate_queryset(rows)
+        # Read by a statement prepared on the connection (core.prepared), as the order list is.
+        page = self.paginate_queryset(prepared_values(rows))
         return Response(json_page(self.paginator, [row["doc"] for row in page]))
 
 

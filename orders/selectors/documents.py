@@ -26,7 +26,7 @@ from core.output import (
     sql_json_time,
     sql_zone,
 )
-from core.prepared import fetch_one_prepared
+from core.prepared import fetch_one_prepared, prepared_values
 from inventory.models import Product, Warehouse
 from orders.models import (
     CodCollection,
@@ -183,7 +183,7 @@ def orders_as_json(qs: QuerySet[CustomerOrder]) -> QuerySet:
     if zone not in _SQL:
         _SQL[zone] = _order_sql(sql_zone(zone))
     doc = RawSQL(_SQL[zone], (), output_field=TextField())  # noqa: S611 (no input in it)
-    return qs.select_related(None).order_by().values("id").annotate(doc=doc)
+    return prepared_values(qs.select_related(None).order_by().values("id").annotate(doc=doc))
 
 
 def _events(zone: str) -> str:
