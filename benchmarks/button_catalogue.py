@@ -254,6 +254,29 @@ def route_lock(user, n):
         yield Click(f"/routing/plans/{route.plan.reference}/", f"/routing/routes/{route.pk}/lock/")
 
 
+def job_cancel(user, n):
+    """The plan page's "Cancel" under the optimiser's progress bar: a re-optimisation of each
+    ready plan this run created is started first (not timed), then cancelled (queued: at once;
+    running: the worker stops it and the plan keeps its routes)."""
+    from routing.services import plan_optimize
+
+    for plan in _created_plans("ready", n):
+        job = plan_optimize(plan=plan, user=user, kind="reoptimize", time_limit_s=30)
+        page = f"/routing/plans/{plan.reference}/"
+        yield Click(page, f"/routing/jobs/{job.pk}/cancel/", target=plan)
+
+
+def wait_for_plan_jobs(click: Click) -> None:
+    """Until the clicked plan's job has stopped (the other plans' jobs, queued behind it, are
+    the next clicks' to cancel)."""
+    from routing.models import OptimizationJob
+
+    deadline = time.monotonic() + 120
+    jobs = OptimizationJob.objects.filter(plan=click.target, status__in=["queued", "running"])
+    while time.monotonic() < deadline and jobs.exists():
+        time.sleep(0.3)
+
+
 def wait_for_publish(click: Click) -> None:
     """Until the publication the click queued has ended (routing.services.publication), then
     says on stderr what was published, so a run shows Publish did real work."""
@@ -451,6 +474,13 @@ BUTTONS = [
     Button("dispatcher", "plan-move-check", "Move stop: Check (plan page)", plan_move_check),
     Button("dispatcher", "plan-move", "Move stop: Move (plan page)", plan_move),
     Button("dispatcher", "route-lock", "Lock / Unlock route (plan page)", route_lock),
+    Button(
+        "dispatcher",
+        "job-cancel",
+        "Cancel optimisation (plan page)",
+        job_cancel,
+        wait_for_plan_jobs,
+    ),
     Button(
         "dispatcher",
         "plan-publish",
