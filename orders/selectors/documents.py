@@ -186,10 +186,12 @@ def orders_as_json(qs: QuerySet[CustomerOrder]) -> QuerySet:
     return prepared_values(qs.select_related(None).order_by().values("id").annotate(doc=doc))
 
 
-def _events(zone: str) -> str:
-    """The timeline as a JSON array, oldest first. PostgreSQL prints an event's `data` (jsonb)
-    with spaces after `:` and `,`, and its numbers as written, so `order_as_json` has Python
-    print this array again as JSONRenderer does; the rest of the document is final."""
+def timeline_sql(*, owner: str, owner_id: str, zone: str) -> str:
+    """The timeline of an order or a return as a JSON array, oldest first: `owner` is the
+    OrderEvent field naming it (`order`, `ret`), `owner_id` the SQL of its id in the outer
+    query, `zone` the SQL literal of the zone times are printed in. PostgreSQL prints an
+    event's `data` (jsonb) with spaces after `:` and `,`, and its numbers as written, so
+    `json_with_timeline` prints this array again as JSONRenderer does."""
     event = lambda name: _col(OrderEvent, name, "e")  # noqa: E731
     doc = sql_json_object(
         [
@@ -202,9 +204,22 @@ def _events(zone: str) -> str:
     rows = _select(
         f"COALESCE(string_agg({doc}, ',' ORDER BY {event('at')}, {event('id')}), '')",
         f'"{OrderEvent._meta.db_table}" e',
-        f"{event('order')} = {_order('id')}",
+        f"{event(owner)} = {owner_id}",
     )
     return f"'[' || {rows} || ']'"
+
+
+def json_with_timeline(head: str, events: str, tail: str = "{}") -> bytes:
+    """The document's JSON: the members of `head` (a JSON object's text), then `"events"`,
+    the timeline `timeline_sql` read, printed again as JSONRenderer prints it, then the
+    members of `tail`; U+2028/2029 escaped as JSONRenderer escapes them."""
+    if events != "[]":
+        events = json.dumps(json.loads(events), ensure_ascii=False, separators=(",", ":"))
+    rest = "}" if tail == "{}" else "," + tail[1:]
+    body = f'{head[:-1]},"events":{events}{rest}'
+    if "\u2028" in body or "\u2029" in body:  # (JSONRenderer escapes them for JavaScript)
+        body = body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return body.encode()
 
 
 def _detail_tail(zone: str) -> str:
@@ -264,9 +279,10 @@ def _detail_sql(zone: str) -> str:
     head = _with_parties(sql_json_object(_order_members(literal)))
     table = f'"{CustomerOrder._meta.db_table}"'
     where = f"{_order('reference')} = $1 AND ($2::bigint IS NULL OR {_order('partner')} = $2)"
+    events = timeline_sql(owner="order", owner_id=_order("id"), zone=literal)
     # Table and column names come from the models, the zone is quoted: no input in this SQL.
     return " ".join(
-        ["SELECT", f"{head}, {_events(literal)}, {_detail_tail(literal)}", "FROM", table]
+        ["SELECT", f"{head}, {events}, {_detail_tail(literal)}", "FROM", table]
         + ["WHERE", where, "LIMIT 1"]
     )
 
@@ -283,11 +299,4 @@ def order_as_json(*, reference: str, user) -> bytes:
     row = fetch_one_prepared(sql, [reference, partner.pk if partner is not None else None])
     if row is None:
         raise NotFound(f"No order {reference}.", field="reference")
-    head, events, tail = row
-    if events != "[]":
-        events = json.dumps(json.loads(events), ensure_ascii=False, separators=(",", ":"))
-    # The two objects joined, the timeline between them.
-    body = f'{head[:-1]},"events":{events},{tail[1:]}'
-    if "\u2028" in body or "\u2029" in body:  # (JSONRenderer escapes them for JavaScript)
-        body = body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return body.encode()
+    return json_with_timeline(*row)

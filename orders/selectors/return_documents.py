@@ -9,8 +9,6 @@ statement, built once per time zone and prepared once per database connection
 
 from __future__ import annotations
 
-import json
-
 from django.utils import timezone
 
 from core.exceptions import NotFound
@@ -23,8 +21,9 @@ from core.output import (
 )
 from core.prepared import fetch_one_prepared
 from inventory.models import Product
-from orders.models import CustomerOrder, OrderEvent, OrderLine, Return, ReturnLine
+from orders.models import CustomerOrder, OrderLine, Return, ReturnLine
 from orders.selectors import _partner_of
+from orders.selectors.documents import json_with_timeline, timeline_sql
 
 
 def _col(model, name: str, alias: str) -> str:
@@ -62,23 +61,6 @@ def _lines() -> str:
     return "(" + _select(what, tables, f"{line('ret')} = {_col(Return, 'id', 'r')}") + ")"
 
 
-def _events(zone: str) -> str:
-    """The timeline, oldest first. PostgreSQL prints an event's `data` (jsonb) with spaces and
-    its numbers as written, so Python prints this array again as JSONRenderer does."""
-    event = lambda name: _col(OrderEvent, name, "e")  # noqa: E731
-    doc = sql_json_object(
-        [
-            ("type", sql_json(event("type"))),
-            ("at", sql_json_time(event("at"), zone, utc_z=True)),
-            ("message", sql_json(event("message"))),
-            ("data", f"COALESCE({event('data')}::text, 'null')"),
-        ]
-    )
-    what = f"COALESCE(string_agg({doc}, ',' ORDER BY {event('at')}, {event('id')}), '')"
-    where = f"{event('ret')} = {_col(Return, 'id', 'r')}"
-    return "(" + _select(what, _table(OrderEvent, "e"), where) + ")"
-
-
 def _detail_sql(zone: str) -> str:
     ret = lambda name: _col(Return, name, "r")  # noqa: E731
     head = sql_json_object(
@@ -106,7 +88,8 @@ def _detail_sql(zone: str) -> str:
     )
     # The return by reference ($1), within a partner's returns ($2; NULL for staff, who see all).
     where = f"{ret('reference')} = $1 AND ($2::bigint IS NULL OR {ret('partner')} = $2)"
-    return _select(f"{head}, '[' || {_events(zone)} || ']'", tables, where)
+    events = timeline_sql(owner="ret", owner_id=ret("id"), zone=zone)
+    return _select(f"{head}, {events}", tables, where)
 
 
 _SQL: dict[str, str] = {}
@@ -126,10 +109,4 @@ def return_as_json(*, reference: str, user) -> bytes:
     row = fetch_one_prepared(sql, [reference, partner.pk if partner is not None else None])
     if row is None:
         raise NotFound(f"No return {reference}.", field="reference")
-    head, events = row
-    if events != "[]":
-        events = json.dumps(json.loads(events), ensure_ascii=False, separators=(",", ":"))
-    body = f'{head[:-1]},"events":{events}}}'
-    if "\u2028" in body or "\u2029" in body:  # (JSONRenderer escapes them for JavaScript)
-        body = body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return body.encode()
+    return json_with_timeline(*row)
