@@ -18,7 +18,10 @@ api_v1 = [
     path("", include("promising.api_urls")),
 ]
 
+# The API first: Django tries patterns in order, and an /api/v1/ read walked every page pattern
+# before reaching its own (25-35 µs of each API read). No page path starts with "api/".
 urlpatterns = [
+    path("api/v1/", include(api_v1)),
     path("", include("core.urls")),
     path("", include("partners.urls")),
     path("inventory/", include("inventory.urls")),
@@ -34,7 +37,6 @@ urlpatterns = [
     path("mail/", include("core.sentmail_views")),
     path("tasks/failed/", include("core.dead_letter_views")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
