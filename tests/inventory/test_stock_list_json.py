@@ -107,3 +107,14 @@ def test_a_field_sql_cannot_print_the_drf_way_is_refused_not_printed_otherwise()
 
     with pytest.raises(TypeError, match="when"):
         sql_json_serializer(Odd(), {"when": "x"}, zone="'UTC'")
+
+
+def test_the_stock_list_is_prepared_once_and_other_filter_values_reuse_it(
+    stock, django_assert_max_num_queries
+):
+    client, made = stock
+    assert client.get("/api/v1/stock/?warehouse=EAS").status_code == 200
+    with django_assert_max_num_queries(2) as again:  # (the key may be read once more)
+        response = client.get("/api/v1/stock/?warehouse=WES")
+    assert again.captured_queries[-1]["sql"].startswith("EXECUTE ")
+    assert response.content == _drf_page([made[1].pk])

@@ -208,3 +208,17 @@ def test_the_decimals_printed_by_the_database_have_the_serializer_places():
             assert isinstance(field, DecimalField)
             assert fields[name].decimal_places == field.decimal_places, (serializer, name)
             assert fields[name].max_digits >= field.max_digits, (serializer, name)
+
+
+def test_the_list_is_prepared_once_and_other_filter_values_reuse_it(
+    shop, django_assert_num_queries
+):
+    client, made = shop
+    client.get("/api/v1/me/")  # the key is cached after its first request
+    assert client.get("/api/v1/orders/?warehouse=NYC").status_code == 200
+    with django_assert_num_queries(1) as again:
+        response = client.get("/api/v1/orders/?warehouse=UTC")
+    # The same statement with another value: only EXECUTE travels, and the list is right.
+    assert again.captured_queries[0]["sql"].startswith("EXECUTE ")
+    listed = [o.reference for o in sorted(made, key=lambda o: -o.pk) if o.warehouse.code == "UTC"]
+    assert response.content == _drf_page(_instances(listed))
