@@ -22,12 +22,12 @@ Rules:
 - Once a day the windows are cut per horizon from the samples of earlier days only, to hold
   TRACKING_ETA_COVERAGE of them (the prior until enough arrivals were measured). (windows.py)
 - Within the day, each arrival outside the windows its customer was shown widens the windows
-  given for the rest of the day, each arrival inside narrows them a little (adaptive conformal
-  inference on the windows' scale, TRACKING_ETA_ADAPT_RATE; bounded, from 1 each morning).
-  (adaptive.py)
-- Within the day, each arrival later than the ETAs its customer was shown moves every ETA
-  given afterwards later by a share of its time ahead (the window with it), each earlier one
-  takes some back (an integral of the residual lateness per second ahead,
+  given for the rest of the day at the horizons it was missed at, each arrival inside narrows
+  them a little (adaptive conformal inference on the windows' scale, one scale per horizon
+  bucket, TRACKING_ETA_ADAPT_RATE; bounded, from 1 each morning). (adaptive.py)
+- Within the day, each arrival later than the ETAs its customer was shown moves every window
+  given afterwards later by a share of its time ahead (the point ETA stays the van's arrival),
+  each earlier one takes some back (an integral of the residual lateness per second ahead,
   TRACKING_ETA_DRIFT_RATE; bounded, from 0 each morning). (drift.py)
 """
 

@@ -116,11 +116,8 @@ def stop_reached_record(*, stop: Stop, arrived_at: dt.datetime) -> int:
         )
         in_force = records_in_force(arrived_at=arrived_at, records=records)
         day = window_day(arrived_at)
-        adaptive.scale_update(
-            day=day,
-            share_missed=adaptive.miss_share(
-                arrived_at=arrived_at, shown=[r for _step, r in in_force]
-            ),
+        adaptive.scales_update(
+            day=day, shares_missed=adaptive.miss_shares(arrived_at=arrived_at, shown=in_force)
         )
         drift.drift_update(
             day=day, share=drift.arrival_share(arrived_at=arrived_at, shown=in_force)

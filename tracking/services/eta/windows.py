@@ -46,7 +46,7 @@ SAMPLE_STEP_S = 300
 SAMPLE_MAX_S = 6 * 3600
 # Asymmetric splits of the share a window leaves out (see `candidate_ranks`).
 SPLITS = 8
-CACHE_KEY = "tracking:eta:windows:v3:{}"
+CACHE_KEY = "tracking:eta:windows:v4:{}"
 CACHE_S = 300
 
 
@@ -227,8 +227,10 @@ def eta_windows_refresh(*, day: dt.date | None = None, force: bool = False) -> l
 
 
 def eta_windows_current(*, now: dt.datetime | None = None) -> ErrorWindows:
-    """The windows the engine uses at `now`: the newest day's up to today, else the prior.
-    Cached for CACHE_S (a refresh clears today's entry)."""
+    """The windows the engine uses at `now`: the newest day's up to today, else the prior,
+    each horizon's stretched about its centre by today's scale there (`adaptive.py`) and all
+    moved by today's drift (`drift.py`). The learned rows are cached for CACHE_S (a refresh
+    clears today's entry)."""
     day = window_day(now or clock.now())
     key = CACHE_KEY.format(day.isoformat())
     points = cache.get(key)
@@ -237,7 +239,10 @@ def eta_windows_current(*, now: dt.datetime | None = None) -> ErrorWindows:
             EtaWindow.objects.filter(day__lte=day).order_by("-day").values_list("day", flat=True)
         ).first()
         rows = EtaWindow.objects.filter(day=latest).order_by("horizon_s") if latest else []
-        points = [(w.horizon_s, w.low_s, w.high_s, w.centre_s) for w in rows]
+        points = [
+            (w.horizon_s, w.low_s, w.high_s, w.centre_s, adaptive.bucket_of(w.horizon_from_s))
+            for w in rows
+        ]
         cache.set(key, points, CACHE_S)
     today = drift.drift_current(day=day)
     if not points:
@@ -247,10 +252,13 @@ def eta_windows_current(*, now: dt.datetime | None = None) -> ErrorWindows:
             share=conf.get("TRACKING_ETA_DEFAULT_SHARE"),
         )
         return dataclasses.replace(prior, drift=today)
-    recentre = conf.get("TRACKING_ETA_RECENTRE")
+    scales = adaptive.scales_current(day=day)
     return ErrorWindows(
-        tuple(HorizonWindow(*p) for p in points),
-        recentre=recentre,
-        scale=adaptive.scale_current(day=day),
+        tuple(
+            HorizonWindow(h, centre + s * (low - centre), centre + s * (high - centre), centre)
+            for h, low, high, centre, bucket in points
+            for s in [scales[bucket]]
+        ),
+        recentre=conf.get("TRACKING_ETA_RECENTRE"),
         drift=today,
     )
