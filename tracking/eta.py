@@ -97,13 +97,14 @@ class ErrorWindows:
     """Windows by horizon (`points` in ascending horizon), interpolated linearly between two
     points and flat beyond the first and the last. With `recentre` the point ETA is the model
     arrival shifted by the median error; the window stays where the errors put it. `scale`
-    stretches each window about its centre (the median error): today's adaptation; `drift`
+    stretches every window about its centre (the median error) alike; today's adaptation is
+    per horizon, so `eta_windows_current` applies it to the points and leaves `scale` 1. `drift`
     moves the model arrival (so the window) later by that share of the time ahead: today's
     lateness."""
 
     points: tuple[HorizonWindow, ...]
     recentre: bool = False
-    # Today's spread around the centre against the learned one (tracking.services.eta.adaptive).
+    # One stretch for every horizon (1: the per-horizon adaptation is already in `points`).
     scale: float = 1.0
     # How much later than the vehicle's physics today runs, per second ahead
     # (tracking.services.eta.drift): part of the model arrival, so the window moves with it.
