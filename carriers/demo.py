@@ -73,7 +73,7 @@ def _seed_shipment(*, stdout) -> None:
             latitude__isnull=False,
         ).order_by("pk")[:10]
     )
-    for order in candidates or list(filter(None, [_packed_for_tomorrow()])):
+    for order in _one_by_one(candidates):
         try:
             compared = handoff_compare(order=order)
             shipment = order_hand_off(
@@ -88,6 +88,15 @@ def _seed_shipment(*, stdout) -> None:
             f"carriers: {order.reference} handed to {carrier.name} ({shipment.tracking_number})\n"
         )
         return
+
+
+def _one_by_one(candidates: list[CustomerOrder]):
+    """The candidates, then (only when none of them could be handed off: late in the day a
+    carrier no longer takes today's windows) an order packed for tomorrow."""
+    yield from candidates
+    tomorrow = _packed_for_tomorrow()
+    if tomorrow is not None:
+        yield tomorrow
 
 
 def _packed_for_tomorrow() -> CustomerOrder | None:
