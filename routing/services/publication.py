@@ -1,9 +1,9 @@
 """Publishing a plan in the background. Publishing writes every routed order's move to planned,
-its timeline entry and its event (about 4 ms of CPU a stop: a 70-stop plan is 0.3 s), too much
-for a click: the Publish button checks at once what would refuse it (`plan_publish_check`) and
-queues the publication; a task publishes (all or nothing, `plan_publish`), recording how many
-stops are done; the plan page shows that and reloads when drivers can see their routes, or
-shows why the publication failed.
+its timeline entry and its event (5-6.5 ms of CPU a stop, benchmarks/publish_cost.py: a 70-stop
+plan is 0.35-0.5 s), too much for a click: the Publish button checks at once what would refuse
+it (`plan_publish_check`) and queues the publication; a task publishes (all or nothing,
+`plan_publish`), recording how many stops are done; the plan page shows that and reloads when
+drivers can see their routes, or shows why the publication failed.
 
 The state lives in the cache for PUBLISH_TTL_S, a receipt for the page (the plan's status and
 the orders' timelines are the record). A second click while a publication is queued or running
