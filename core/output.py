@@ -302,6 +302,22 @@ def sql_zone(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
+def sql_column(model, name: str, alias: str) -> str:
+    """A model field's column under a table alias, quoted: `alias."column"`."""
+    return f'{alias}."{model._meta.get_field(name).column}"'
+
+
+def sql_table(model, alias: str) -> str:
+    """A model's table with an alias, for a FROM or JOIN."""
+    return f'"{model._meta.db_table}" {alias}'
+
+
+def sql_select(what: str, tables: str, where: str) -> str:
+    """`SELECT what FROM tables WHERE where`. The names come from the models: the caller passes
+    every value that comes from input as a parameter, never in these strings."""
+    return " ".join(["SELECT", what, "FROM", tables, "WHERE", where])
+
+
 def sql_json_serializer(serializer, sources: dict[str, str], *, zone: str) -> str:
     """The JSON text SQL of a flat output serializer's representation: each readable field's
     value from `sources` (field name → SQL expression), formatted by the field's kind as DRF

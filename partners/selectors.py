@@ -9,7 +9,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.models import OutboxEvent
-from core.output import sql_json, sql_json_object, sql_json_time, sql_zone
+from core.output import (
+    sql_column,
+    sql_json,
+    sql_json_object,
+    sql_json_time,
+    sql_select,
+    sql_table,
+    sql_zone,
+)
 from core.prepared import fetch_one_prepared
 from partners.models import (
     ApiKey,
@@ -47,20 +55,6 @@ def delivery_attempts(*, delivery: WebhookDelivery) -> QuerySet[WebhookAttempt]:
     return WebhookAttempt.objects.filter(delivery=delivery).order_by("number")
 
 
-def _col(model, name: str, alias: str) -> str:
-    return f'{alias}."{model._meta.get_field(name).column}"'
-
-
-def _table(model, alias: str) -> str:
-    return f'"{model._meta.db_table}" {alias}'
-
-
-def _select(what: str, tables: str, where: str) -> str:
-    # Table and column names come from the models and the zone is quoted: no input reaches
-    # this SQL (the delivery's id and the partner travel as parameters).
-    return " ".join(["SELECT", what, "FROM", tables, "WHERE", where])
-
-
 def _object(expr: str) -> str:
     # (jsonb_each refuses anything but an object, and SQL may evaluate both sides of an OR)
     return f"CASE WHEN jsonb_typeof({expr}) = 'object' THEN {expr} ELSE '{{}}'::jsonb END"
@@ -68,13 +62,13 @@ def _object(expr: str) -> str:
 
 def _attempts(zone: str) -> str:
     """`DeliveryAttemptOutput` for each attempt, by number, as a JSON array's items."""
-    attempt = lambda name: _col(WebhookAttempt, name, "a")  # noqa: E731
+    attempt = lambda name: sql_column(WebhookAttempt, name, "a")  # noqa: E731
     # DictField(child=CharField) prints each value as str(value): the same text as PostgreSQL's
     # for a string or a null; other kinds are left to the serializer (_headers_printable).
     header = "CASE WHEN jsonb_typeof(h.value) = 'null' THEN 'null' ELSE to_json(h.value #>> '{}')::text END"  # noqa: E501
     members = f"COALESCE(string_agg(to_json(h.key)::text || ':' || {header}, ',' ORDER BY h.n), '')"
     each = f"jsonb_each({_object(attempt('request_headers'))}) WITH ORDINALITY AS h(key, value, n)"
-    headers = "(" + _select(f"'{{' || {members} || '}}'", each, "TRUE") + ")"
+    headers = "(" + sql_select(f"'{{' || {members} || '}}'", each, "TRUE") + ")"
     doc = sql_json_object(
         [
             ("number", sql_json(attempt("number"))),
@@ -89,30 +83,30 @@ def _attempts(zone: str) -> str:
         ]
     )
     what = f"COALESCE(string_agg({doc}, ',' ORDER BY {attempt('number')}, {attempt('id')}), '')"
-    where = f"{attempt('delivery')} = {_col(WebhookDelivery, 'id', 'd')}"
-    return "(" + _select(what, _table(WebhookAttempt, "a"), where) + ")"
+    where = f"{attempt('delivery')} = {sql_column(WebhookDelivery, 'id', 'd')}"
+    return "(" + sql_select(what, sql_table(WebhookAttempt, "a"), where) + ")"
 
 
 def _headers_printable() -> str:
     """Whether every attempt's headers are an object of strings (or nulls)."""
-    attempt = lambda name: _col(WebhookAttempt, name, "a")  # noqa: E731
+    attempt = lambda name: sql_column(WebhookAttempt, name, "a")  # noqa: E731
     each = f"jsonb_each({_object(attempt('request_headers'))}) h"
     not_text = "jsonb_typeof(h.value) NOT IN ('string', 'null')"
     odd = (
         f"jsonb_typeof({attempt('request_headers')}) <> 'object' "
-        f"OR EXISTS ({_select('1', each, not_text)})"
+        f"OR EXISTS ({sql_select('1', each, not_text)})"
     )
-    where = f"{attempt('delivery')} = {_col(WebhookDelivery, 'id', 'd')} AND ({odd})"
-    return "NOT EXISTS (" + _select("1", _table(WebhookAttempt, "a"), where) + ")"
+    where = f"{attempt('delivery')} = {sql_column(WebhookDelivery, 'id', 'd')} AND ({odd})"
+    return "NOT EXISTS (" + sql_select("1", sql_table(WebhookAttempt, "a"), where) + ")"
 
 
 def _delivery_sql(zone: str) -> str:
-    delivery = lambda name: _col(WebhookDelivery, name, "d")  # noqa: E731
-    event = lambda name: _col(OutboxEvent, name, "e")  # noqa: E731
+    delivery = lambda name: sql_column(WebhookDelivery, name, "d")  # noqa: E731
+    event = lambda name: sql_column(OutboxEvent, name, "e")  # noqa: E731
     head = sql_json_object(
         [
             ("id", sql_json(delivery("msg_id"))),
-            ("endpoint", sql_json(_col(WebhookEndpoint, "public_id", "ep"))),
+            ("endpoint", sql_json(sql_column(WebhookEndpoint, "public_id", "ep"))),
             ("event_type", sql_json(event("type"))),
             ("status", sql_json(delivery("status"))),
             ("attempts_count", sql_json(delivery("attempts_count"))),
@@ -128,17 +122,18 @@ def _delivery_sql(zone: str) -> str:
     )
     timestamp = sql_json_time(event("created_at"), "'UTC'", utc_z=False)
     tables = (
-        f"{_table(WebhookDelivery, 'd')} "
-        f"JOIN {_table(WebhookEndpoint, 'ep')} "
-        f"ON {_col(WebhookEndpoint, 'id', 'ep')} = {delivery('endpoint')} "
-        f"JOIN {_table(OutboxEvent, 'e')} ON {_col(OutboxEvent, 'id', 'e')} = {delivery('event')}"
+        f"{sql_table(WebhookDelivery, 'd')} "
+        f"JOIN {sql_table(WebhookEndpoint, 'ep')} "
+        f"ON {sql_column(WebhookEndpoint, 'id', 'ep')} = {delivery('endpoint')} "
+        f"JOIN {sql_table(OutboxEvent, 'e')} "
+        f"ON {sql_column(OutboxEvent, 'id', 'e')} = {delivery('event')}"
     )
     what = (
         f"{head}, {timestamp}, {event('payload')}::text, "
         f"'[' || {_attempts(zone)} || ']', {_headers_printable()}"
     )
-    where = f"{delivery('msg_id')} = $1 AND {_col(WebhookEndpoint, 'partner', 'ep')} = $2"
-    return _select(what, tables, where)
+    where = f"{delivery('msg_id')} = $1 AND {sql_column(WebhookEndpoint, 'partner', 'ep')} = $2"
+    return sql_select(what, tables, where)
 
 
 _DELIVERY_SQL: dict[str, str] = {}

@@ -13,10 +13,13 @@ from django.utils import timezone
 
 from core.exceptions import NotFound
 from core.output import (
+    sql_column,
     sql_json,
     sql_json_decimal,
     sql_json_object,
     sql_json_time,
+    sql_select,
+    sql_table,
     sql_zone,
 )
 from core.prepared import fetch_one_prepared
@@ -26,48 +29,35 @@ from orders.selectors import _partner_of
 from orders.selectors.documents import json_with_timeline, timeline_sql
 
 
-def _col(model, name: str, alias: str) -> str:
-    return f'{alias}."{model._meta.get_field(name).column}"'
-
-
-def _table(model, alias: str) -> str:
-    return f'"{model._meta.db_table}" {alias}'
-
-
-def _select(what: str, tables: str, where: str) -> str:
-    # Table and column names come from the models and the zone is quoted: no input reaches
-    # this SQL (the reference and the partner travel as parameters).
-    return " ".join(["SELECT", what, "FROM", tables, "WHERE", where])
-
-
 def _lines() -> str:
-    line = lambda name: _col(ReturnLine, name, "rl")  # noqa: E731
+    line = lambda name: sql_column(ReturnLine, name, "rl")  # noqa: E731
     doc = sql_json_object(
         [
             ("order_line", sql_json(line("order_line"))),
-            ("product", sql_json(_col(Product, "sku", "p"))),
+            ("product", sql_json(sql_column(Product, "sku", "p"))),
             ("quantity", sql_json(line("quantity"))),
             ("reason", sql_json(line("reason"))),
             ("condition", sql_json(line("condition"))),
         ]
     )
     tables = (
-        f"{_table(ReturnLine, 'rl')} "
-        f"JOIN {_table(OrderLine, 'ol')} ON {_col(OrderLine, 'id', 'ol')} = {line('order_line')} "
-        f"JOIN {_table(Product, 'p')} ON {_col(Product, 'id', 'p')} = "
-        f"{_col(OrderLine, 'product', 'ol')}"
+        f"{sql_table(ReturnLine, 'rl')} "
+        f"JOIN {sql_table(OrderLine, 'ol')} "
+        f"ON {sql_column(OrderLine, 'id', 'ol')} = {line('order_line')} "
+        f"JOIN {sql_table(Product, 'p')} ON {sql_column(Product, 'id', 'p')} = "
+        f"{sql_column(OrderLine, 'product', 'ol')}"
     )
     what = f"COALESCE(string_agg({doc}, ',' ORDER BY {line('id')}), '')"
-    return "(" + _select(what, tables, f"{line('ret')} = {_col(Return, 'id', 'r')}") + ")"
+    return "(" + sql_select(what, tables, f"{line('ret')} = {sql_column(Return, 'id', 'r')}") + ")"
 
 
 def _detail_sql(zone: str) -> str:
-    ret = lambda name: _col(Return, name, "r")  # noqa: E731
+    ret = lambda name: sql_column(Return, name, "r")  # noqa: E731
     head = sql_json_object(
         [
             ("id", sql_json(ret("reference"))),
             ("reference", sql_json(ret("reference"))),
-            ("order", sql_json(_col(CustomerOrder, "reference", "o"))),
+            ("order", sql_json(sql_column(CustomerOrder, "reference", "o"))),
             ("status", sql_json(ret("status"))),
             ("channel", sql_json(ret("channel"))),
             ("method", sql_json(ret("method"))),
@@ -83,13 +73,14 @@ def _detail_sql(zone: str) -> str:
         ]
     )
     tables = (
-        f"{_table(Return, 'r')} "
-        f"JOIN {_table(CustomerOrder, 'o')} ON {_col(CustomerOrder, 'id', 'o')} = {ret('order')}"
+        f"{sql_table(Return, 'r')} "
+        f"JOIN {sql_table(CustomerOrder, 'o')} "
+        f"ON {sql_column(CustomerOrder, 'id', 'o')} = {ret('order')}"
     )
     # The return by reference ($1), within a partner's returns ($2; NULL for staff, who see all).
     where = f"{ret('reference')} = $1 AND ($2::bigint IS NULL OR {ret('partner')} = $2)"
     events = timeline_sql(owner="ret", owner_id=ret("id"), zone=zone)
-    return _select(f"{head}, {events}", tables, where)
+    return sql_select(f"{head}, {events}", tables, where)
 
 
 _SQL: dict[str, str] = {}
