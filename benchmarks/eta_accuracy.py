@@ -1,7 +1,7 @@
 """ETA accuracy on unseen days: play fresh simulated days through the API, score the ETAs.
 
     .venv/bin/python benchmarks/eta_accuracy.py --seeds 1 2 3 4 5 [--warmup 2] [--days 3]
-        [--jobs N] [--redis-db DB] [--json]
+        [--jobs N] [--redis-db DB] [--json] [--trace DIR]
 
 Per seed, in a fresh database: `--warmup` days are played first (the engine learns speed ratios
 and error windows from them) and not scored; then `--days` days are played and scored. Every
@@ -21,6 +21,12 @@ Runs in a throwaway database per seed (created and dropped; `--database` prefixe
 and a Redis database of its own per seed played at once (`--jobs` seeds in parallel processes),
 so it touches neither the dev data nor a running demo. Deterministic for a given seed and
 arguments, whatever `--jobs`.
+
+`--trace DIR` also writes, per seed, `DIR/seed-S.json`: every ETA the engine computed (when,
+for which stop, the van's arrival, the window written), every arrival and every observation.
+The simulated days do not depend on the windows (the point ETA is the van's own arrival and
+the simulated drivers read no window), so `benchmarks/eta_windows_replay.py` can replay
+window policies on a trace in seconds, where a benchmark run takes minutes.
 """
 
 from __future__ import annotations
@@ -87,6 +93,9 @@ def parse(argv=None):
         "--redis-db", type=int, default=BENCH_REDIS_DB, help="First Redis database used."
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--trace", type=Path, help="Write every ETA computed and every arrival per seed here."
+    )
     args = parser.parse_args(argv)
     args.seeds = args.seeds or [args.seed]
     if args.jobs < 1 or not 0 <= args.redis_db <= REDIS_DATABASES - args.jobs:
@@ -125,6 +134,44 @@ def setup(args, *, job: int = 0) -> None:
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
+    if args.trace:
+        trace_install()
+
+
+# What --trace records (per seed: reset by `seed_run`).
+TRACE: dict = {}
+
+
+def trace_install() -> None:
+    """Record every ETA result the engine writes (`Writes.plan` sees each recompute's results,
+    written or not) as [computed at, stop, arrival, low, high, shift] in epoch seconds."""
+    from tracking.services.eta.writes import Writes
+
+    plan = Writes.plan
+
+    def traced(self, *, route, stops, remaining, results, now, started):
+        TRACE.setdefault("etas", []).extend(
+            [
+                now.timestamp(),
+                r.key,
+                r.eta.timestamp(),
+                r.low.timestamp(),
+                r.high.timestamp(),
+                r.shift_s,
+            ]
+            for r in results
+        )
+        return plan(
+            self,
+            route=route,
+            stops=stops,
+            remaining=remaining,
+            results=results,
+            now=now,
+            started=started,
+        )
+
+    Writes.plan = traced
 
 
 def morning(*, date: dt.date, depot) -> None:
@@ -154,9 +201,11 @@ def play_day(*, date, depot, template, args, seed, noise, scored: bool, observat
     rng = random.Random(f"eta-bench|{seed}|{date}")
     orders = days.orders_create(warehouse=depot, date=date, count=args.stops, rng=rng)
     shifts = days.shifts_copy(date=date, template=template)
+    solving = time.process_time()
     plan = days.plan_day(
         date=date, depot=depot, orders=orders, shifts=shifts, solve=days.deterministic_solve
     )
+    solve_cpu_s = time.process_time() - solving
     if plan is None:
         raise SystemExit(f"{date}: the plan could not be made")
     player = DayPlayer(
@@ -201,12 +250,17 @@ def play_day(*, date, depot, template, args, seed, noise, scored: bool, observat
             ]
         )
     stats = player.play_stepped()
+    if args.trace:
+        TRACE.setdefault("arrivals", []).extend(
+            [stop, at.timestamp(), date.isoformat(), scored] for stop, at in arrivals.items()
+        )
     return {
         "date": date.isoformat(),
         "scored": scored,
         "routes": plan.routes.count(),
         "stops": plan.stops.count(),
         "unassigned": len(plan.unassigned),
+        "plan_cpu_s": round(solve_cpu_s, 1),
         "no_eta_yet": skipped["no_eta"],
         **stats.as_dict(),
     }
@@ -256,6 +310,7 @@ def seed_run(args, seed: int) -> dict:
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     began = time.perf_counter()
+    TRACE.clear()
     try:
         depot, template = world_create(vehicles=args.vehicles)
         noise = NoiseModel(seed=seed)
@@ -282,6 +337,14 @@ def seed_run(args, seed: int) -> dict:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     from tracking import conf
 
+    if args.trace:
+        args.trace.mkdir(parents=True, exist_ok=True)
+        TRACE["observations"] = [
+            [o.stop, o.horizon_s, o.actual.timestamp(), o.low.timestamp(), o.high.timestamp()]
+            for o in observations
+        ]
+        TRACE["tz"] = str(depot.tzinfo)
+        (args.trace / f"seed-{seed}.json").write_text(json.dumps(TRACE))
     return {
         "seed": seed,
         "coverage": conf.get("TRACKING_ETA_COVERAGE"),

@@ -307,11 +307,18 @@ def orders_outstanding(*, plans) -> int:
     ).count()
 
 
-def deterministic_solve(ctx, *, time_limit_s: float = 120.0):
+# OR-Tools' status when its time limit stopped a search before the local optimum.
+LOCAL_OPTIMUM_NOT_REACHED = 2
+
+
+def deterministic_solve(ctx, *, time_limit_s: float = 3600.0):
     """The optimiser's OR-Tools model searched to a local optimum (greedy descent) instead of
     for a fixed time: the same problem always gives the same plan, whatever the machine's
     load — what a repeatable benchmark needs. (The time-limited default search is better but
-    depends on how much CPU it got.)"""
+    depends on how much CPU it got.) The time limit is only a safety net: a descent it cut
+    short would give a plan that depends on the machine's load, so that raises. (It was 120 s,
+    and on a machine loaded 8-16 deep the descent of a 60-stop day took longer: two runs of
+    the ETA benchmark played different days.)"""
     from routing.solver import Solution
     from routing.solver.costs import solution_units
     from routing.solver.model import COST_UNITS
@@ -322,6 +329,11 @@ def deterministic_solve(ctx, *, time_limit_s: float = 120.0):
     result = solve_ortools(prepared, time_limit_s, metaheuristic="GREEDY_DESCENT")
     if result is None:
         return Solution(routes=[], unassigned=list(prepared.unassigned), engine="none")
+    if result.stats.get("status") == LOCAL_OPTIMUM_NOT_REACHED:
+        raise RuntimeError(
+            f"The greedy descent did not reach its local optimum within {time_limit_s:g} s: "
+            "the plan would depend on the machine's load."
+        )
     solution = Solution(
         routes=[r for r in result.routes if r.visits],
         unassigned=prepared.unassigned + result.unassigned,

@@ -1,0 +1,312 @@
+"""Replay ETA window policies on traced benchmark days, in seconds instead of minutes.
+
+    .venv/bin/python benchmarks/eta_accuracy.py --seeds 1 2 3 4 5 --jobs 2 --trace traces/
+    .venv/bin/python benchmarks/eta_windows_replay.py traces/seed-*.json [--adapt-rate 0.1]
+        [--drift-rate 0.02] [--half-life-days D] [--json]
+
+The simulated days do not depend on the windows: the point ETA is the van's own arrival and the
+simulated drivers read no window. So a trace (every ETA the engine computed: when, for which
+stop, the van's arrival; every arrival; every observation the benchmark scored) holds all a
+window policy needs, and this script recomputes, day by day, what the engine does with it:
+
+- each morning, per horizon bucket, the narrowest of the candidate windows over the errors of
+  earlier days' arrivals (`tracking.services.eta.windows`, with optional weights by age);
+- within the day, the per-bucket adaptive scale (`adaptive.py`) and the drift (`drift.py`),
+  moved by each arrival;
+- each ETA's window, the stop's shown window (rewritten when it moved 15 s) and the history
+  rows the errors are taken from (`writes.py`);
+
+then scores the shown windows at the benchmark's observations, as `eta_accuracy.py` does. With
+the committed settings it reproduces the windows the engine wrote: the first lines of its
+output say for how many of the traced ETAs and observations it did, to the second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import datetime as dt
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()  # the tracking modules below import models (no database is opened)
+
+from benchmarks.eta_accuracy_report import TARGET_COVERAGE, TARGET_WIDTH_60_MIN  # noqa: E402
+from tracking.eta import (  # noqa: E402
+    HORIZON_EDGES_S,
+    MIN_HALF_WIDTH_S,
+    ErrorWindows,
+    HorizonWindow,
+    bucket_horizons_s,
+    prior_half_width_s,
+)
+from tracking.services.eta import adaptive as adaptive_module  # noqa: E402
+from tracking.services.eta import drift as drift_module  # noqa: E402
+from tracking.services.eta.windows import SAMPLE_MAX_S, SAMPLE_STEP_S, candidate_ranks  # noqa: E402
+
+HORIZONS_MIN = (15, 30, 60, 120)
+WRITE_THRESHOLD_S = 15  # tracking.services.eta.writes
+
+
+@dataclass
+class Policy:
+    coverage: float = 0.8
+    adapt_rate: float = 0.1
+    drift_rate: float = 0.02
+    # Weights of an earlier day's errors: 0.5 ** (age in days / half_life); None: all alike.
+    half_life_days: float | None = None
+    min_arrivals: int = 30
+    sample_days: int = 28
+    history_min_change_s: int = 60
+    history_max_age_s: int = 900
+    base_s: float = 180
+    share: float = 0.18
+
+
+@dataclass
+class StopState:
+    shown: list = field(default_factory=list)  # [(at, low, high)] each time it was rewritten
+    eta: float | None = None
+    low: float | None = None
+    high: float | None = None
+    records: list = field(default_factory=list)  # [(computed_at, eta, low, high, shift)]
+
+
+def bucket_of(horizon_s: float) -> int:
+    return bisect.bisect_right(HORIZON_EDGES_S, horizon_s)
+
+
+def utc_day(ts: float) -> dt.date:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).date()
+
+
+def weighted_rank_value(sorted_pairs, target: float) -> float:
+    """The smallest error whose cumulative weight reaches `target` (weights sum to 1)."""
+    total = 0.0
+    for e, w in sorted_pairs:
+        total += w
+        if total >= target - 1e-12:
+            return e
+    return sorted_pairs[-1][0]
+
+
+def cut_windows(samples, *, day: dt.date, policy: Policy) -> list[tuple]:
+    """The day's window rows (horizon_s, low_s, high_s, centre_s, bucket) from `samples`
+    [(arrival day, stop, horizon_s, error)] of earlier days, as `eta_windows_refresh`."""
+    since = day - dt.timedelta(days=policy.sample_days)
+    by_bucket: dict[int, list] = {}
+    for arrived_day, stop, horizon_s, error in samples:
+        if since <= arrived_day < day:
+            by_bucket.setdefault(bucket_of(horizon_s), []).append(
+                (error, stop, horizon_s, (day - arrived_day).days)
+            )
+    rows = []
+    for bucket, middle in enumerate(bucket_horizons_s()):
+        found = sorted(by_bucket.get(bucket, []))
+        arrivals = len({stop for _e, stop, _h, _a in found})
+        if arrivals >= policy.min_arrivals:
+            n = len(found)
+            errors = [e for e, *_ in found]
+            horizon = round(sum(h for _e, _s, h, _a in found) / n)
+            if policy.half_life_days is None:
+                centre = errors[math.ceil(0.5 * n) - 1]
+                pairs = [
+                    (errors[a - 1], errors[b - 1]) for a, b in candidate_ranks(n, policy.coverage)
+                ]
+            else:
+                weights = [0.5 ** (age / policy.half_life_days) for *_r, age in found]
+                total = sum(weights)
+                weighted = [(e, w / total) for e, w in zip(errors, weights, strict=True)]
+                centre = weighted_rank_value(weighted, 0.5)
+                left_out = 1 - policy.coverage
+                pairs = []
+                for k in sorted(range(9), key=lambda k: (abs(k - 4), k)):
+                    lo_q = left_out * k / 8
+                    pairs.append(
+                        (
+                            weighted_rank_value(weighted, lo_q) if k else errors[0],
+                            weighted_rank_value(weighted, lo_q + policy.coverage),
+                        )
+                    )
+            low, high = min(pairs, key=lambda p: p[1] - p[0])
+            rows.append((horizon, low, high, centre, bucket))
+        else:
+            half = round(
+                prior_half_width_s(
+                    middle, coverage=policy.coverage, base_s=policy.base_s, share=policy.share
+                )
+            )
+            rows.append((round(middle), -half, half, 0, bucket))
+    return sorted(rows)
+
+
+def replay(trace: dict, policy: Policy) -> dict:
+    units = adaptive_module.UNITS
+    scale_low, scale_high = (round(math.log(b) * units) for b in adaptive_module.SCALE_BOUNDS)
+    drift_low, drift_high = (round(b * units) for b in drift_module.DRIFT_BOUNDS)
+    arrivals = {stop: at for stop, at, _day, _scored in trace["arrivals"]}
+    events = [(at, 0, stop) for stop, at in arrivals.items()]
+    events += [(row[0], 1, row) for row in trace["etas"]]
+    events.sort(key=lambda e: (e[0], e[1]))
+    stops: dict[int, StopState] = {}
+    samples: list = []
+    day = None
+    rows: list = []
+    scales: dict[int, int] = {}
+    drift_value = 0
+    matched = total = 0
+
+    def windows_now() -> ErrorWindows:
+        return ErrorWindows(
+            tuple(
+                HorizonWindow(h, centre + s * (low - centre), centre + s * (high - centre), centre)
+                for h, low, high, centre, bucket in rows
+                for s in [min(max(math.exp(scales.get(bucket, 0) / units), 2 / 3), 2.0)]
+            ),
+            drift=drift_value / units,
+        )
+
+    for at, kind, payload in events:
+        today = utc_day(at)
+        if today != day:
+            day, scales, drift_value = today, {}, 0
+            rows = cut_windows(samples, day=day, policy=policy)
+            windows = windows_now()
+        if kind == 0:  # an arrival
+            state = stops.get(payload)
+            if state is None or not state.records:
+                continue
+            given = sorted(r for r in state.records if r[0] <= at)
+            times = [r[0] for r in given]
+            in_force = []
+            for step in range(SAMPLE_STEP_S, SAMPLE_MAX_S + 1, SAMPLE_STEP_S):
+                index = bisect.bisect_right(times, at - step) - 1
+                if index < 0:
+                    break
+                in_force.append((step, given[index]))
+            for step, (_c, eta, _low, _high, shift) in in_force:
+                samples.append((today, payload, step, round(at - eta) + shift))
+            if policy.adapt_rate > 0 and in_force:
+                by_bucket: dict[int, list] = {}
+                for step, (_c, _eta, low, high, _s) in in_force:
+                    by_bucket.setdefault(bucket_of(step), []).append(not low <= at <= high)
+                for bucket, misses in sorted(by_bucket.items()):
+                    share = sum(misses) / len(misses)
+                    value = scales.get(bucket, 0) + round(
+                        policy.adapt_rate * (share - (1 - policy.coverage)) * units
+                    )
+                    scales[bucket] = min(max(value, scale_low), scale_high)
+            near = [(step, r) for step, r in in_force if step <= drift_module.MAX_AHEAD_S]
+            ahead = sum(step for step, _r in near)
+            if policy.drift_rate > 0 and near and ahead > 0:
+                error = sum(at - r[1] + r[4] for _step, r in near)
+                share = min(max(error / ahead, -0.5), 0.5)
+                drift_value = min(
+                    max(drift_value + round(policy.drift_rate * share * units), drift_low),
+                    drift_high,
+                )
+            windows = windows_now()
+            continue
+        now, stop, arrival, traced_low, traced_high, _traced_shift = payload
+        ahead_s = max(0.0, arrival - now)
+        model = arrival + round(windows.drift * ahead_s)
+        horizon = max(0.0, model - now)
+        low_s, high_s = windows.offsets(horizon)
+        low = max(now, min(model + low_s, arrival - MIN_HALF_WIDTH_S))
+        high = max(model + high_s, arrival + MIN_HALF_WIDTH_S)
+        shift = round(arrival - model)
+        total += 1
+        matched += abs(low - traced_low) <= 1 and abs(high - traced_high) <= 1
+        state = stops.setdefault(stop, StopState())
+        if (
+            state.eta is None
+            or abs(arrival - state.eta) >= WRITE_THRESHOLD_S
+            or abs(low - state.low) >= WRITE_THRESHOLD_S
+            or abs(high - state.high) >= WRITE_THRESHOLD_S
+        ):
+            state.eta, state.low, state.high = arrival, low, high
+            state.shown.append((now, low, high))
+        last = state.records[-1] if state.records else None
+        if (
+            last is None
+            or abs(last[1] - arrival) >= policy.history_min_change_s
+            or abs(last[4] - shift) >= policy.history_min_change_s
+            or now - last[0] >= policy.history_max_age_s
+        ):
+            state.records.append((now, arrival, low, high, shift))
+    return score(trace, stops, matched=matched, total=total)
+
+
+def score(trace: dict, stops: dict[int, StopState], *, matched: int, total: int) -> dict:
+    out: dict = {"etas_matched": matched, "etas": total, "observations_matched": 0}
+    hits: dict[int, list] = {h: [] for h in HORIZONS_MIN}
+    widths: dict[int, list] = {h: [] for h in HORIZONS_MIN}
+    days: dict[str, dict[int, list]] = {}
+    for stop, horizon_s, actual, traced_low, traced_high in trace["observations"]:
+        state = stops.get(stop)
+        at = actual - horizon_s
+        shown = [s for s in (state.shown if state else []) if s[0] <= at + 1e-3]
+        if not shown:
+            continue
+        _t, low, high = shown[-1]
+        out["observations_matched"] += abs(low - traced_low) <= 1 and abs(high - traced_high) <= 1
+        h = horizon_s // 60
+        hit = low <= actual <= high
+        hits[h].append(hit)
+        widths[h].append(high - low)
+        days.setdefault(utc_day(actual).isoformat(), {k: [] for k in HORIZONS_MIN})[h].append(hit)
+    out["observations"] = len(trace["observations"])
+    out["coverage"] = {h: sum(v) / len(v) for h, v in hits.items() if v}
+    out["width_min"] = {h: sum(v) / len(v) / 60 for h, v in widths.items() if v}
+    out["by_day"] = {
+        d: {h: sum(v) / len(v) for h, v in f.items() if v} for d, f in sorted(days.items())
+    }
+    low, high = TARGET_COVERAGE
+    out["band"] = all(low <= c <= high for c in out["coverage"].values())
+    out["width_ok"] = out["width_min"].get(60, 99) <= TARGET_WIDTH_60_MIN
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("traces", nargs="+", type=Path)
+    parser.add_argument("--adapt-rate", type=float, default=Policy.adapt_rate)
+    parser.add_argument("--drift-rate", type=float, default=Policy.drift_rate)
+    parser.add_argument("--half-life-days", type=float, default=None)
+    parser.add_argument("--coverage", type=float, default=Policy.coverage)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    policy = Policy(
+        coverage=args.coverage,
+        adapt_rate=args.adapt_rate,
+        drift_rate=args.drift_rate,
+        half_life_days=args.half_life_days,
+    )
+    results = {path.stem: replay(json.loads(path.read_text()), policy) for path in args.traces}
+    if args.json:
+        print(json.dumps(results, indent=2, default=str))
+        return 0
+    print(f"policy: {policy}")
+    for name, r in results.items():
+        cov = " / ".join(f"{r['coverage'].get(h, 0):.1%}" for h in HORIZONS_MIN)
+        print(
+            f"{name}: coverage {cov}; 60-min width {r['width_min'].get(60, 0):.1f} min; "
+            f"band {'met' if r['band'] else 'MISSED'}, width {'met' if r['width_ok'] else 'MISSED'}"
+            f" (replayed {r['etas_matched']}/{r['etas']} ETAs and "
+            f"{r['observations_matched']}/{r['observations']} observations to the second)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
