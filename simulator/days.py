@@ -316,9 +316,9 @@ def deterministic_solve(ctx, *, time_limit_s: float = 3600.0):
     for a fixed time: the same problem always gives the same plan, whatever the machine's
     load — what a repeatable benchmark needs. (The time-limited default search is better but
     depends on how much CPU it got.) The time limit is only a safety net: a descent it cut
-    short would give a plan that depends on the machine's load, so that raises. (It was 120 s,
-    and on a machine loaded 8-16 deep the descent of a 60-stop day took longer: two runs of
-    the ETA benchmark played different days.)"""
+    short would give a plan that depends on the machine's load, so that raises rather than
+    returning it. (A 60-stop day of the ETA benchmark takes 1.5-3.3 s of CPU to plan and
+    publish.)"""
     from routing.solver import Solution
     from routing.solver.costs import solution_units
     from routing.solver.model import COST_UNITS
