@@ -52,7 +52,11 @@ from tracking.eta import (  # noqa: E402
 )
 from tracking.services.eta import adaptive as adaptive_module  # noqa: E402
 from tracking.services.eta import drift as drift_module  # noqa: E402
-from tracking.services.eta.windows import SAMPLE_MAX_S, SAMPLE_STEP_S, candidate_ranks  # noqa: E402
+from tracking.services.eta.windows import (  # noqa: E402
+    SAMPLE_MAX_S,
+    SAMPLE_STEP_S,
+    candidate_levels,
+)
 
 HORIZONS_MIN = (15, 30, 60, 120)
 WRITE_THRESHOLD_S = 15  # tracking.services.eta.writes
@@ -61,10 +65,17 @@ WRITE_THRESHOLD_S = 15  # tracking.services.eta.writes
 @dataclass
 class Policy:
     coverage: float = 0.8
-    adapt_rate: float = 0.1
+    adapt_rate: float = 0.2
     drift_rate: float = 0.02
-    # Weights of an earlier day's errors: 0.5 ** (age in days / half_life); None: all alike.
-    half_life_days: float | None = None
+    # Weights of an earlier day's errors: 0.5 ** (age in days / half_life); 0: all alike.
+    half_life_days: float = 1.0
+    # Each morning the day's adaptive scales start from the last day's times this (0: from 1).
+    carry_scale: float = 0.0
+    # "both": one scale per bucket for the whole window (as committed); "sides": the early and
+    # the late side each its own, aimed at the share of errors the cut left out on that side
+    # ("sides") or at half the left-out share each ("halves").
+    sides: str = "both"
+    scale_bounds: tuple = (2 / 3, 2.0)
     min_arrivals: int = 30
     sample_days: int = 28
     history_min_change_s: int = 60
@@ -90,69 +101,56 @@ def utc_day(ts: float) -> dt.date:
     return dt.datetime.fromtimestamp(ts, dt.UTC).date()
 
 
-def weighted_rank_value(sorted_pairs, target: float) -> float:
-    """The smallest error whose cumulative weight reaches `target` (weights sum to 1)."""
-    total = 0.0
-    for e, w in sorted_pairs:
-        total += w
-        if total >= target - 1e-12:
-            return e
-    return sorted_pairs[-1][0]
-
-
 def cut_windows(samples, *, day: dt.date, policy: Policy) -> list[tuple]:
-    """The day's window rows (horizon_s, low_s, high_s, centre_s, bucket) from `samples`
-    [(arrival day, stop, horizon_s, error)] of earlier days, as `eta_windows_refresh`."""
+    """The day's window rows (horizon_s, low_s, high_s, centre_s, bucket, early share, late
+    share) from `samples` [(arrival day, stop, horizon_s, error)] of earlier days, as
+    `tracking.services.eta.windows._measured` cuts them."""
     since = day - dt.timedelta(days=policy.sample_days)
     by_bucket: dict[int, list] = {}
     for arrived_day, stop, horizon_s, error in samples:
         if since <= arrived_day < day:
-            by_bucket.setdefault(bucket_of(horizon_s), []).append(
-                (error, stop, horizon_s, (day - arrived_day).days)
-            )
+            age = (day - arrived_day).days
+            weight = 0.5 ** (age / policy.half_life_days) if policy.half_life_days else 1.0
+            by_bucket.setdefault(bucket_of(horizon_s), []).append((error, weight, stop, horizon_s))
     rows = []
     for bucket, middle in enumerate(bucket_horizons_s()):
-        found = sorted(by_bucket.get(bucket, []))
-        arrivals = len({stop for _e, stop, _h, _a in found})
+        found = sorted(by_bucket.get(bucket, []), key=lambda r: r[0])
+        arrivals = len({stop for _e, _w, stop, _h in found})
         if arrivals >= policy.min_arrivals:
-            n = len(found)
-            errors = [e for e, *_ in found]
-            horizon = round(sum(h for _e, _s, h, _a in found) / n)
-            if policy.half_life_days is None:
-                centre = errors[math.ceil(0.5 * n) - 1]
-                pairs = [
-                    (errors[a - 1], errors[b - 1]) for a, b in candidate_ranks(n, policy.coverage)
-                ]
-            else:
-                weights = [0.5 ** (age / policy.half_life_days) for *_r, age in found]
-                total = sum(weights)
-                weighted = [(e, w / total) for e, w in zip(errors, weights, strict=True)]
-                centre = weighted_rank_value(weighted, 0.5)
-                left_out = 1 - policy.coverage
-                pairs = []
-                for k in sorted(range(9), key=lambda k: (abs(k - 4), k)):
-                    lo_q = left_out * k / 8
-                    pairs.append(
-                        (
-                            weighted_rank_value(weighted, lo_q) if k else errors[0],
-                            weighted_rank_value(weighted, lo_q + policy.coverage),
-                        )
-                    )
-            low, high = min(pairs, key=lambda p: p[1] - p[0])
-            rows.append((horizon, low, high, centre, bucket))
+            total = sum(w for _e, w, _s, _h in found)
+            cum, running = [], 0.0
+            for _e, w, _s, _h in found:
+                running += w
+                cum.append(running / total)
+
+            def quantile(level: float, found=found, cum=cum) -> float:
+                index = bisect.bisect_left(cum, level - 1e-9)
+                return found[min(index, len(found) - 1)][0]
+
+            held = min(1.0, policy.coverage * (total + 1) / total)
+            candidates = [
+                (quantile(lo), quantile(hi), lo, 1 - hi) for lo, hi in candidate_levels(held)
+            ]
+            low, high, early, late = min(candidates, key=lambda p: p[1] - p[0])
+            if policy.sides == "halves":
+                early = late = (1 - policy.coverage) / 2
+            horizon = round(sum(h for *_r, h in found) / len(found))
+            rows.append((horizon, low, high, quantile(0.5), bucket, early, late))
         else:
             half = round(
                 prior_half_width_s(
                     middle, coverage=policy.coverage, base_s=policy.base_s, share=policy.share
                 )
             )
-            rows.append((round(middle), -half, half, 0, bucket))
+            left = (1 - policy.coverage) / 2
+            rows.append((round(middle), -half, half, 0, bucket, left, left))
     return sorted(rows)
 
 
 def replay(trace: dict, policy: Policy) -> dict:
     units = adaptive_module.UNITS
-    scale_low, scale_high = (round(math.log(b) * units) for b in adaptive_module.SCALE_BOUNDS)
+    scale_low, scale_high = (round(math.log(b) * units) for b in policy.scale_bounds)
+    lo_b, hi_b = policy.scale_bounds
     drift_low, drift_high = (round(b * units) for b in drift_module.DRIFT_BOUNDS)
     arrivals = {stop: at for stop, at, _day, _scored in trace["arrivals"]}
     events = [(at, 0, stop) for stop, at in arrivals.items()]
@@ -162,24 +160,37 @@ def replay(trace: dict, policy: Policy) -> dict:
     samples: list = []
     day = None
     rows: list = []
-    scales: dict[int, int] = {}
+    scales: dict = {}
     drift_value = 0
     matched = total = 0
 
+    def scale(key) -> float:
+        return min(max(math.exp(scales.get(key, 0) / units), lo_b), hi_b)
+
     def windows_now() -> ErrorWindows:
-        return ErrorWindows(
-            tuple(
+        if policy.sides == "both":
+            points = tuple(
                 HorizonWindow(h, centre + s * (low - centre), centre + s * (high - centre), centre)
-                for h, low, high, centre, bucket in rows
-                for s in [min(max(math.exp(scales.get(bucket, 0) / units), 2 / 3), 2.0)]
-            ),
-            drift=drift_value / units,
-        )
+                for h, low, high, centre, bucket, _e, _l in rows
+                for s in [scale(bucket)]
+            )
+        else:
+            points = tuple(
+                HorizonWindow(
+                    h,
+                    centre + scale((bucket, 0)) * (low - centre),
+                    centre + scale((bucket, 1)) * (high - centre),
+                    centre,
+                )
+                for h, low, high, centre, bucket, _e, _l in rows
+            )
+        return ErrorWindows(points, drift=drift_value / units)
 
     for at, kind, payload in events:
         today = utc_day(at)
         if today != day:
-            day, scales, drift_value = today, {}, 0
+            scales = {k: round(v * policy.carry_scale) for k, v in scales.items()}
+            day, drift_value = today, 0
             rows = cut_windows(samples, day=day, policy=policy)
             windows = windows_now()
         if kind == 0:  # an arrival
@@ -196,7 +207,7 @@ def replay(trace: dict, policy: Policy) -> dict:
                 in_force.append((step, given[index]))
             for step, (_c, eta, _low, _high, shift) in in_force:
                 samples.append((today, payload, step, round(at - eta) + shift))
-            if policy.adapt_rate > 0 and in_force:
+            if policy.adapt_rate > 0 and in_force and policy.sides == "both":
                 by_bucket: dict[int, list] = {}
                 for step, (_c, _eta, low, high, _s) in in_force:
                     by_bucket.setdefault(bucket_of(step), []).append(not low <= at <= high)
@@ -206,6 +217,18 @@ def replay(trace: dict, policy: Policy) -> dict:
                         policy.adapt_rate * (share - (1 - policy.coverage)) * units
                     )
                     scales[bucket] = min(max(value, scale_low), scale_high)
+            elif policy.adapt_rate > 0 and in_force:
+                targets = {row[4]: row[5:7] for row in rows}
+                by_side: dict[tuple, list] = {}
+                for step, (_c, _eta, low, high, _s) in in_force:
+                    b = bucket_of(step)
+                    by_side.setdefault((b, 0), []).append(at < low)
+                    by_side.setdefault((b, 1), []).append(at > high)
+                for key, misses in sorted(by_side.items()):
+                    share = sum(misses) / len(misses)
+                    target = targets.get(key[0], (0.1, 0.1))[key[1]]
+                    value = scales.get(key, 0) + round(policy.adapt_rate * (share - target) * units)
+                    scales[key] = min(max(value, scale_low), scale_high)
             near = [(step, r) for step, r in in_force if step <= drift_module.MAX_AHEAD_S]
             ahead = sum(step for step, _r in near)
             if policy.drift_rate > 0 and near and ahead > 0:
@@ -282,7 +305,7 @@ def main(argv=None) -> int:
     parser.add_argument("traces", nargs="+", type=Path)
     parser.add_argument("--adapt-rate", type=float, default=Policy.adapt_rate)
     parser.add_argument("--drift-rate", type=float, default=Policy.drift_rate)
-    parser.add_argument("--half-life-days", type=float, default=None)
+    parser.add_argument("--half-life-days", type=float, default=Policy.half_life_days)
     parser.add_argument("--coverage", type=float, default=Policy.coverage)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

@@ -24,16 +24,21 @@ _DEFAULTS = {
     "TRACKING_ETA_COVERAGE": ("float", 0.8),
     "TRACKING_ETA_WINDOW_MIN_ARRIVALS": ("int", 30),
     "TRACKING_ETA_SAMPLE_DAYS": ("int", 28),
+    # How fast earlier days' errors fade when the windows are cut: an arrival d days before
+    # weighs 0.5 ** (d / this) (0: all alike). 1: yesterday's errors count twice the day
+    # before's; the engine keeps learning, and the errors of its first, untrained days had
+    # widened the windows for four weeks (docs/benchmarks.md, "Recent errors weigh more").
+    "TRACKING_ETA_SAMPLE_HALF_LIFE_DAYS": ("float", 1.0),
     # Shift the point ETA by the median past error at its horizon (the window stays put).
     # Off: measured on the simulator once breaks are scheduled, it moved MAE at 60 min from
     # 7.4 to 7.7 min and the window did not narrow (docs/benchmarks.md, ETA accuracy).
     "TRACKING_ETA_RECENTRE": ("bool", False),
     # Within a day, each arrival outside the windows it was shown widens the rest of the day's
     # windows at the horizons it was missed at, and each inside narrows them a little, at this
-    # rate (0: off; tracking.services.eta.adaptive). 0.1: a day whose windows hold 10 points
-    # under the setting reaches the ~x1.25 spread that needs within about 20 arrivals (a third
-    # of a simulated day), where 0.05 got there only by the evening (docs/benchmarks.md).
-    "TRACKING_ETA_ADAPT_RATE": ("float", 0.1),
+    # rate (0: off; tracking.services.eta.adaptive). 0.2: a day whose windows hold 10 points
+    # under the setting reaches the ~x1.25 spread that needs within about 10 arrivals; chosen
+    # with the half-life above by replaying 12 traced simulator seeds (docs/benchmarks.md).
+    "TRACKING_ETA_ADAPT_RATE": ("float", 0.2),
     # Within a day, each arrival later (earlier) than its ETAs moves every later window of the
     # day by a share of its time ahead, at this rate (0: off; the point ETA does not move;
     # tracking.services.eta.drift). 0.02, not 0.05: the drift is one noisy number for all

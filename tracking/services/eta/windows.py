@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from bisect import bisect_right
 
 from django.core.cache import cache
@@ -44,7 +43,7 @@ from tracking.services.eta import adaptive, drift
 
 SAMPLE_STEP_S = 300
 SAMPLE_MAX_S = 6 * 3600
-# Asymmetric splits of the share a window leaves out (see `candidate_ranks`).
+# Asymmetric splits of the share a window leaves out (see `candidate_levels`).
 SPLITS = 8
 CACHE_KEY = "tracking:eta:windows:v4:{}"
 CACHE_S = 300
@@ -104,67 +103,93 @@ def records_in_force(
     return out
 
 
-def candidate_ranks(n: int, coverage: float, splits: int = SPLITS) -> list[tuple[int, int]]:
-    """The (first, last) ranks (1-based, in sorted errors) of the candidate windows over `n`
-    errors: each holds m = ceil((n + 1) x coverage) of them (split conformal's finite-sample
-    rank, at most n), the share left out split between the early and the late side in
+def candidate_levels(coverage: float, splits: int = SPLITS) -> list[tuple[float, float]]:
+    """The (low, high) quantile levels of the candidate windows: each holds `coverage` of the
+    (weighted) errors, the share left out split between the early and the late side in
     `splits` + 1 steps, from all late to all early; most central first."""
-    m = min(n, math.ceil((n + 1) * coverage))
-    firsts = sorted(
-        {1 + round(k * (n - m) / splits) for k in range(splits + 1)},
-        key=lambda r: (abs(2 * r - (n - m + 2)), r),
-    )
-    return [(r, r + m - 1) for r in firsts]
+    left_out = 1 - coverage
+    steps = sorted(range(splits + 1), key=lambda k: (abs(2 * k - splits), k))
+    return [(left_out * k / splits, left_out * k / splits + coverage) for k in steps]
 
 
-def _measured(*, since: dt.datetime, until: dt.datetime, coverage: float) -> dict[int, dict]:
+def _measured(
+    *, since: dt.datetime, until: dt.datetime, coverage: float, half_life_days: float
+) -> dict[int, dict]:
     """Per horizon bucket (0..len(HORIZON_EDGES_S)), from the samples of arrivals in
-    [since, until): how many samples and arrivals, their mean horizon and median model error,
-    and the narrowest of the `candidate_ranks` windows (a few asymmetric splits rather than
-    the narrowest of all: skewed errors get a window where they are dense, without fitting
-    the noise of one sample). Two queries, whatever the volume."""
+    [since, until): how many samples and arrivals, their mean horizon and (weighted) median
+    model error, and the narrowest of the `candidate_levels` windows (a few asymmetric splits
+    rather than the narrowest of all: skewed errors get a window where they are dense, without
+    fitting the noise of one sample).
+
+    A sample of an arrival `a` days before `until` (1 for the day before) weighs
+    0.5 ** (a / half_life_days) (all alike with 0): the engine keeps learning (speed ratios,
+    drivers), so yesterday's errors say more about today's than those of a week ago, and the
+    first days' errors, on an engine that had learned nothing yet, fade instead of widening
+    the windows for four weeks (weighted split conformal, Barber et al. 2023). The quantile at
+    level q is the smallest error whose cumulative weight reaches q x the weights' sum; each
+    window holds `coverage` x (sum + 1) / sum of the weight, the + 1 being the arrival to
+    come, weighing what one of today's samples would (split conformal's finite-sample
+    correction; at most all of it). Two queries, whatever the volume."""
     table = EtaErrorSample._meta.db_table
     params: dict = {"edges": list(HORIZON_EDGES_S), "since": since, "until": until}
+    params["half_life"] = float(half_life_days)
     samples = f"""
         SELECT width_bucket(horizon_s, %(edges)s::int[]) AS bucket, stop_id, horizon_s,
-               error_s + shift_s AS e
+               error_s + shift_s AS e,
+               CASE WHEN %(half_life)s > 0 THEN power(
+                   0.5::float8,
+                   (floor(extract(epoch FROM %(until)s - arrived_at) / 86400) + 1)::float8
+                   / %(half_life)s
+               ) ELSE 1::float8 END AS w
         FROM {table} WHERE arrived_at >= %(since)s AND arrived_at < %(until)s
     """  # noqa: S608 (table name from the model, values as parameters)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT bucket, count(*), count(DISTINCT stop_id), avg(horizon_s),
-                   percentile_disc(0.5) WITHIN GROUP (ORDER BY e)
+            SELECT bucket, count(*), count(DISTINCT stop_id), avg(horizon_s), sum(w), max(e)
             FROM ({samples}) AS s GROUP BY bucket
             """,  # noqa: S608
             params,
         )
         out = {
-            bucket: {"samples": n, "arrivals": arrivals, "horizon_s": float(h), "centre_s": median}
-            for bucket, n, arrivals, h, median in cursor.fetchall()
+            bucket: {"samples": n, "arrivals": arrivals, "horizon_s": float(h), "largest": e}
+            for bucket, n, arrivals, h, total, e in cursor.fetchall()
+            for _ in [params.setdefault(f"w{bucket}", total)]
         }
         if not out:
             return out
-        # percentile_disc(f) is the ceil(f x n)-th smallest of n: (r - 0.5) / n gives the r-th
-        # whatever the rounding of the division.
-        ranks = {b: candidate_ranks(found["samples"], coverage) for b, found in out.items()}
-        for b, pairs in ranks.items():
-            params[f"b{b}"] = b
-            params[f"f{b}"] = [(r - 0.5) / out[b]["samples"] for pair in pairs for r in pair]
-        rows = ", ".join(f"(%(b{b})s, %(f{b})s::float8[])" for b in ranks)
+        levels = {}
+        for b in out:
+            total = params[f"w{b}"]
+            held = min(1.0, coverage * (total + 1) / total)
+            levels[b] = [0.5, *(q for pair in candidate_levels(held) for q in pair)]
+            params[f"b{b}"], params[f"l{b}"] = b, levels[b]
+        rows = ", ".join(f"(%(b{b})s, %(l{b})s::float8[])" for b in out)
         cursor.execute(
             f"""
-            SELECT f.bucket, percentile_disc(f.fractions) WITHIN GROUP (ORDER BY s.e)
-            FROM ({samples}) AS s JOIN (VALUES {rows}) AS f(bucket, fractions)
-              ON f.bucket = s.bucket
-            GROUP BY f.bucket, f.fractions
+            WITH c AS (
+                SELECT bucket, e,
+                       sum(w) OVER (PARTITION BY bucket ORDER BY e ROWS UNBOUNDED PRECEDING)
+                       / sum(w) OVER (PARTITION BY bucket) AS cum
+                FROM ({samples}) AS s
+            )
+            SELECT c.bucket, l.i, min(c.e)
+            FROM c JOIN (VALUES {rows}) AS f(bucket, levels) ON f.bucket = c.bucket
+            CROSS JOIN unnest(f.levels) WITH ORDINALITY AS l(level, i)
+            WHERE c.cum >= l.level - 1e-9
+            GROUP BY c.bucket, l.i
             """,  # noqa: S608
             params,
         )
-        for bucket, ends in cursor.fetchall():
-            pairs = list(zip(ends[::2], ends[1::2], strict=True))
-            low, high = min(pairs, key=lambda p: p[1] - p[0])  # first: the most central
-            out[bucket].update(low_s=low, high_s=high)
+        ends: dict[int, dict[int, int]] = {}
+        for bucket, i, e in cursor.fetchall():
+            ends.setdefault(bucket, {})[i] = e
+    for b, found in out.items():
+        # Past the last cumulative weight (rounding) is the largest error.
+        at = [ends.get(b, {}).get(i, found["largest"]) for i in range(1, len(levels[b]) + 1)]
+        candidates = list(zip(at[1::2], at[2::2], strict=True))
+        low, high = min(candidates, key=lambda p: p[1] - p[0])  # first: the most central
+        found.update(centre_s=at[0], low_s=low, high_s=high)
     return out
 
 
@@ -181,7 +206,12 @@ def eta_windows_refresh(*, day: dt.date | None = None, force: bool = False) -> l
         return existing
     until = day_start(day)
     since = until - dt.timedelta(days=conf.get("TRACKING_ETA_SAMPLE_DAYS"))
-    measured = _measured(since=since, until=until, coverage=coverage)
+    measured = _measured(
+        since=since,
+        until=until,
+        coverage=coverage,
+        half_life_days=conf.get("TRACKING_ETA_SAMPLE_HALF_LIFE_DAYS"),
+    )
     minimum = conf.get("TRACKING_ETA_WINDOW_MIN_ARRIVALS")
     base_s, share = conf.get("TRACKING_ETA_DEFAULT_BASE_S"), conf.get("TRACKING_ETA_DEFAULT_SHARE")
     rows = []
