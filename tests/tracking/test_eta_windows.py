@@ -169,3 +169,22 @@ def test_windows_are_interpolated_between_horizons_and_flat_beyond():
     # The point ETA always lies inside, with at least two minutes either side.
     skewed = ErrorWindows((HorizonWindow(600, 60, 400),))
     assert skewed.offsets(600) == (-120, 400)
+
+
+def test_recent_days_errors_weigh_more_than_older_ones(route, now, settings):
+    """Four days ago the engine was off by anything from -10 to +20 minutes; yesterday it was
+    within a minute. With the default half-life of a day, yesterday's errors weigh eight times
+    those of four days ago and the window is cut from them; with the half-life at 0 every day
+    weighs alike and the old errors keep the window wide."""
+    settings.TRACKING_ETA_WINDOW_MIN_ARRIVALS = 3
+    stops = stops_of(route)
+    _samples(stops, list(range(-600, 1200, 18)), arrived_at=now - 4 * DAY)
+    _samples(stops, list(range(-60, 60, 2))[:100] + [0] * 40, arrived_at=now - DAY)
+
+    recent = _bucket(eta_windows_refresh(), 600)
+    assert -60 <= recent.low_s < 0 < recent.high_s <= 60  # yesterday's minute
+
+    settings.TRACKING_ETA_SAMPLE_HALF_LIFE_DAYS = 0
+    alike = _bucket(eta_windows_refresh(force=True), 600)
+    assert alike.high_s - alike.low_s > 600
+    assert alike.samples == recent.samples == 200
