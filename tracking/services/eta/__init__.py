@@ -20,7 +20,8 @@ Rules:
   few minutes before it become error samples by horizon; the leg's actual vs predicted travel
   time sets the speed ratio. (learning.py)
 - Once a day the windows are cut per horizon from the samples of earlier days only, to hold
-  TRACKING_ETA_COVERAGE of them (the prior until enough arrivals were measured). (windows.py)
+  TRACKING_ETA_COVERAGE of them, the recent days weighing more (TRACKING_ETA_SAMPLE_HALF_LIFE_DAYS;
+  the prior until enough arrivals were measured). (windows.py)
 - Within the day, each arrival outside the windows its customer was shown widens the windows
   given for the rest of the day at the horizons it was missed at, each arrival inside narrows
   them a little (adaptive conformal inference on the windows' scale, one scale per horizon

@@ -9,11 +9,13 @@
   arrival it predicts. Cut by its own predicted horizon instead, a window would have to
   hold, at 15 minutes, the van that then came 40 minutes late, which 15 minutes before an
   arrival cannot happen: windows too wide close in, too narrow far out.
-- Once a day (`eta_windows_refresh`, a beat task), each horizon bucket gets the shortest
-  interval that holds TRACKING_ETA_COVERAGE of the errors of arrivals on the previous
+- Once a day (`eta_windows_refresh`, a beat task), each horizon bucket gets the shortest of a
+  few intervals that hold TRACKING_ETA_COVERAGE of the errors of arrivals on the previous
   TRACKING_ETA_SAMPLE_DAYS days — before the day starts, so a day's windows never learned from
-  its own arrivals. A bucket measured on fewer than TRACKING_ETA_WINDOW_MIN_ARRIVALS arrivals
-  keeps the prior (tracking.eta.prior_half_width_s).
+  its own arrivals. Recent days weigh more: an error d days old counts 0.5 ** (d /
+  TRACKING_ETA_SAMPLE_HALF_LIFE_DAYS) (`_measured`), as the engine keeps learning and its
+  first days' errors say little about today's. A bucket measured on fewer than
+  TRACKING_ETA_WINDOW_MIN_ARRIVALS arrivals keeps the prior (tracking.eta.prior_half_width_s).
 - The engine uses the newest day's windows up to today (`eta_windows_current`), or the prior
   on a fresh install.
 """
