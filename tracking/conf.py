@@ -50,6 +50,13 @@ _DEFAULTS = {
     # day (two seeds): too wide at 15 minutes, about right at 60, wide at 2 hours.
     "TRACKING_ETA_DEFAULT_BASE_S": ("int", 180),
     "TRACKING_ETA_DEFAULT_SHARE": ("float", 0.18),
+    # A leg that took more than this many times the travel model's time is not learned from
+    # (an incident, an unplanned stop, a detour): the hour's traffic and the driver's pace
+    # together stay under it, and counting such legs made every next leg look slower than it
+    # typically is (the point ETA late for most arrivals; docs/benchmarks.md, "Legs slower than
+    # 2.5x"). Raise it where the travel model is far faster than the roads (free-flow times in
+    # a congested city).
+    "TRACKING_ETA_LEG_MAX_RATIO": ("float", 2.5),
     # A new ETA history row when the ETA moved this much, or the last row is this old.
     "TRACKING_ETA_HISTORY_MIN_CHANGE_S": ("int", 60),
     "TRACKING_ETA_HISTORY_MAX_AGE_S": ("int", 900),

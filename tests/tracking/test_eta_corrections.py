@@ -168,6 +168,35 @@ def test_a_break_taken_before_a_leg_is_not_counted_as_driving(route, now):
     assert legs == {a.pk: (600, 600), b.pk: (900, 900), c.pk: (1200, 600)}
 
 
+def test_a_leg_with_an_incident_is_not_learned_from(route, now, settings):
+    """A's leg (10 min in the model) took 10; B's (15 min) took 45, three times the model: an
+    incident, not the hour's traffic or the driver's pace, so it sets no speed ratio; C's (10
+    min) took 20, twice the model, and is learned from. Above TRACKING_ETA_LEG_MAX_RATIO (2.5)
+    every next leg would otherwise have looked slower than it typically is."""
+    from tracking.models import LegSample
+    from tracking.services import route_start, stop_arrive, stop_deliver
+
+    route_start(route=route, now=now)
+    a, b, c = stops_of(route)
+    stop_arrive(stop=a, at=now + 10 * M)
+    stop_deliver(stop=a, recipient_name="Ann", at=now + 15 * M)
+    stop_arrive(stop=b, at=now + 60 * M)
+    stop_deliver(stop=b, recipient_name="Bob", at=now + 65 * M)
+    stop_arrive(stop=c, at=now + 85 * M)
+    legs = {leg.stop_id: (leg.actual_s, leg.predicted_s) for leg in LegSample.objects.all()}
+    assert legs == {a.pk: (600, 600), c.pk: (1200, 600)}
+
+    settings.TRACKING_ETA_LEG_MAX_RATIO = 4
+    LegSample.objects.all().delete()
+    stop_deliver(stop=c, recipient_name="Cy", at=now + 90 * M)
+    from tracking.services.eta.learning import _leg_record
+
+    for stop in (a, b, c):
+        stop.refresh_from_db()
+        _leg_record(stop=stop, arrived_at=stop.arrived_at)
+    assert LegSample.objects.filter(stop=b).values_list("actual_s", flat=True).get() == 2700
+
+
 def test_breaks_already_taken_are_not_scheduled_again():
     nine = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     rows = [

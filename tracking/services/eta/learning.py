@@ -14,7 +14,7 @@ from django.db.models import Count, Sum
 from core.geo import point_of
 from routing import services as routing_services
 from routing.models import Route, Stop, StopStatus
-from tracking import clock
+from tracking import clock, conf
 from tracking.eta import (
     blended_ratio,
     breaks_pending,
@@ -27,6 +27,8 @@ from tracking.services.eta import adaptive, drift
 from tracking.services.eta.windows import records_in_force, samples_build, window_day
 
 RATIO_KEY = "tracking:eta:ratio:v2:{}:{}"
+# A leg faster than this share of the model's time says nothing about speed (a teleporting GPS).
+LEG_MIN_RATIO = 0.3
 PRIOR_DAYS = 30
 
 
@@ -158,8 +160,10 @@ def _leg_record(*, stop: Stop, arrived_at: dt.datetime) -> None:
         [origin, point_of(stop.order)],
         seconds_of_day(left_at, tz),
     )
-    # Legs with an unplanned stop, a detour or a teleporting GPS say nothing about speed.
-    if predicted < 60 or actual <= 0 or not 0.3 <= actual / predicted <= 4:
+    # Legs with an incident, an unplanned stop, a detour or a teleporting GPS say nothing about
+    # speed (TRACKING_ETA_LEG_MAX_RATIO).
+    high = conf.get("TRACKING_ETA_LEG_MAX_RATIO")
+    if predicted < 60 or actual <= 0 or not LEG_MIN_RATIO <= actual / predicted <= high:
         return
     LegSample.objects.get_or_create(
         stop=stop,
