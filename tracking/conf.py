@@ -27,7 +27,7 @@ _DEFAULTS = {
     # How fast earlier days' errors fade when the windows are cut: an arrival d days before
     # weighs 0.5 ** (d / this) (0: all alike). 1: yesterday's errors count twice the day
     # before's; the engine keeps learning, and the errors of its first, untrained days had
-    # widened the windows for four weeks (docs/benchmarks.md, "Recent errors weigh more").
+    # widened the windows for four weeks (docs/benchmarks.md, "ETA windows from recent errors").
     "TRACKING_ETA_SAMPLE_HALF_LIFE_DAYS": ("float", 1.0),
     # Shift the point ETA by the median past error at its horizon (the window stays put).
     # Off: measured on the simulator once breaks are scheduled, it moved MAE at 60 min from
@@ -53,9 +53,9 @@ _DEFAULTS = {
     # A leg that took more than this many times the travel model's time is not learned from
     # (an incident, an unplanned stop, a detour): the hour's traffic and the driver's pace
     # together stay under it, and counting such legs made every next leg look slower than it
-    # typically is (the point ETA late for most arrivals; docs/benchmarks.md, "Legs slower than
-    # 2.5x"). Raise it where the travel model is far faster than the roads (free-flow times in
-    # a congested city).
+    # typically is (the point ETA after most arrivals; docs/benchmarks.md, "ETA windows from
+    # recent errors"). Raise it where the travel model is far faster than the roads (free-flow
+    # times in a congested city).
     "TRACKING_ETA_LEG_MAX_RATIO": ("float", 2.5),
     # A new ETA history row when the ETA moved this much, or the last row is this old.
     "TRACKING_ETA_HISTORY_MIN_CHANGE_S": ("int", 60),

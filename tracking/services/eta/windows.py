@@ -153,17 +153,14 @@ def _measured(
             """,  # noqa: S608
             params,
         )
-        out = {
-            bucket: {"samples": n, "arrivals": arrivals, "horizon_s": float(h), "largest": e}
-            for bucket, n, arrivals, h, total, e in cursor.fetchall()
-            for _ in [params.setdefault(f"w{bucket}", total)]
-        }
-        if not out:
-            return out
-        levels = {}
-        for b in out:
-            total = params[f"w{b}"]
-            held = min(1.0, coverage * (total + 1) / total)
+        found = cursor.fetchall()
+        if not found:
+            return {}
+        out, levels = {}, {}
+        for b, n, arrivals, horizon, weight, largest in found:
+            out[b] = {"samples": n, "arrivals": arrivals, "horizon_s": float(horizon)}
+            out[b]["largest"] = largest
+            held = min(1.0, coverage * (weight + 1) / weight)
             levels[b] = [0.5, *(q for pair in candidate_levels(held) for q in pair)]
             params[f"b{b}"], params[f"l{b}"] = b, levels[b]
         rows = ", ".join(f"(%(b{b})s, %(l{b})s::float8[])" for b in out)
@@ -186,12 +183,13 @@ def _measured(
         ends: dict[int, dict[int, int]] = {}
         for bucket, i, e in cursor.fetchall():
             ends.setdefault(bucket, {})[i] = e
-    for b, found in out.items():
+    for b, row in out.items():
         # Past the last cumulative weight (rounding) is the largest error.
-        at = [ends.get(b, {}).get(i, found["largest"]) for i in range(1, len(levels[b]) + 1)]
+        largest = row.pop("largest")
+        at = [ends.get(b, {}).get(i, largest) for i in range(1, len(levels[b]) + 1)]
         candidates = list(zip(at[1::2], at[2::2], strict=True))
         low, high = min(candidates, key=lambda p: p[1] - p[0])  # first: the most central
-        found.update(centre_s=at[0], low_s=low, high_s=high)
+        row.update(centre_s=at[0], low_s=low, high_s=high)
     return out
 
 
