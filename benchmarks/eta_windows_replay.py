@@ -1,8 +1,8 @@
 """Replay ETA window policies on traced benchmark days, in seconds instead of minutes.
 
     .venv/bin/python benchmarks/eta_accuracy.py --seeds 1 2 3 4 5 --jobs 2 --trace traces/
-    .venv/bin/python benchmarks/eta_windows_replay.py traces/seed-*.json [--adapt-rate 0.1]
-        [--drift-rate 0.02] [--half-life-days D] [--json]
+    .venv/bin/python benchmarks/eta_windows_replay.py traces/seed-*.json [--adapt-rate 0.2]
+        [--drift-rate 0.02] [--half-life-days 1] [--coverage 0.8] [--json]
 
 The simulated days do not depend on the windows: the point ETA is the van's own arrival and the
 simulated drivers read no window. So a trace (every ETA the engine computed: when, for which
@@ -17,8 +17,10 @@ window policy needs, and this script recomputes, day by day, what the engine doe
   rows the errors are taken from (`writes.py`);
 
 then scores the shown windows at the benchmark's observations, as `eta_accuracy.py` does. With
-the committed settings it reproduces the windows the engine wrote: the first lines of its
-output say for how many of the traced ETAs and observations it did, to the second.
+the engine's settings (the defaults of `Policy`) it reproduces the windows the engine wrote:
+each seed's line of output ends with how many of the traced ETAs and observations it
+reproduced to the second. Days are UTC days, as the windows' are with TIME_ZONE at its default
+(UTC), which the benchmark uses.
 """
 
 from __future__ import annotations
@@ -64,6 +66,9 @@ WRITE_THRESHOLD_S = 15  # tracking.services.eta.writes
 
 @dataclass
 class Policy:
+    """A window policy: the engine's settings by default (tracking/conf.py), and a few variants
+    that were replayed and not kept (docs/benchmarks.md)."""
+
     coverage: float = 0.8
     adapt_rate: float = 0.2
     drift_rate: float = 0.02
