@@ -144,12 +144,26 @@ TRACE: dict = {}
 
 def trace_install() -> None:
     """Record every ETA result the engine writes (`Writes.plan` sees each recompute's results,
-    written or not) as [computed at, stop, arrival, low, high, shift] in epoch seconds."""
+    written or not) as [computed at, stop, arrival, low, high, shift, order] in epoch seconds,
+    and every stop reached as [order, stop, arrived at]: `order` counts both, so a replay takes
+    an arrival and a recompute of another route at the same instant in the engine's order."""
+    from tracking.services import stops as stop_services
     from tracking.services.eta.writes import Writes
 
-    plan = Writes.plan
+    plan, reached = Writes.plan, stop_services.stop_reached_record
+
+    def order() -> int:
+        TRACE["order"] = TRACE.get("order", 0) + 1
+        return TRACE["order"]
+
+    def traced_reached(*, stop, arrived_at):
+        TRACE.setdefault("reached", []).append([order(), stop.pk, arrived_at.timestamp()])
+        return reached(stop=stop, arrived_at=arrived_at)
+
+    stop_services.stop_reached_record = traced_reached
 
     def traced(self, *, route, stops, remaining, results, now, started):
+        at = order()
         TRACE.setdefault("etas", []).extend(
             [
                 now.timestamp(),
@@ -158,6 +172,7 @@ def trace_install() -> None:
                 r.low.timestamp(),
                 r.high.timestamp(),
                 r.shift_s,
+                at,
             ]
             for r in results
         )

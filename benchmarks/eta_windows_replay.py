@@ -157,11 +157,17 @@ def replay(trace: dict, policy: Policy) -> dict:
     scale_low, scale_high = (round(math.log(b) * units) for b in policy.scale_bounds)
     lo_b, hi_b = policy.scale_bounds
     drift_low, drift_high = (round(b * units) for b in drift_module.DRIFT_BOUNDS)
-    arrivals = {stop: at for stop, at, _day, _scored in trace["arrivals"]}
-    events = [(at, 0, stop) for stop, at in arrivals.items()]
-    events += [(row[0], 1, row) for row in trace["etas"]]
-    events.sort(key=lambda e: (e[0], e[1]))
+    if "reached" in trace:  # the engine's own order of arrivals and recomputes
+        events = [(at, order, 0, stop) for order, stop, at in trace["reached"]]
+        events += [(row[0], row[6], 1, row) for row in trace["etas"]]
+        events.sort(key=lambda e: (e[1], e[2]))
+    else:  # an older trace: by time, an arrival before a recompute at the same instant
+        arrivals = {stop: at for stop, at, _day, _scored in trace["arrivals"]}
+        events = [(at, 0, 0, stop) for stop, at in arrivals.items()]
+        events += [(row[0], 0, 1, row) for row in trace["etas"]]
+        events.sort(key=lambda e: (e[0], e[2]))
     stops: dict[int, StopState] = {}
+    reached: set[int] = set()
     samples: list = []
     day = None
     rows: list = []
@@ -191,17 +197,18 @@ def replay(trace: dict, policy: Policy) -> dict:
             )
         return ErrorWindows(points, drift=drift_value / units)
 
-    for at, kind, payload in events:
+    for at, _order, kind, payload in events:
         today = utc_day(at)
         if today != day:
             scales = {k: round(v * policy.carry_scale) for k, v in scales.items()}
             day, drift_value = today, 0
             rows = cut_windows(samples, day=day, policy=policy)
             windows = windows_now()
-        if kind == 0:  # an arrival
+        if kind == 0:  # an arrival (scored once, as the engine does)
             state = stops.get(payload)
-            if state is None or not state.records:
+            if state is None or not state.records or payload in reached:
                 continue
+            reached.add(payload)
             given = sorted(r for r in state.records if r[0] <= at)
             times = [r[0] for r in given]
             in_force = []
@@ -245,7 +252,7 @@ def replay(trace: dict, policy: Policy) -> dict:
                 )
             windows = windows_now()
             continue
-        now, stop, arrival, traced_low, traced_high, _traced_shift = payload
+        now, stop, arrival, traced_low, traced_high, _traced_shift, *_order = payload
         ahead_s = max(0.0, arrival - now)
         model = arrival + round(windows.drift * ahead_s)
         horizon = max(0.0, model - now)
