@@ -45,7 +45,6 @@ django.setup()  # the tracking modules below import models (no database is opene
 
 from benchmarks.eta_accuracy_report import TARGET_COVERAGE, TARGET_WIDTH_60_MIN  # noqa: E402
 from tracking.eta import (  # noqa: E402
-    HORIZON_EDGES_S,
     MIN_HALF_WIDTH_S,
     ErrorWindows,
     HorizonWindow,
@@ -98,10 +97,6 @@ class StopState:
     records: list = field(default_factory=list)  # [(computed_at, eta, low, high, shift)]
 
 
-def bucket_of(horizon_s: float) -> int:
-    return bisect.bisect_right(HORIZON_EDGES_S, horizon_s)
-
-
 def utc_day(ts: float) -> dt.date:
     return dt.datetime.fromtimestamp(ts, dt.UTC).date()
 
@@ -116,7 +111,9 @@ def cut_windows(samples, *, day: dt.date, policy: Policy) -> list[tuple]:
         if since <= arrived_day < day:
             age = (day - arrived_day).days
             weight = 0.5 ** (age / policy.half_life_days) if policy.half_life_days else 1.0
-            by_bucket.setdefault(bucket_of(horizon_s), []).append((error, weight, stop, horizon_s))
+            by_bucket.setdefault(adaptive_module.bucket_of(horizon_s), []).append(
+                (error, weight, stop, horizon_s)
+            )
     rows = []
     for bucket, middle in enumerate(bucket_horizons_s()):
         found = sorted(by_bucket.get(bucket, []), key=lambda r: r[0])
@@ -222,7 +219,9 @@ def replay(trace: dict, policy: Policy) -> dict:
             if policy.adapt_rate > 0 and in_force and policy.sides == "both":
                 by_bucket: dict[int, list] = {}
                 for step, (_c, _eta, low, high, _s) in in_force:
-                    by_bucket.setdefault(bucket_of(step), []).append(not low <= at <= high)
+                    by_bucket.setdefault(adaptive_module.bucket_of(step), []).append(
+                        not low <= at <= high
+                    )
                 for bucket, misses in sorted(by_bucket.items()):
                     share = sum(misses) / len(misses)
                     value = scales.get(bucket, 0) + round(
@@ -233,7 +232,7 @@ def replay(trace: dict, policy: Policy) -> dict:
                 targets = {row[4]: row[5:7] for row in rows}
                 by_side: dict[tuple, list] = {}
                 for step, (_c, _eta, low, high, _s) in in_force:
-                    b = bucket_of(step)
+                    b = adaptive_module.bucket_of(step)
                     by_side.setdefault((b, 0), []).append(at < low)
                     by_side.setdefault((b, 1), []).append(at > high)
                 for key, misses in sorted(by_side.items()):

@@ -147,15 +147,11 @@ def test_a_break_planned_before_the_route_starts_is_not_on_the_road(route, now):
     assert [s.eta for s in stops_of(route)] == [now + 10 * M, now + 30 * M, now + 45 * M]
 
 
-def test_a_break_taken_before_a_leg_is_not_counted_as_driving(route, now):
-    """A left at +15 with the 30 min break due (+12); B reached at +60. The leg A → B (15 min
-    in the model) took 15 minutes of driving after the break, not 45: its speed sample is
-    15/15, and C's leg, driven twice as slowly without a break, 20/10."""
-    from tracking.models import LegSample
+def _drive_a_b_c(route, now):
+    """Start at `now`; A reached at +10 and left at +15, B reached at +60 and left at +65, C
+    reached at +85."""
     from tracking.services import route_start, stop_arrive, stop_deliver
 
-    route.breaks = [{"start": (now + 12 * M).isoformat(), "duration_s": 1800}]
-    route.save(update_fields=["breaks"])
     route_start(route=route, now=now)
     a, b, c = stops_of(route)
     stop_arrive(stop=a, at=now + 10 * M)
@@ -163,6 +159,18 @@ def test_a_break_taken_before_a_leg_is_not_counted_as_driving(route, now):
     stop_arrive(stop=b, at=now + 60 * M)
     stop_deliver(stop=b, recipient_name="Bob", at=now + 65 * M)
     stop_arrive(stop=c, at=now + 85 * M)
+    return a, b, c
+
+
+def test_a_break_taken_before_a_leg_is_not_counted_as_driving(route, now):
+    """A left at +15 with the 30 min break due (+12); B reached at +60. The leg A → B (15 min
+    in the model) took 15 minutes of driving after the break, not 45: its speed sample is
+    15/15, and C's leg, driven twice as slowly without a break, 20/10."""
+    from tracking.models import LegSample
+
+    route.breaks = [{"start": (now + 12 * M).isoformat(), "duration_s": 1800}]
+    route.save(update_fields=["breaks"])
+    a, b, c = _drive_a_b_c(route, now)
 
     legs = {leg.stop_id: (leg.actual_s, leg.predicted_s) for leg in LegSample.objects.all()}
     assert legs == {a.pk: (600, 600), b.pk: (900, 900), c.pk: (1200, 600)}
@@ -174,15 +182,9 @@ def test_a_leg_with_an_incident_is_not_learned_from(route, now, settings):
     min) took 20, twice the model, and is learned from. Above TRACKING_ETA_LEG_MAX_RATIO (2.5)
     every next leg would otherwise have looked slower than it typically is."""
     from tracking.models import LegSample
-    from tracking.services import route_start, stop_arrive, stop_deliver
+    from tracking.services import stop_deliver
 
-    route_start(route=route, now=now)
-    a, b, c = stops_of(route)
-    stop_arrive(stop=a, at=now + 10 * M)
-    stop_deliver(stop=a, recipient_name="Ann", at=now + 15 * M)
-    stop_arrive(stop=b, at=now + 60 * M)
-    stop_deliver(stop=b, recipient_name="Bob", at=now + 65 * M)
-    stop_arrive(stop=c, at=now + 85 * M)
+    a, b, c = _drive_a_b_c(route, now)
     legs = {leg.stop_id: (leg.actual_s, leg.predicted_s) for leg in LegSample.objects.all()}
     assert legs == {a.pk: (600, 600), c.pk: (1200, 600)}
 
