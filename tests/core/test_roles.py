@@ -79,3 +79,14 @@ def test_login_page_signs_a_user_in(client):
     response = client.post("/accounts/login/", {"username": "wim", "password": "pass-word-123"})
     assert response.status_code == 302
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_roles_survive_a_flush_and_the_demo_loads_after_one():
+    """`manage.py flush` empties every table; the role groups come back with it (as the
+    content types do), so the demo and every role check still find them."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert sorted(Group.objects.values_list("name", flat=True)) == sorted(ALL_ROLES)
