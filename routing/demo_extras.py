@@ -124,6 +124,9 @@ def seed_handover_orders(*, depot: Warehouse, today: dt.date, user, stdout) -> i
                 requires_pin=pin,
                 cod_amount=cod,
                 cod_currency="EUR" if cod else "",
+                # As today's other demo orders (routing/demo.py): made as of this morning, so
+                # the demo loaded after closing time still has them (their window then past).
+                now=dt.datetime.combine(today, dt.time(0), tzinfo=tz),
             )
             order_services.order_confirm(order=order)
             order_services.order_pick(order=order)
