@@ -12,6 +12,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils import dateformat
+from django.utils import timezone as django_timezone
 
 DASH = "\u2013"  # en dash
 TIME = "H:i"  # 14:05
@@ -83,3 +84,11 @@ def zone_label(place) -> str:
 def zones_differ(places) -> bool:
     """Whether `places` are not all in one zone (then every time needs its zone named)."""
     return len({zone_label(p) for p in places}) > 1
+
+
+def today(places) -> dt.date:
+    """Today's date where `places` are when they share one zone (a board whose date filter reads
+    each order's window in its warehouse's zone opens on that day), the server's otherwise."""
+    zones = {zone_label(p) for p in places}
+    name = zones.pop() if len(zones) == 1 else None
+    return django_timezone.localdate(timezone=zone(name))

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from core import timefmt
 from core.exceptions import DomainError
 from core.navigation import page_sections_for
 from core.permissions import RoleRequiredMixin, user_can
@@ -44,8 +45,9 @@ class BoardView(RoleRequiredMixin, View):
 
     def get(self, request):
         params = request.GET.copy()
-        if not params:  # the board opens on today's orders
-            params["date"] = timezone.localdate().isoformat()
+        if not params:  # the board opens on today's orders: today where the warehouses are
+            warehouses = f.BoardFilterForm.base_fields["warehouse"].queryset
+            params["date"] = timefmt.today(warehouses).isoformat()
         form = f.BoardFilterForm(params)
         filters: dict = {}
         late_only = False

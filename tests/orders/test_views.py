@@ -3,6 +3,7 @@
 import html
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -20,6 +21,16 @@ from orders.services import (
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
+
+
+BERLIN = ZoneInfo("Europe/Berlin")  # the test warehouse's zone
+
+
+def _today_in_berlin() -> dict:
+    """A window that starts now: on today's date where the warehouse is, at any hour (a window
+    two hours ahead falls on tomorrow there late in the evening)."""
+    now = timezone.now()
+    return {"window_start": now, "window_end": now + timedelta(hours=2)}
 
 
 @pytest.fixture
@@ -40,7 +51,7 @@ def test_board_counts_filters_and_query_budget(
     dana, stocked, make_order, tea, django_assert_max_num_queries
 ):
     for i in range(12):
-        order = make_order([(tea, 1)], customer_email=f"c{i}@example.com")
+        order = make_order([(tea, 1)], customer_email=f"c{i}@example.com", **_today_in_berlin())
         if i < 4:
             order_confirm(order=order)
     with django_assert_max_num_queries(14):
@@ -52,21 +63,38 @@ def test_board_counts_filters_and_query_budget(
     assert (counts["new"], counts["confirmed"]) == (8, 4)
     only_confirmed = dana.get("/orders/?status=confirmed")
     assert len(only_confirmed.context["rows"]) == 4
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=BERLIN)
     assert dana.get(f"/orders/?date={today}&warehouse=BER&window_from=00:00").status_code == 200
 
 
 def test_board_pages_keep_the_filters_and_the_day(dana, stocked, make_order, tea, monkeypatch):
     monkeypatch.setattr("orders.views.orders.BOARD_LIMIT", 2)
     for i in range(3):
-        make_order([(tea, 1)], customer_email=f"p{i}@example.com")
-    today = timezone.localdate().isoformat()
+        make_order([(tea, 1)], customer_email=f"p{i}@example.com", **_today_in_berlin())
+    today = timezone.localdate(timezone=BERLIN).isoformat()
     first = dana.get("/orders/").content.decode()  # opens on today: the next page keeps it
     assert f'href="?date={today}&amp;page=2"' in first and "QueryDict" not in first
     filtered = dana.get("/orders/", {"status": "new", "warehouse": "BER"}).content.decode()
     assert 'href="?status=new&amp;warehouse=BER&amp;page=2"' in filtered
     second = dana.get("/orders/", {"status": "new", "warehouse": "BER", "page": 2})
     assert len(second.context["rows"]) == 1
+
+
+def test_the_board_opens_on_today_where_the_warehouse_is(
+    dana, stocked, make_order, tea, monkeypatch
+):
+    """At 23:30 UTC it is already tomorrow in Berlin: the board opens on Berlin's date, the
+    day its date filter reads the windows in, not on the server's (UTC) date."""
+    late = timezone.now().replace(hour=23, minute=30, second=0, microsecond=0)
+    berlin_tomorrow = late.astimezone(BERLIN).date()
+    assert berlin_tomorrow > late.date()
+    order = make_order(
+        [(tea, 1)], window_start=late, window_end=late + timedelta(hours=2), now=late
+    )
+    monkeypatch.setattr("django.utils.timezone.now", lambda: late)
+    response = dana.get("/orders/")
+    assert response.context["form"].data["date"] == berlin_tomorrow.isoformat()
+    assert [o.pk for o, _risk in response.context["rows"]] == [order.pk]
 
 
 def test_warehouse_staff_see_only_the_actions_they_may_take(client, stocked, make_order, tea):
