@@ -24,9 +24,12 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else echo "The browser tests need Debian's chromium at $(CHROMIUM): run 'sudo apt-get install -y chromium' (or make test as root)." >&2; exit 1; fi; }
 
+# Two pytest workers (pytest-xdist), one per core of the CI machine; each has its own test
+# database and Redis database (tests/xdist_env.py). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: venv lint browser
 	$(PY) scripts/with_services.py $(PY) manage.py makemigrations --check --dry-run
-	$(PY) scripts/with_services.py $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) scripts/with_services.py $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff format --check .
