@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 
+from core import timefmt
 from inventory.models import Warehouse
 from orders.models import CustomerOrder, OrderStatus, Return
 from routing import conf
@@ -34,7 +34,7 @@ class PlanFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["date"].initial = timezone.localdate()
+        self.fields["date"].initial = timefmt.today(self.fields["depot"].queryset)
 
 
 class PlanCreateForm(forms.Form):

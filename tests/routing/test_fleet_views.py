@@ -232,3 +232,22 @@ def test_the_django_admin_only_shows_the_fleet(client, depot):
     assert vehicle.depot == depot
     assert client.get(reverse("admin:routing_driver_add")).status_code == 403
     assert client.get(reverse("admin:routing_shift_add")).status_code == 403
+
+
+def test_fleet_and_planning_pages_open_on_today_where_the_depot_is(
+    dispatcher_client, depot, monkeypatch
+):
+    """Sunday 23:30 UTC is Monday in Berlin: the week view opens on that Monday's week, the
+    shift list from Monday and the new plan on Monday (the depot's dates), not on the server's
+    (UTC) Sunday."""
+    today = timezone.now().date()  # last Sunday, so the login session is still valid then
+    sunday = today - dt.timedelta(days=(today.weekday() + 1) % 7 or 7)
+    late = dt.datetime.combine(sunday, dt.time(23, 30), tzinfo=dt.UTC)
+    monday = sunday + dt.timedelta(days=1)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: late)
+    week = dispatcher_client.get(reverse("routing:fleet-week"))
+    assert week.context["start"] == monday
+    shifts = dispatcher_client.get(reverse("routing:fleet-shifts"))
+    assert shifts.context["date_from"] == monday
+    plan = dispatcher_client.get(reverse("routing:plan-create"))
+    assert plan.context["filters"]["date"].initial == monday

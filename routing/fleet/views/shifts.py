@@ -8,8 +8,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
+from core import timefmt
 from core.exceptions import DomainError
 from inventory.models import Warehouse
 from routing.fleet import services
@@ -34,13 +34,14 @@ def _back(request, default: str) -> str:
 class ShiftListView(FleetView):
     def get(self, request):
         filters = ShiftFilterForm(request.GET or None)
-        today = timezone.localdate()
-        date_from, date_to, depot = today, today + dt.timedelta(days=13), None
+        date_from = date_to = depot = None
         if filters.is_valid():
             f = filters.cleaned_data
-            date_from = f["date_from"] or date_from
-            date_to = f["date_to"] or date_from + dt.timedelta(days=13)
-            depot = f["depot"]
+            date_from, date_to, depot = f["date_from"], f["date_to"], f["depot"]
+        # From today where the depots are, for two weeks.
+        depots = [depot] if depot else Warehouse.objects.filter(is_active=True)
+        date_from = date_from or timefmt.today(depots)
+        date_to = date_to or date_from + dt.timedelta(days=13)
         shifts = shift_list().filter(date__gte=date_from, date__lte=date_to)
         if depot is not None:
             shifts = shifts.filter(vehicle__depot=depot)

@@ -7,8 +7,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.shortcuts import render
-from django.utils import timezone
 
+from core import timefmt
 from inventory.models import Warehouse
 from routing.capacity import DEFAULT_STOPS_PER_DRIVER_HOUR
 from routing.fleet.forms import WeekForm
@@ -22,13 +22,13 @@ class FleetWeekView(FleetView):
 
     def get(self, request):
         form = WeekForm(request.GET or None)
-        start = week_start(timezone.localdate())
         depots = Warehouse.objects.filter(is_active=True).order_by("code")
+        start = None
         if form.is_valid():
-            if form.cleaned_data["start"]:
-                start = form.cleaned_data["start"]
+            start = form.cleaned_data["start"]
             if form.cleaned_data["depot"]:
                 depots = depots.filter(pk=form.cleaned_data["depot"].pk)
+        start = start or week_start(timefmt.today(depots))  # this week where the depots are
         days = [start + dt.timedelta(days=i) for i in range(7)]
         context = {
             "form": form,
