@@ -15,12 +15,13 @@ class RoutingConfig(AppConfig):
 
     def dashboard_cards(self, user):
         from django.urls import reverse
-        from django.utils import timezone
 
+        from core import timefmt
+        from inventory.models import Warehouse
         from routing.capacity import capacity_dashboard_cards
         from routing.models import JobStatus, OptimizationJob, Plan, PlanStatus
 
-        today = timezone.localdate()
+        today = timefmt.today(Warehouse.objects.filter(is_active=True))  # plans' dates are local
         plans = Plan.objects.filter(date=today)
         unassigned = sum(len(p.unassigned) for p in plans.only("unassigned"))
         return [

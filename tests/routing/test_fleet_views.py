@@ -251,3 +251,21 @@ def test_fleet_and_planning_pages_open_on_today_where_the_depot_is(
     assert shifts.context["date_from"] == monday
     plan = dispatcher_client.get(reverse("routing:plan-create"))
     assert plan.context["filters"]["date"].initial == monday
+
+
+def test_the_dashboard_counts_the_plans_of_today_where_the_depot_is(
+    dispatcher_client, depot, monkeypatch
+):
+    """At 23:30 UTC on Sunday, Monday's plan in Berlin is today's plan on the dashboard."""
+    from routing import services
+
+    today = timezone.now().date()
+    sunday = today - dt.timedelta(days=(today.weekday() + 1) % 7 or 7)
+    monday = sunday + dt.timedelta(days=1)
+    services.plan_create(date=monday, depots=[depot], orders=[], shifts=[])
+    services.plan_create(date=sunday, depots=[depot], orders=[], shifts=[])
+    services.plan_create(date=sunday, depots=[depot], orders=[], shifts=[])
+    late = dt.datetime.combine(sunday, dt.time(23, 30), tzinfo=dt.UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: late)
+    cards = {c.title: c.value for c in dispatcher_client.get("/").context["cards"]}
+    assert cards["Plans today"] == 1
