@@ -15,6 +15,9 @@ _DEFAULTS = {
     "TRACKING_ETA_DEBOUNCE_S": ("int", 10),
     # A requested recompute waits at most this long for the tick that runs it (with others).
     "TRACKING_ETA_TICK_S": ("float", 1.0),
+    # A route past its start time and not started yet (no pings) gets its ETAs recomputed by
+    # the beat's sweep this often, so they move on with the clock while the van stands.
+    "TRACKING_ETA_WAITING_EVERY_S": ("int", 60),
     # A ping older than this is not used as the vehicle's position.
     "TRACKING_PING_STALE_S": ("int", 600),
     # ETA windows: the share of arrivals a window should hold. Cut per horizon once a day from

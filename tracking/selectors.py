@@ -329,27 +329,44 @@ def live_routes(*, date: dt.date) -> list[Route]:
 
 def routes_needing_eta(*, now: dt.datetime | None = None) -> list[int]:
     """Active routes (published, today ±1 day, not completed) whose stops changed since the
-    engine last ran — a re-plan, a stop moved between routes — or that never had ETAs."""
+    engine last ran — a re-plan, a stop moved between routes — or that never had ETAs; and
+    routes late to start: past their start time, not started, no ETA run for
+    TRACKING_ETA_WAITING_EVERY_S. A van that has not left sends no pings, so without this its
+    stops kept the ETAs of a start on time while the van stood at the depot (the engine
+    computes from max(now, start): the ETAs move on with the clock)."""
     now = now or clock.now()
     day = now.date()
-    routes = list(
+    routes = dict(
         Route.objects.filter(
             plan__status=PlanStatus.PUBLISHED,
             plan__date__range=(day - dt.timedelta(days=1), day + dt.timedelta(days=1)),
         )
         .exclude(status=RouteStatus.COMPLETED)
-        .values_list("pk", flat=True)
+        .values_list("pk", "start_at")
     )
     if not routes:
         return []
     stops: dict[int, list[Stop]] = {pk: [] for pk in routes}
     for stop in Stop.objects.filter(route__in=routes).only("pk", "route_id", "sequence", "status"):
         stops[stop.route_id].append(stop)
-    known = dict(RouteEta.objects.filter(route__in=routes).values_list("route_id", "signature"))
+    known = {
+        pk: (signature, started_at, computed_at)
+        for pk, signature, started_at, computed_at in RouteEta.objects.filter(
+            route__in=routes
+        ).values_list("route_id", "signature", "started_at", "computed_at")
+    }
+    stale = now - dt.timedelta(seconds=conf.get("TRACKING_ETA_WAITING_EVERY_S"))
     out = []
     for pk, route_stops in stops.items():
         route_stops.sort(key=lambda s: s.sequence)
-        if known.get(pk) != route_signature(route_stops):
+        signature, started_at, computed_at = known.get(pk, (None, None, None))
+        waiting = (
+            started_at is None
+            and routes[pk] < now
+            and (computed_at is None or computed_at <= stale)
+            and any(s.status == StopStatus.PLANNED for s in route_stops)
+        )
+        if waiting or signature != route_signature(route_stops):
             out.append(pk)
     return out
 
