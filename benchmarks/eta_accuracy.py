@@ -13,9 +13,10 @@ Each day: new orders (orders services), shifts, a plan optimised (the OR-Tools m
 a local optimum so the plan does not depend on CPU load) and published at 06:00 (its first ETAs
 then), then the simulated drivers play it through the driver API (Django test client in this
 process, Celery eager, the shared clock pinned to each event) — pings, arrivals, deliveries,
-failures — so the ETA engine runs exactly as in production. At 15/30/60/120 minutes before each
-actual arrival the benchmark reads the ETA and window the customer is shown then, and compares
-with the naive baseline: the optimiser's planned arrival, never updated.
+failures — and the beat's ETA sweep runs every 30 s, so the ETA engine runs exactly as in
+production. At 15/30/60/120 minutes before each actual arrival the benchmark reads the ETA and
+window the customer is shown then, and compares with the naive baseline: the optimiser's
+planned arrival, never updated.
 
 Runs in a throwaway database per seed (created and dropped; `--database` prefixes its name)
 and a Redis database of its own per seed played at once (`--jobs` seeds in parallel processes),
@@ -53,6 +54,7 @@ from benchmarks.eta_accuracy_report import (  # noqa: E402
 )
 
 FIRST_DAY = dt.date(2026, 3, 2)
+SWEEP_EVERY_S = 30  # config/settings.py CELERY_BEAT_SCHEDULE["tracking-eta-sweep"]
 # The depot's morning: the windows are refreshed, then the day's plan published.
 REFRESH_AT, PUBLISH_AT = dt.time(0, 5), dt.time(6, 0)
 
@@ -211,6 +213,10 @@ def play_day(*, date, depot, template, args, seed, noise, scored: bool, observat
     from simulator import days
     from simulator.metrics import Observation
     from simulator.player import ClientTransport, DayPlayer
+    from tracking.tasks import eta_sweep
+
+    def sweep() -> None:
+        eta_sweep()
 
     morning(date=date, depot=depot)
     rng = random.Random(f"eta-bench|{seed}|{date}")
@@ -233,6 +239,13 @@ def play_day(*, date, depot, template, args, seed, noise, scored: bool, observat
     )
     arrivals = player.arrivals
     skipped = {"no_eta": 0}
+    # The beat's ETA sweep (`tracking-eta-sweep`, every 30 s) as in production: it recomputes
+    # routes edited without telling tracking and routes late to start (no pings yet).
+    publish = dt.datetime.combine(date, PUBLISH_AT, tzinfo=depot.tzinfo)
+    sweeps = int((max(arrivals.values()) - publish).total_seconds() // SWEEP_EVERY_S) + 1
+    player.add_observers(
+        [(publish + dt.timedelta(seconds=SWEEP_EVERY_S * k), sweep) for k in range(sweeps)]
+    )
 
     def observe(stop_id: int, horizon_s: int):
         def read():
