@@ -37,7 +37,11 @@ def past_route(*, depot, shift, stops: int, hours: float, status=Plan.Status.PUB
         Stop.objects.create(
             plan=plan,
             route=route,
-            order=CustomerOrderFactory(warehouse=depot),
+            # The order's window on the plan's day (the factory's default, an hour from now,
+            # is tomorrow in Berlin after 22:00 UTC and would be booked on tomorrow's slots).
+            order=CustomerOrderFactory(
+                warehouse=depot, window_start=at, window_end=at + dt.timedelta(hours=2)
+            ),
             sequence=n + 1,
             planned_arrival=at,
             planned_start=at,
