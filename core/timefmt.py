@@ -86,9 +86,10 @@ def zones_differ(places) -> bool:
     return len({zone_label(p) for p in places}) > 1
 
 
-def today(places) -> dt.date:
-    """Today's date where `places` are when they share one zone (a board whose date filter reads
-    each order's window in its warehouse's zone opens on that day), the server's otherwise."""
+def today(places, now: dt.datetime | None = None) -> dt.date:
+    """The date at `now` (default: now) where `places` are when they share one zone (a board
+    whose date filter reads each order's window in its warehouse's zone opens on that day), the
+    server's otherwise."""
     zones = {zone_label(p) for p in places}
     name = zones.pop() if len(zones) == 1 else None
-    return django_timezone.localdate(timezone=zone(name))
+    return django_timezone.localdate(now, timezone=zone(name))

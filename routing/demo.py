@@ -14,8 +14,8 @@ import random
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
-from django.utils import timezone
 
+from core import timefmt
 from core.exceptions import DomainError
 from core.roles import Role
 from inventory.models import Product, Stock, Warehouse
@@ -50,7 +50,7 @@ def seed_routing(*, stdout) -> None:
     if len(depots) < 2:
         stdout.write("Routing: inventory demo depots missing, skipped.")
         return
-    today = timezone.localdate()
+    today = timefmt.today(depots.values())  # the depots' date, as the orders demo's
     vehicles = _vehicles(depots)
     shifts = _shifts(vehicles, _drivers(), today)
     dispatcher = User.objects.filter(username="dispatcher").first()

@@ -75,7 +75,8 @@ class KpiView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        today = clock.now().date()
+        # The last two weeks up to today where the depots are (plans' dates are theirs).
+        today = timefmt.today(Warehouse.objects.filter(is_active=True), now=clock.now())
         initial = {"date_from": today - dt.timedelta(days=13), "date_to": today}
         form = KpiForm(self.request.GET or None, initial=initial)
         values = form.cleaned_data if form.is_valid() else {**initial, "warehouse": None}

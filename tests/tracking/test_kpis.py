@@ -1,6 +1,7 @@
 """KPI figures on a hand-computed day, through the API and the page."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -13,6 +14,7 @@ from .conftest import stops_of
 
 pytestmark = pytest.mark.django_db
 M = dt.timedelta(minutes=1)
+BERLIN = ZoneInfo("Europe/Berlin")  # the test depot's zone
 
 
 @pytest.fixture
@@ -52,7 +54,7 @@ def day(make_route, matrix_provider, now):
 
 
 def test_kpis_api_on_a_hand_computed_day(day, staff_api, now):
-    today = timezone.localdate(now)
+    today = timezone.localdate(now, timezone=BERLIN)  # the plan's date, the depot's
     client = staff_api("dispatcher")
     body = client.get(f"/api/v1/kpis/?date_from={today}&date_to={today}&warehouse=BER1").json()
     assert body["delivered"] == 2 and body["failed"] == 1
@@ -81,7 +83,7 @@ def test_kpis_api_validates_its_filters(staff_api, partner_api, db):
 
 def test_kpi_page_renders_charts_without_a_cdn(day, client, dispatcher, now):
     client.force_login(dispatcher)
-    today = timezone.localdate(now)
+    today = timezone.localdate(now, timezone=BERLIN)  # the plan's date, the depot's
     body = client.get(f"/tracking/kpis/?date_from={today}&date_to={today}").content.decode()
     assert "On-time delivery" in body and "50 %" in body
     assert "/static/vendor/plotly/plotly-basic-4.1.1.min.js" in body and "cdn" not in body.lower()
@@ -90,7 +92,7 @@ def test_kpi_page_renders_charts_without_a_cdn(day, client, dispatcher, now):
 
 def test_kpi_filter_dates_can_be_submitted_as_shown(day, client, dispatcher, now):
     client.force_login(dispatcher)
-    today = clock.now().date()
+    today = timezone.localdate(clock.now(), timezone=BERLIN)
     form = client.get("/tracking/kpis/").content.decode()
     start = (today - dt.timedelta(days=13)).isoformat()
     assert f'name="date_from" value="{start}"' in form
@@ -105,7 +107,7 @@ def test_kpi_filter_dates_can_be_submitted_as_shown(day, client, dispatcher, now
 def test_a_one_day_chart_has_a_day_axis(day, client, dispatcher, now):
     """One day of data: the axis shows that day, not milliseconds around midnight."""
     client.force_login(dispatcher)
-    today = timezone.localdate(now)
+    today = timezone.localdate(now, timezone=BERLIN)  # the plan's date, the depot's
     chart = client.get(f"/tracking/kpis/?date_from={today}&date_to={today}").context["charts"][0]
     yesterday = today - dt.timedelta(days=1)
     assert '"type":"date"' in chart and '"tickformat":"%d %b"' in chart
