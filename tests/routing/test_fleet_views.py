@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.roles import Role
 from forecasting.models import Forecast, ForecastMetric
+from inventory.selectors.stock import warehouse_today
 from routing.capacity import capacity_dashboard_cards
 from routing.fleet import services as fleet
 from routing.fleet.selectors import fleet_week
@@ -197,7 +198,8 @@ def test_only_dispatchers_and_admins_see_and_open_the_fleet(client, depot):
 
 def test_capacity_cards_link_to_the_week_view(depot, settings):
     settings.FORECAST_STOPS_PER_DRIVER_HOUR = 4.0
-    ShiftFactory(vehicle=VehicleFactory(depot=depot), date=dt.date.today() + dt.timedelta(days=1))
+    tomorrow = warehouse_today(depot) + dt.timedelta(days=1)  # the cards start there
+    ShiftFactory(vehicle=VehicleFactory(depot=depot), date=tomorrow)
     cards = capacity_dashboard_cards(make_user(Role.DISPATCHER))
     assert cards and all(
         c.url.startswith(reverse("routing:fleet-week") + "?depot=BER1") for c in cards

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from core.roles import Role
+from inventory.selectors.stock import warehouse_today
 from orders.models import OrderStatus
 from orders.services import return_request
 from routing import services
@@ -197,8 +198,9 @@ def pickup_route(depot, product, make_shift, driver_user, optimize):
         lines=[{"order_line": line, "quantity": 2, "reason": "defective"}],
         channel="dispatcher",
     )
-    van = make_shift("VAN1", driver=DriverFactory(user=driver_user), date=timezone.localdate())
-    plan = services.plan_create(date=timezone.localdate(), depots=[depot], orders=[], shifts=[van])
+    today = warehouse_today(depot)  # the driver app shows the depot's today
+    van = make_shift("VAN1", driver=DriverFactory(user=driver_user), date=today)
+    plan = services.plan_create(date=today, depots=[depot], orders=[], shifts=[van])
     optimize(plan)
     services.plan_publish(plan=plan)
     return plan, ret
