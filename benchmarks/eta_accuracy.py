@@ -215,9 +215,6 @@ def play_day(*, date, depot, template, args, seed, noise, scored: bool, observat
     from simulator.player import ClientTransport, DayPlayer
     from tracking.tasks import eta_sweep
 
-    def sweep() -> None:
-        eta_sweep()
-
     morning(date=date, depot=depot)
     rng = random.Random(f"eta-bench|{seed}|{date}")
     orders = days.orders_create(warehouse=depot, date=date, count=args.stops, rng=rng)
@@ -244,7 +241,7 @@ def play_day(*, date, depot, template, args, seed, noise, scored: bool, observat
     publish = dt.datetime.combine(date, PUBLISH_AT, tzinfo=depot.tzinfo)
     sweeps = int((max(arrivals.values()) - publish).total_seconds() // SWEEP_EVERY_S) + 1
     player.add_observers(
-        [(publish + dt.timedelta(seconds=SWEEP_EVERY_S * k), sweep) for k in range(sweeps)]
+        [(publish + dt.timedelta(seconds=SWEEP_EVERY_S * k), eta_sweep) for k in range(sweeps)]
     )
 
     def observe(stop_id: int, horizon_s: int):
