@@ -15,6 +15,7 @@ from tracking.tasks import eta_sweep
 
 pytestmark = pytest.mark.django_db
 M = dt.timedelta(minutes=1)
+S30 = dt.timedelta(seconds=30)
 
 
 def _first_eta(route):
@@ -26,16 +27,16 @@ def test_a_van_late_to_start_has_its_etas_moved_on_by_the_sweep(make_route, matr
     route_etas_refresh(route_id=route.pk, now=now)  # published: the ETAs of a start on time
     on_time = _first_eta(route)
 
-    assert route.pk not in routes_needing_eta(now=now + 30 * dt.timedelta(seconds=1))
+    assert route.pk not in routes_needing_eta(now=now + S30)
     assert route.pk in routes_needing_eta(now=now + 10 * M)
     clock.clock_set(at=now + 10 * M)
     try:
         assert eta_sweep() == 1  # through the task the beat runs, eagerly here
     finally:
         clock.clock_reset()
-    # Ten minutes late and still at the depot: every stop is ten minutes later.
+    # Ten minutes late and still at the depot: the first stop is ten minutes later.
     assert _first_eta(route) >= on_time + 10 * M - dt.timedelta(seconds=5)
-    assert route.pk not in routes_needing_eta(now=now + 10 * M + 30 * dt.timedelta(seconds=1))
+    assert route.pk not in routes_needing_eta(now=now + 10 * M + S30)
 
     route_start(route=route, now=now + 12 * M)  # the driver leaves: pings take over
     assert route.pk not in routes_needing_eta(now=now + 30 * M)
