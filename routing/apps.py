@@ -16,12 +16,11 @@ class RoutingConfig(AppConfig):
     def dashboard_cards(self, user):
         from django.urls import reverse
 
-        from core import timefmt
-        from inventory.models import Warehouse
+        from inventory.selectors.stock import warehouses_today
         from routing.capacity import capacity_dashboard_cards
         from routing.models import JobStatus, OptimizationJob, Plan, PlanStatus
 
-        today = timefmt.today(Warehouse.objects.filter(is_active=True))  # plans' dates are local
+        today = warehouses_today()  # plans' dates are the depots'
         plans = Plan.objects.filter(date=today)
         unassigned = sum(len(p.unassigned) for p in plans.only("unassigned"))
         return [

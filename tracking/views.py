@@ -18,6 +18,7 @@ from core.charts import chart_html, daily_axis
 from core.permissions import RoleRequiredMixin
 from core.roles import Role
 from inventory.models import Warehouse
+from inventory.selectors.stock import warehouses_today
 from orders.models import FailureReason
 from tracking import clock
 from tracking.kpis import kpis_compute
@@ -76,7 +77,7 @@ class KpiView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         # The last two weeks up to today where the depots are (plans' dates are theirs).
-        today = timefmt.today(Warehouse.objects.filter(is_active=True), now=clock.now())
+        today = warehouses_today(now=clock.now())
         initial = {"date_from": today - dt.timedelta(days=13), "date_to": today}
         form = KpiForm(self.request.GET or None, initial=initial)
         values = form.cleaned_data if form.is_valid() else {**initial, "warehouse": None}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import (
     DateField,
@@ -18,6 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from core import timefmt
 from core.exceptions import NotFound
 from inventory.models import Location, Lot, Product, Reservation, Stock, StockCondition, Warehouse
 from inventory.supply import on_order_quantities
@@ -25,7 +26,13 @@ from inventory.supply import on_order_quantities
 
 def warehouse_today(warehouse: Warehouse) -> date:
     """Today's date where the warehouse is (expiry is judged by the local calendar)."""
-    return timezone.now().astimezone(warehouse.tzinfo).date()
+    return timefmt.today([warehouse])
+
+
+def warehouses_today(now: datetime | None = None) -> date:
+    """Today where the active warehouses are (their date when they share a zone, the server's
+    otherwise): the day pages listing every depot's plans, shifts or orders open on."""
+    return timefmt.today(Warehouse.objects.filter(is_active=True), now=now)
 
 
 def local_today(prefix: str = "") -> Cast:

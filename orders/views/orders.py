@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from core import timefmt
 from core.exceptions import DomainError
 from core.navigation import page_sections_for
 from core.permissions import RoleRequiredMixin, user_can
 from core.roles import Role
+from inventory.selectors.stock import warehouses_today
 from orders import forms as f
 from orders import services as svc
 from orders.models import CustomerOrder, OrderStatus
@@ -46,8 +46,7 @@ class BoardView(RoleRequiredMixin, View):
     def get(self, request):
         params = request.GET.copy()
         if not params:  # the board opens on today's orders: today where the warehouses are
-            warehouses = f.BoardFilterForm.base_fields["warehouse"].queryset
-            params["date"] = timefmt.today(warehouses).isoformat()
+            params["date"] = warehouses_today().isoformat()
         form = f.BoardFilterForm(params)
         filters: dict = {}
         late_only = False

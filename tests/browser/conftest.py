@@ -168,13 +168,3 @@ def login(live_server, roles):
         return user
 
     return _login
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _restore_roles_after_browser_tests(django_db_setup, django_db_blocker):
-    """Transactional tests flush the database, the role groups its data migration made
-    included; put them back for the tests that run after these (and for --reuse-db runs)."""
-    yield
-    with django_db_blocker.unblock():
-        for role in Role.values:
-            Group.objects.get_or_create(name=role)

@@ -9,9 +9,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from core import timefmt
 from core.exceptions import DomainError
 from inventory.models import Warehouse
+from inventory.selectors.stock import warehouse_today, warehouses_today
 from routing.fleet import services
 from routing.fleet.forms import ShiftFilterForm, ShiftForm
 from routing.fleet.selectors import shift_list
@@ -39,8 +39,7 @@ class ShiftListView(FleetView):
             f = filters.cleaned_data
             date_from, date_to, depot = f["date_from"], f["date_to"], f["depot"]
         # From today where the depots are, for two weeks.
-        depots = [depot] if depot else Warehouse.objects.filter(is_active=True)
-        date_from = date_from or timefmt.today(depots)
+        date_from = date_from or (warehouse_today(depot) if depot else warehouses_today())
         date_to = date_to or date_from + dt.timedelta(days=13)
         shifts = shift_list().filter(date__gte=date_from, date__lte=date_to)
         if depot is not None:
