@@ -42,6 +42,12 @@ RATIO_BOUNDS = (0.5, 3.0)
 # came out minutes early. Today's pace stays slow to move (the hour and the driver explain
 # most of it).
 PRIOR_WEIGHTS = {"overall": 10.0, "hour": 5.0, "driver": 8.0, "route": 20.0}
+# The leg the van is driving: its pace so far (time since it left against the time the engine
+# expected for the part driven) is believed as if LEG_PACE_PRIOR_S more seconds had gone as
+# expected, and only once LEG_PACE_MIN_S of expected driving lies behind it (before that the
+# van is still pulling out and its pace is GPS noise). See `leg_pace`.
+LEG_PACE_PRIOR_S = 120
+LEG_PACE_MIN_S = 60
 
 
 @dataclass(frozen=True)
@@ -265,6 +271,7 @@ def etas_compute(
     windows: ErrorWindows | None = None,
     durations: Callable[..., list[int]] = leg_durations,
     breaks: Sequence[EtaBreak] = (),
+    first_leg_pace: float = 1.0,
 ) -> list[EtaResult]:
     """ETAs of `stops` (in driving order) for a vehicle at `origin` that can leave at `ready_at`.
 
@@ -275,7 +282,8 @@ def etas_compute(
     (the prior when None) at its horizon (arrival - now), the model arrival being the van's
     moved by the windows' `drift` x that horizon (today's lateness: the window moves, the
     van's schedule does not). The point ETA is the van's arrival; with re-centring on, the
-    model arrival shifted by the median past error there.
+    model arrival shifted by the median past error there. `first_leg_pace` (`leg_pace`)
+    multiplies the ratio of the first leg, the one the van is driving.
     """
     windows = windows or prior_windows()
 
@@ -289,7 +297,10 @@ def etas_compute(
     clock = ready_at
     for index, stop in enumerate(stops):
         depart_s = seconds_of_day(clock, tz)
-        travel_s = leg_s(index, depart_s) * ratio_at(depart_s // 3600)
+        ratio = ratio_at(depart_s // 3600)
+        if index == 0 and first_leg_pace != 1.0:
+            ratio = min(max(ratio * first_leg_pace, RATIO_BOUNDS[0]), RATIO_BOUNDS[1])
+        travel_s = leg_s(index, depart_s) * ratio
         arrival = clock + dt.timedelta(seconds=math.ceil(travel_s))
         start = max(arrival, stop.window_start) if stop.window_start else arrival
         departure = start + dt.timedelta(seconds=stop.service_s)
@@ -348,6 +359,21 @@ def shrunk_ratio(actual_s: float, expected_s: float, legs: int, *, towards: floa
     if legs <= 0 or expected_s <= 0:
         return towards
     return (legs * actual_s / expected_s + weight * towards) / (legs + weight)
+
+
+def leg_pace(*, elapsed_s: float, expected_s: float, prior_s: float = LEG_PACE_PRIOR_S) -> float:
+    """How much slower (> 1) or faster than the engine's speed ratio the van is driving the leg
+    it is on: `elapsed_s` since it left the last stop (or the depot), against `expected_s`, the
+    engine's time for the part of the leg already behind it (the model's time x the ratio),
+    shrunk towards 1 as if `prior_s` more seconds had gone as expected. 1 while less than
+    LEG_PACE_MIN_S of the leg is behind it.
+
+    A van crawling through a jam or an incident is late for the rest of that leg too: without
+    this the engine put it at the model's speed from its newest position, so its ETAs slid
+    with the clock and every customer ahead heard of the delay only bit by bit."""
+    if expected_s < LEG_PACE_MIN_S or elapsed_s <= 0:
+        return 1.0
+    return (elapsed_s + prior_s) / (expected_s + prior_s)
 
 
 def speed_priors(

@@ -379,18 +379,25 @@ def route_sequence_etas(
     the planned stops that have coordinates. The rules of a recompute (`route_etas_compute`):
     from where the vehicle is (its arrived stop once served, else a fresh ping, else the last
     completed stop, else the depot at the route's start), after the breaks still due, with the
-    optimiser's travel times, the route's learned speed ratio by hour and the measured error
-    windows. Writes nothing."""
+    optimiser's travel times, the route's learned speed ratio by hour, the pace of the leg being
+    driven and the measured error windows. Writes nothing."""
     now = now or clock.now()
     remaining = [s for s in stops if s.status == StopStatus.PLANNED and point_of(s.order)]
     if not remaining:
         return {}
     at_stop = any(s.status == StopStatus.ARRIVED for s in stops)
     pings = {} if at_stop else latest_pings(vehicle_ids={route.vehicle_id}, now=now)
-    origin, ready_at, _ping_time = vehicle_origin(
+    origin, ready_at, ping_time = vehicle_origin(
         route=route, stops=stops, now=now, ping=pings.get(route.vehicle_id)
     )
     hours = hours_ahead(route=route, ready_at=ready_at)
+    # On the road: the leg being driven goes on at its pace so far (from the route's start for
+    # the first leg).
+    started_at = (
+        RouteEta.objects.filter(route=route).values_list("started_at", flat=True).first()
+        if ping_time
+        else None
+    )
     results, _ratio = route_etas_compute(
         route=route,
         stops=stops,
@@ -402,5 +409,7 @@ def route_sequence_etas(
         priors=cache.get_many({RATIO_KEY.format(route.driver_id or 0, h) for h in hours}),
         provider=routing_services.travel_provider(),
         windows=eta_windows_current(now=now),
+        ping_time=ping_time,
+        started_at=started_at,
     )
     return {r.key: r for r in results}

@@ -106,6 +106,26 @@ def vehicle_origin(*, route: Route, stops: list[Stop], now: dt.datetime, ping):
     return point_of(route.vehicle.depot), max(now, route.start_at), None
 
 
+def leg_start(
+    *, route: Route, done: list[Stop], started_at: dt.datetime | None
+) -> tuple[tuple[float, float], dt.datetime] | None:
+    """(where, when) the leg the vehicle drives after its completed stops `done` (skipped ones
+    left out) began: the last one, left when its service ended or, when a planned break fell
+    due at that departure, when the break ended; with none done, the depot when the route
+    started (`started_at`, None: not known, so None)."""
+    done = sorted((s for s in done if s.departed_at), key=lambda s: s.departed_at)
+    if not done:
+        return None if started_at is None else (point_of(route.vehicle.depot), started_at)
+    previous = done[-1]
+    _, resume_at = breaks_pending(
+        route.breaks or [],
+        departures=[s.departed_at for s in done],
+        route_start=route.start_at,
+    )
+    left_at = max(previous.departed_at, resume_at) if resume_at else previous.departed_at
+    return eta_stop(previous).point, left_at
+
+
 def latest_pings(*, vehicle_ids, now: dt.datetime) -> dict[int, tuple]:
     """Each vehicle's newest ping within TRACKING_PING_STALE_S before `now`: one index probe per
     vehicle (LATERAL ... LIMIT 1 on the (vehicle, time) unique index), one query in all."""

@@ -17,13 +17,13 @@ from routing.models import Route, Stop, StopStatus
 from tracking import clock, conf
 from tracking.eta import (
     blended_ratio,
-    breaks_pending,
     leg_durations,
     seconds_of_day,
     speed_priors,
 )
 from tracking.models import EtaErrorSample, EtaRecord, LegSample, RouteEta
 from tracking.services.eta import adaptive, drift
+from tracking.services.eta.inputs import leg_start
 from tracking.services.eta.windows import records_in_force, samples_build, window_day
 
 RATIO_KEY = "tracking:eta:ratio:v2:{}:{}"
@@ -137,22 +137,13 @@ def _leg_record(*, stop: Stop, arrived_at: dt.datetime) -> None:
         .select_related("order")
         .order_by("departed_at")
     )
-    if done:
-        previous = done[-1]
-        origin, left_at = point_of(previous.order), previous.departed_at
-        # A planned break that fell due at that departure was taken before driving on: the
-        # leg starts when it ends (else every driver's ratio would carry a lunch break).
-        _, resume_at = breaks_pending(
-            route.breaks or [],
-            departures=[s.departed_at for s in done],
-            route_start=route.start_at,
-        )
-        left_at = max(left_at, resume_at) if resume_at else left_at
-    else:
-        state = RouteEta.objects.filter(route=route).first()
-        if state is None or state.started_at is None:
-            return  # no known departure: the leg cannot be measured
-        origin, left_at = point_of(route.vehicle.depot), state.started_at
+    state = None if done else RouteEta.objects.filter(route=route).first()
+    start = leg_start(
+        route=route, done=done, started_at=state.started_at if state is not None else None
+    )
+    if start is None:
+        return  # no known departure: the leg cannot be measured
+    origin, left_at = start
     actual = (arrived_at - left_at).total_seconds()
     tz = route.vehicle.depot.tzinfo
     (predicted,) = leg_durations(

@@ -12,11 +12,19 @@ from django.db import transaction
 from routing import services as routing_services
 from routing.models import Route, RouteStatus, Stop, StopStatus
 from tracking import clock
-from tracking.eta import ErrorWindows, EtaResult, blended_ratio, etas_compute
+from tracking.eta import (
+    ErrorWindows,
+    EtaResult,
+    blended_ratio,
+    etas_compute,
+    leg_pace,
+    seconds_of_day,
+)
 from tracking.models import RouteEta
 from tracking.services.eta.inputs import (
     eta_stop,
     latest_pings,
+    leg_start,
     ratio_by_hour,
     route_breaks,
     route_signature,
@@ -122,6 +130,8 @@ def routes_etas_refresh(
                 priors=priors,
                 provider=provider,
                 windows=windows,
+                ping_time=ping_time,
+                started_at=state.started_at,
             )
         writes = Writes.load(by_route=by_route, remaining=remaining)
         for pk in ids:
@@ -165,13 +175,17 @@ def route_etas_compute(
     priors: dict,
     provider,
     windows: ErrorWindows,
+    ping_time: dt.datetime | None = None,
+    started_at: dt.datetime | None = None,
 ) -> tuple[list[EtaResult], float]:
     """The engine's answer for one route: the `remaining` stops' ETAs when the vehicle leaves
     `origin` at `ready_at` (after the breaks still due), each leg at the speed ratio of its
     departure hour, and the route's speed ratio at `ready_at`. `legs` are the route's measured
     (actual_s, expected_s, count) so far (`route_legs`); `priors` the hourly priors already
     read from the cache (others are read or learned as needed); `windows` the error windows
-    by horizon. Writes nothing."""
+    by horizon. When `origin` is a ping taken at `ping_time`, the van is on the road: the leg
+    it drives goes on at the pace it has driven it so far (`current_leg_pace`; `started_at`:
+    when the route started, for a first leg). Writes nothing."""
     actual_s, expected_s, n_legs = legs
     # Today's pace on this route against the priors of the hours its legs were driven in.
     today = blended_ratio(route_actual_s=actual_s, route_predicted_s=expected_s, route_legs=n_legs)
@@ -181,6 +195,17 @@ def route_etas_compute(
 
     tz = route.vehicle.depot.tzinfo
     speed_ratio = ratio_at(ready_at.astimezone(tz).hour)
+    pace = 1.0
+    if ping_time is not None and remaining:
+        pace = current_leg_pace(
+            route=route,
+            stops=stops,
+            started_at=started_at,
+            at=(origin, ping_time),
+            to=eta_stop(remaining[0]).point,
+            ratio_at=ratio_at,
+            provider=provider,
+        )
     breaks, ready_at = route_breaks(route=route, stops=stops, ready_at=ready_at)
     results = etas_compute(
         origin=origin,
@@ -192,5 +217,29 @@ def route_etas_compute(
         speed_ratio=ratio_by_hour(ratio_at),
         breaks=breaks,
         windows=windows,
+        first_leg_pace=pace,
     )
     return results, speed_ratio
+
+
+def current_leg_pace(
+    *, route: Route, stops: list[Stop], started_at, at, to, ratio_at, provider
+) -> float:
+    """`leg_pace` of the leg the van drives to `to`, seen at `at` = (point, time) of its ping:
+    the time since the leg began (`leg_start`) against the model's time for the part behind it
+    (from where it began to `to`, less from `at` to `to`; one provider matrix) x the ratio of
+    the hour it began in. 1 when the leg's beginning is not known."""
+    done = [s for s in stops if s.departed_at and s.status != StopStatus.SKIPPED]
+    start = leg_start(route=route, done=done, started_at=started_at)
+    point, ping_time = at
+    if start is None or ping_time <= start[1]:
+        return 1.0
+    origin, left_at = start
+    tz = route.vehicle.depot.tzinfo
+    depart_s = seconds_of_day(left_at, tz)
+    durations = provider.matrices([origin, point, to], depart_s).duration_s
+    behind_s = float(durations[0][2]) - float(durations[1][2])
+    return leg_pace(
+        elapsed_s=(ping_time - left_at).total_seconds(),
+        expected_s=behind_s * ratio_at(depart_s // 3600),
+    )
