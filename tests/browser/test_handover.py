@@ -2,11 +2,15 @@
 phone is offline is queued, shown as provisional, and checked by the server when the phone is
 back online (right: delivered; wrong: "PIN failed", on the phone and on the board, where the
 dispatcher releases it); a cash-on-delivery order refuses a shortfall and the day's cash shows
-on the dispatcher's reconciliation page. Screenshots go to docs/screenshots/handover/."""
+on the dispatcher's reconciliation page. Screenshots go to docs/screenshots/handover/ under
+`make screenshots` (WAYBILL_SCREENSHOTS=1), else to the temporary directory: `make test` leaves
+the working tree as it found it."""
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,7 +30,11 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
 ]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "handover"
+SHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "handover"
+    if os.environ.get("WAYBILL_SCREENSHOTS")
+    else Path(tempfile.gettempdir()) / "waybill-screenshots" / "handover"
+)
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 QUEUE = "waybill.driver.queue.v1"
 
