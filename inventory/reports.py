@@ -17,6 +17,7 @@ from django.utils import timezone
 from inventory.filters import StockFilter, StockMoveFilter
 from inventory.models import Product, Stock, StockMove, Warehouse
 from inventory.selectors import reports as selectors
+from inventory.selectors.stock import warehouses_today
 
 GROUP_CHOICES = [
     ("product", "Product"),
@@ -189,7 +190,7 @@ def _aging(data, fs):
 
 def _expiring(data, fs):
     days = int(data.get("days") if data.get("days") is not None else 30)
-    today = timezone.localdate()
+    today = warehouses_today()
     rows = selectors.expiring_lots(stock=fs.qs, within_days=days, today=today)
 
     def decorate(row):

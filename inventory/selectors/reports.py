@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inventory.models import Product, Stock, StockCondition, StockMove, Warehouse
-from inventory.selectors.stock import expired_q, sellable_q
+from inventory.selectors.stock import expired_q, sellable_q, warehouses_today
 from inventory.supply import on_order_quantities
 
 AGING_BUCKETS = [("0-30", 0, 30), ("31-90", 31, 90), ("91-180", 91, 180), (">180", 181, None)]
@@ -170,7 +170,7 @@ def expiring_lots(
 ) -> QuerySet:
     """Lots with units on hand expiring within `within_days` (already expired ones included,
     with negative days left), soonest first, per warehouse and condition."""
-    today = today or timezone.localdate()
+    today = today or warehouses_today()
     return (
         _base(stock)
         .filter(on_hand__gt=0, lot__expires_at__isnull=False)
@@ -301,7 +301,7 @@ def warehouse_contents(*, warehouse: Warehouse, kind: str | None = None) -> tupl
 
 def inventory_counts() -> dict:
     """Small numbers for the dashboard."""
-    today = timezone.localdate()
+    today = warehouses_today()
     soon = today + timedelta(days=30)
     stock = Stock.objects.filter(on_hand__gt=0)
     return {

@@ -14,7 +14,7 @@ from core.roles import Role
 from inventory.filters import ProductFilter
 from inventory.models import Location, Product, Reservation, Warehouse
 from inventory.selectors import reports as report_selectors
-from inventory.selectors.stock import stock_totals
+from inventory.selectors.stock import stock_totals, warehouses_today
 
 READ_ROLES = [Role.WAREHOUSE, Role.PURCHASING, Role.DISPATCHER]
 WRITE_ROLES = [Role.WAREHOUSE]
@@ -56,7 +56,7 @@ class ProductDetailView(RoleRequiredMixin, View):
         for row in rows:
             row.days = report_selectors.aging_days(row.arrived, now)
         lots = list(report_selectors.product_lots(product=product))
-        today = timezone.localdate()
+        today = warehouses_today()
         for lot in lots:
             lot.days = report_selectors.aging_days(lot.received_at, now)
             lot.days_left = (lot.expires_at - today).days if lot.expires_at else None

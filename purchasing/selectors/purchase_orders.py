@@ -7,9 +7,9 @@ from datetime import date
 
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
 
 from inventory.models import Product, Warehouse
+from inventory.selectors.stock import warehouses_today
 from purchasing.models import (
     PurchaseOrder,
     PurchaseOrderEvent,
@@ -40,7 +40,7 @@ def purchase_order_list(
 ) -> QuerySet[PurchaseOrder]:
     """Orders newest first with `due` (promised, else expected date) and `is_overdue` (due
     before today and goods still expected). Dates filter on the creation date."""
-    today = timezone.localdate()
+    today = warehouses_today()
     qs = (
         PurchaseOrder.objects.select_related("supplier", "warehouse", "requester")
         .annotate(due=Coalesce("promised_date", "expected_date"))

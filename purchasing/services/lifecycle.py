@@ -10,11 +10,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.template.defaultfilters import pluralize
-from django.utils import timezone
 
 from core.exceptions import Conflict, ValidationFailed
 from core.references import reference_next
 from inventory.models import Product, Warehouse
+from inventory.selectors.stock import warehouse_today
 from purchasing.models import Approval, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct
 from purchasing.services.common import (
     AMENDABLE_STATES,
@@ -53,7 +53,6 @@ def _lines_clean(*, supplier: Supplier, lines: list[dict]) -> list[dict]:
     errors: list[dict] = []
     cleaned: list[dict] = []
     seen: set[int] = set()
-    today = timezone.localdate()
     for i, line in enumerate(lines):
         at = f"lines[{i}]"
         product = line.get("product")
@@ -126,7 +125,6 @@ def _lines_clean(*, supplier: Supplier, lines: list[dict]) -> list[dict]:
                 "unit_cost": unit_cost.quantize(Decimal("0.0001")),
                 "list_unit_cost": price.unit_cost,
                 "expected_date": expected,
-                "_today": today,
             }
         )
     if errors:
@@ -138,11 +136,14 @@ def _lines_clean(*, supplier: Supplier, lines: list[dict]) -> list[dict]:
     return cleaned
 
 
-def _header_clean(*, justification: str | None, expected_date, partial: bool = False) -> list:
+def _header_clean(
+    *, justification: str | None, expected_date, today: date, partial: bool = False
+) -> list:
+    """`today`: the date where the goods are expected (the warehouse's)."""
     errors = []
     if (not partial or justification is not None) and not (justification or "").strip():
         errors.append(field_error("justification", "Say why this purchase is needed.", "required"))
-    if expected_date is not None and expected_date < timezone.localdate():
+    if expected_date is not None and expected_date < today:
         errors.append(field_error("expected_date", "The expected date is in the past."))
     return errors
 
@@ -168,7 +169,11 @@ def purchase_order_create(
     nothing written): inactive supplier or warehouse, empty justification, a product the
     supplier does not sell, a quantity below the minimum order or not a multiple of the pack.
     """
-    errors = _header_clean(justification=justification, expected_date=expected_date)
+    errors = _header_clean(
+        justification=justification,
+        expected_date=expected_date,
+        today=warehouse_today(warehouse),
+    )
     if not supplier.is_active:
         errors.append(field_error("supplier", f"Supplier {supplier.code} is inactive."))
     if not warehouse.is_active:
@@ -308,6 +313,7 @@ def purchase_order_amend(
     errors = _header_clean(
         justification=justification,
         expected_date=None if expected_date is ... else expected_date,
+        today=warehouse_today(po.warehouse),
         partial=True,
     )
     if errors:

@@ -10,13 +10,13 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views import View
 
 from core.exceptions import DomainError
 from core.permissions import RoleRequiredMixin, user_can
 from core.roles import Role
 from inventory.models import Product
+from inventory.selectors.stock import warehouse_today, warehouses_today
 from purchasing import services as svc
 from purchasing.forms import (
     ActionForm,
@@ -103,7 +103,7 @@ class PurchaseOrderCreateView(RoleRequiredMixin, PurchaseOrderFormMixin, View):
     allowed_roles = [Role.PURCHASING]
 
     def get(self, request):
-        initial = {"expected_date": timezone.localdate() + timedelta(days=14)}
+        initial = {"expected_date": warehouses_today() + timedelta(days=14)}
         if request.GET.get("supplier"):
             initial["supplier"] = Supplier.objects.filter(code=request.GET["supplier"]).first()
         return self._render(request, PurchaseOrderForm(initial=initial), PurchaseLineFormSet())
@@ -240,7 +240,7 @@ class PurchaseOrderDetailView(RoleRequiredMixin, View):
                 "action_form": ActionForm(),
                 "is_overdue": bool(
                     po.due_date
-                    and po.due_date < timezone.localdate()
+                    and po.due_date < warehouse_today(po.warehouse)
                     and po.status in ("approved", "sent", "confirmed", "partially_received")
                 ),
             },

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from inventory.models import Warehouse
+from inventory.selectors.stock import warehouses_today
 from routing.fleet.models import DriverTimeOff
 from routing.models import Driver, Shift, Vehicle
 
@@ -19,7 +20,7 @@ def vehicle_list() -> QuerySet[Vehicle]:
 
 
 def driver_list() -> QuerySet[Driver]:
-    upcoming = DriverTimeOff.objects.filter(end_date__gte=dt.date.today()).order_by("start_date")
+    upcoming = DriverTimeOff.objects.filter(end_date__gte=warehouses_today()).order_by("start_date")
     return (
         Driver.objects.select_related("user", "default_vehicle")
         .prefetch_related(Prefetch("time_off", queryset=upcoming, to_attr="upcoming_time_off"))

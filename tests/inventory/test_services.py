@@ -1,6 +1,6 @@
 """Stock services: receive, return, transfer, condition change, adjust, count, scrap, expiry."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -376,3 +376,20 @@ def test_expire_task_runs_the_service(product, shelf):
     )
     assert inventory_expire_lots_task.delay().get() == 2
     assert inventory_check_task.delay().get() == 0
+
+
+def test_a_lot_expires_at_the_end_of_its_date_where_its_warehouse_is(
+    product, shelf, monkeypatch, assert_consistent
+):
+    """At 23:30 UTC on 4 May it is 5 May in Berlin (the warehouse's zone): a lot that expired
+    on 4 May is past its date there, though the server's (UTC) calendar still says 4 May."""
+    lot = stock_receive(
+        product=product, location=shelf, quantity=3, lot_code="MAY4", expires_at=date(2026, 5, 4)
+    )
+    late = datetime(2026, 5, 4, 23, 30, tzinfo=UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: late)
+
+    assert stock_expire_due() == 3
+    lot.refresh_from_db()
+    assert lot.on_hand == 0
+    assert_consistent()

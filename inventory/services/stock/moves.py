@@ -8,11 +8,11 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from core.exceptions import ValidationFailed
 from inventory.locks import stock_lock
 from inventory.models import Location, Stock, StockCondition, StockMove
+from inventory.selectors.stock import local_today
 from inventory.services.ledger import (
     add_on_hand,
     check_condition,
@@ -152,12 +152,14 @@ def stock_expire_due(*, today: date | None = None, user=None) -> int:
     """Re-grade good, unreserved units of lots past their expiry date to `expired`.
 
     Returns the number of units re-graded. Reserved units stay until their demand is resolved.
-    Safe to run twice (a second run finds nothing to do).
+    Safe to run twice (a second run finds nothing to do). Past = before `today`, by default
+    today where each lot's warehouse is.
     """
-    today = today or timezone.localdate()
+    # A lot expires at the end of its date where its warehouse is (`expired_q`'s rule).
+    before = today or local_today()
     candidates = list(
         Stock.objects.filter(
-            condition=StockCondition.GOOD, lot__expires_at__lt=today, on_hand__gt=F("reserved")
+            condition=StockCondition.GOOD, lot__expires_at__lt=before, on_hand__gt=F("reserved")
         )
         .select_related("product", "location", "lot")
         .order_by("pk")

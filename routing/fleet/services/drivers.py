@@ -7,10 +7,10 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
 
 from core.exceptions import Conflict, NotFound, ValidationFailed
 from core.roles import Role
+from inventory.selectors.stock import warehouses_today
 from routing.fleet.models import DriverTimeOff
 from routing.fleet.services.common import clean_skills
 from routing.models import Driver, Route, Shift, Vehicle
@@ -97,7 +97,7 @@ def driver_update(*, driver: Driver, **fields) -> Driver:
     fields = _check(dict(fields), current=driver)
     if fields.get("is_active") is False and driver.is_active:
         booked = list(
-            Shift.objects.filter(driver=driver, date__gte=timezone.localdate()).order_by("date")[:5]
+            Shift.objects.filter(driver=driver, date__gte=warehouses_today()).order_by("date")[:5]
         )
         if booked:
             raise Conflict(
