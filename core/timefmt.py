@@ -18,6 +18,7 @@ DASH = "\u2013"  # en dash
 TIME = "H:i"  # 14:05
 DAY_TIME = "D j M, H:i"  # Tue 3 Mar, 14:05
 DAY = "D j M"  # Tue 3 Mar
+STAMP = "Y-m-d H:i"  # 2026-03-03 14:05 (logs, timelines, histories)
 
 
 def zone(place) -> dt.tzinfo:
@@ -62,6 +63,11 @@ def hm(moment: dt.datetime | None, place) -> str:
 def day_hm(moment: dt.datetime | None, place) -> str:
     """'Tue 3 Mar, 14:05' at `place`."""
     return fmt(moment, place, DAY_TIME)
+
+
+def stamp(moment: dt.datetime | None, place) -> str:
+    """'2026-03-03 14:05' at `place`: a record's time in a timeline or history."""
+    return fmt(moment, place, STAMP)
 
 
 def span(start: dt.datetime | None, end: dt.datetime | None, place) -> str:

@@ -14,6 +14,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from core import timefmt
 from inventory.filters import StockFilter, StockMoveFilter
 from inventory.models import Product, Stock, StockMove, Warehouse
 from inventory.selectors import reports as selectors
@@ -215,7 +216,7 @@ def _valuation_columns(data):
 def _move_row(move) -> dict:
     return {
         "id": move.pk,
-        "created_at": timezone.localtime(move.created_at).strftime("%Y-%m-%d %H:%M"),
+        "created_at": timefmt.stamp(move.created_at, move.warehouse),
         "kind": move.kind,
         "product__sku": move.product.sku,
         "lot__code": move.lot.code if move.lot_id else "",

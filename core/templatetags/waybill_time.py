@@ -2,6 +2,7 @@
 
     {{ stop.eta|hm:depot }}                 14:05      (depot: Warehouse, zone name or tzinfo)
     {{ event.at|day_hm:order.warehouse }}   Tue 3 Mar, 14:05
+    {{ row.created_at|stamp:po.warehouse }} 2026-03-03 14:05
     {% span start end depot %}              09:00-10:00 (en dash)
     {{ depot|zone_label }}                  Europe/Berlin
 
@@ -26,6 +27,11 @@ def hm(moment, place=None) -> str:
 @register.filter
 def day_hm(moment, place=None) -> str:
     return timefmt.day_hm(moment, place)
+
+
+@register.filter
+def stamp(moment, place=None) -> str:
+    return timefmt.stamp(moment, place)
 
 
 @register.simple_tag

@@ -156,6 +156,12 @@ class StockMove(models.Model):
     def delete(self, *args, **kwargs):
         raise ValueError("Stock moves are immutable; record a correcting move instead.")
 
+    @property
+    def warehouse(self):
+        """Where the move happened (its times are shown in that warehouse's zone)."""
+        location = self.to_location or self.from_location
+        return location.warehouse if location is not None else None
+
 
 class Reservation(TimeStampedModel):
     """Stock held for a demand (an order line elsewhere), identified by `demand_ref`.

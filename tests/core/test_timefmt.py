@@ -20,6 +20,7 @@ def test_a_moment_is_shown_in_the_places_zone_in_winter_and_summer():
     assert timefmt.hm(WINTER, "Europe/Berlin") == "09:05"
     assert timefmt.hm(SUMMER, "Europe/Berlin") == "10:05"
     assert timefmt.day_hm(WINTER, "Europe/Berlin") == "Tue 13 Jan, 09:05"
+    assert timefmt.stamp(SUMMER, "Europe/Berlin") == "2026-07-14 10:05"
     assert timefmt.hm(None, "Europe/Berlin") == ""
 
 
@@ -53,10 +54,10 @@ def test_template_filters_ignore_the_active_zone():
     template = Template(
         "{% load tz waybill_time %}{% timezone 'UTC' %}"
         "{{ at|hm:place }} | {{ at|day_hm:place }} | {% span at end place %} | "
-        "{{ place|zone_label }}"
+        "{{ at|stamp:place }} | {{ place|zone_label }}"
         "{% endtimezone %}"
     )
     out = template.render(
         Context({"at": WINTER, "end": WINTER + dt.timedelta(hours=1), "place": "Europe/Berlin"})
     )
-    assert out == f"09:05 | Tue 13 Jan, 09:05 | 09:05{D}10:05 | Europe/Berlin"
+    assert out == f"09:05 | Tue 13 Jan, 09:05 | 09:05{D}10:05 | 2026-01-13 09:05 | Europe/Berlin"

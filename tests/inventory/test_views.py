@@ -221,3 +221,18 @@ def test_report_filters_are_labelled_for_people(staff, product, shelf):
     )
     stock = _text(staff.get("/inventory/reports/stock/"))
     assert "Location warehouse" not in stock and "Lot code" not in stock
+
+
+def test_product_movements_show_the_warehouse_s_time(staff, product, shelf):
+    """The product page's movements and the movements report read the move's time in its
+    warehouse's zone (Berlin), not the server's (UTC)."""
+    from core import timefmt
+
+    stock_receive(product=product, location=shelf, quantity=2)
+    at = StockMove.objects.get(product=product).created_at
+    berlin, utc = timefmt.stamp(at, "Europe/Berlin"), timefmt.stamp(at, "UTC")
+    html = staff.get(f"/inventory/products/{product.sku}/").content.decode()
+    assert berlin in html and utc not in html
+    response = staff.get("/inventory/reports/history/", {"format": "csv"})
+    report = b"".join(response.streaming_content).decode()
+    assert berlin in report and utc not in report

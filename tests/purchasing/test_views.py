@@ -244,3 +244,16 @@ def test_print_page_renders_the_order(buyer, po_in):
     po = po_in("approved")
     html = buyer.get(f"{BASE}{po.reference}/print/").content.decode()
     assert f"Purchase order {po.reference}" in html and "1500.00" in html
+
+
+def test_detail_times_are_the_warehouse_s(buyer, po_in):
+    """The timeline, approvals and history show Berlin time (the warehouse's), not the server's
+    UTC: the same instant reads an hour or two later."""
+    from core import timefmt
+    from purchasing.models import PurchaseOrderEvent
+
+    po = po_in("approved")
+    created = PurchaseOrderEvent.objects.filter(purchase_order=po, kind="created").get().created_at
+    html = buyer.get(f"{BASE}{po.reference}/").content.decode()
+    assert timefmt.stamp(created, "Europe/Berlin") in html
+    assert timefmt.stamp(created, "UTC") not in html

@@ -14,6 +14,7 @@ from routing.fleet.apis.common import FleetAccess, SkillsField, driver_get, vehi
 from routing.fleet.filters import DriverFilter
 from routing.fleet.models import DriverTimeOff
 from routing.fleet.selectors import driver_list, time_off_shifts
+from routing.models import Driver
 
 
 class TimeOffOutput(serializers.Serializer):
@@ -76,6 +77,8 @@ class DriverCollectionApi(FleetAccess, generics.ListAPIView):
 
     serializer_class = DriverOutput
     filterset_class = DriverFilter
+    # The model, for the schema: get_queryset reads the depots' today (a query).
+    queryset = Driver.objects.none()
 
     class InputSerializer(DriverInput):
         username = serializers.CharField(max_length=150)
