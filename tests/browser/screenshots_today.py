@@ -1,8 +1,12 @@
 """The pages that open on "today", at Sunday 23:30 UTC (already Monday in Berlin), into
 docs/screenshots/today/: the order board (dispatcher, warehouse), the dashboard, the fleet week,
 the shift list and the new plan (dispatcher), the dashboard and the fleet week (admin). Each
-opens on Berlin's Monday, the date of the depot's orders, plans and shifts. Run explicitly (the
-file name keeps it out of the test run):
+opens on Berlin's Monday, the date of the depot's orders, plans and shifts. Then purchasing's
+and the fleet's pages at the same moment: the purchase orders list and an order due on Sunday
+(overdue in Berlin), the new purchase order's expected date (purchasing, approver, admin), and
+the drivers with a time off that ended on Sunday (no longer upcoming) (dispatcher, admin), and
+the times of the order's timeline and of a product's stock moves in Berlin time (warehouse). Run
+explicitly (the file name keeps it out of the test run):
 
     .venv/bin/python -m pytest tests/browser/screenshots_today.py
 """
@@ -17,10 +21,21 @@ import pytest
 from django.utils import timezone
 
 from core.roles import Role
+from inventory.services import stock_receive
 from orders.services import order_create
+from purchasing.models import PurchaseOrder
+from purchasing.services import purchase_order_create
 from routing import services as routing_services
-from routing.fleet.services import shift_create
-from tests.factories import DriverFactory, ProductFactory, VehicleFactory, WarehouseFactory
+from routing.fleet.services import driver_time_off_add, shift_create
+from tests.conftest import make_user
+from tests.factories import (
+    DriverFactory,
+    LocationFactory,
+    ProductFactory,
+    SupplierProductFactory,
+    VehicleFactory,
+    WarehouseFactory,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -73,6 +88,76 @@ def test_pages_open_on_today_where_the_depot_is(live_server, login, browser, mon
         for name, url in walk:
             response = page.goto(live_server.url + url)
             assert response.status == 200, (role, url, response.status)
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(OUT / f"{name}-{role}.png"), full_page=True)
+        context.close()
+
+
+def test_purchasing_and_fleet_pages_count_days_where_the_depot_is(
+    live_server, login, browser, monkeypatch
+):
+    OUT.mkdir(parents=True, exist_ok=True)
+    today = timezone.now().date()
+    sunday = today - dt.timedelta(days=(today.weekday() + 1) % 7 or 7)
+    late = dt.datetime.combine(sunday, dt.time(23, 30), tzinfo=dt.UTC)
+    # Everything below happens at that moment: the order's timeline and the stock move read
+    # 00:30 on Monday, Berlin time.
+    monkeypatch.setattr("django.utils.timezone.now", lambda: late)
+    depot = WarehouseFactory(code="BER", name="Berlin DC", timezone="Europe/Berlin")
+    price = SupplierProductFactory(product=ProductFactory(sku="TEA-1", name="Green tea"))
+    requester = make_user(Role.PURCHASING, username="petra-today")
+    po = purchase_order_create(
+        supplier=price.supplier, warehouse=depot, requester=requester,
+        justification="Restock before the week", expected_date=sunday + dt.timedelta(days=3),
+        lines=[{"product": price.product, "quantity": 40}],
+    )  # fmt: skip
+    # Sent and due on Sunday: overdue once it is Monday in Berlin (a shortcut past approval).
+    PurchaseOrder.objects.filter(pk=po.pk).update(status="sent", expected_date=sunday)
+    driver = DriverFactory()
+    driver_time_off_add(
+        driver=driver, start_date=sunday - dt.timedelta(days=2), end_date=sunday, reason="Ended"
+    )
+    driver_time_off_add(
+        driver=driver,
+        start_date=sunday + dt.timedelta(days=3),
+        end_date=sunday + dt.timedelta(days=4),
+        reason="Coming",
+    )
+    stock_receive(
+        product=price.product, location=LocationFactory(warehouse=depot, code="A-01"), quantity=5
+    )
+
+    purchasing = [
+        ("purchase-orders", "/orders/purchasing/"),
+        ("purchase-order-overdue", f"/orders/purchasing/{po.reference}/"),
+        ("purchase-order-new", "/orders/purchasing/new/"),
+    ]
+    pages = {
+        Role.PURCHASING: purchasing,
+        Role.APPROVER: purchasing[:2],
+        Role.ADMIN: [*purchasing, ("drivers", "/routing/fleet/drivers/")],
+        Role.DISPATCHER: [("drivers", "/routing/fleet/drivers/")],
+        Role.WAREHOUSE: [("product", "/inventory/products/TEA-1/")],
+    }
+    for role, walk in pages.items():
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+        login(context, role, username=f"{role}-buy-today")
+        page = context.new_page()
+        for name, url in walk:
+            response = page.goto(live_server.url + url)
+            assert response.status == 200, (role, url, response.status)
+            html = page.content()
+            if name == "purchase-orders":
+                assert 'class="overdue"' in html
+            if name == "purchase-order-new":
+                in_two_weeks = sunday + dt.timedelta(days=15)
+                assert page.locator("input[name=expected_date]").input_value() == str(in_two_weeks)
+            if name == "drivers":  # the time off is shown by its dates ("Wed 10 Dec")
+                ended = f"{sunday - dt.timedelta(days=2):%a} {(sunday - dt.timedelta(days=2)).day}"
+                coming = f"{sunday + dt.timedelta(days=3):%a} {(sunday + dt.timedelta(days=3)).day}"
+                assert coming in html and ended not in html
+            if name in ("purchase-order-overdue", "product"):  # Monday 00:30 in Berlin
+                assert f"{sunday + dt.timedelta(days=1):%Y-%m-%d} 00:30" in html
             page.wait_for_timeout(300)
             page.screenshot(path=str(OUT / f"{name}-{role}.png"), full_page=True)
         context.close()
