@@ -16,7 +16,8 @@ window policy needs, and this script recomputes, day by day, what the engine doe
 - each ETA's window, the stop's shown window (rewritten when it moved 15 s) and the history
   rows the errors are taken from (`writes.py`);
 
-then scores the shown windows at the benchmark's observations, as `eta_accuracy.py` does. With
+then scores the shown windows (coverage, width) and ETAs (MAE at 15 / 30 / 60 / 120 min) at the
+benchmark's observations, as `eta_accuracy.py` does. With
 the engine's settings (the defaults of `Policy`) it reproduces the windows the engine wrote:
 each seed's line of output ends with how many of the traced ETAs and observations it
 reproduced to the second. Days are UTC days, as the windows' are with TIME_ZONE at its default
@@ -90,7 +91,8 @@ class Policy:
 
 @dataclass
 class StopState:
-    shown: list = field(default_factory=list)  # [(at, low, high)] each time it was rewritten
+    # [(at, low, high, eta)] each time it was rewritten
+    shown: list = field(default_factory=list)
     eta: float | None = None
     low: float | None = None
     high: float | None = None
@@ -269,7 +271,7 @@ def replay(trace: dict, policy: Policy) -> dict:
             or abs(high - state.high) >= WRITE_THRESHOLD_S
         ):
             state.eta, state.low, state.high = arrival, low, high
-            state.shown.append((now, low, high))
+            state.shown.append((now, low, high, arrival))
         last = state.records[-1] if state.records else None
         if (
             last is None
@@ -285,6 +287,7 @@ def score(trace: dict, stops: dict[int, StopState], *, matched: int, total: int)
     out: dict = {"etas_matched": matched, "etas": total, "observations_matched": 0}
     hits: dict[int, list] = {h: [] for h in HORIZONS_MIN}
     widths: dict[int, list] = {h: [] for h in HORIZONS_MIN}
+    errors: dict[int, list] = {h: [] for h in HORIZONS_MIN}
     days: dict[str, dict[int, list]] = {}
     for stop, horizon_s, actual, traced_low, traced_high in trace["observations"]:
         state = stops.get(stop)
@@ -292,16 +295,18 @@ def score(trace: dict, stops: dict[int, StopState], *, matched: int, total: int)
         shown = [s for s in (state.shown if state else []) if s[0] <= at + 1e-3]
         if not shown:
             continue
-        _t, low, high = shown[-1]
+        _t, low, high, eta = shown[-1]
         out["observations_matched"] += abs(low - traced_low) <= 1 and abs(high - traced_high) <= 1
         h = horizon_s // 60
         hit = low <= actual <= high
         hits[h].append(hit)
         widths[h].append(high - low)
+        errors[h].append(abs(actual - eta))
         days.setdefault(utc_day(actual).isoformat(), {k: [] for k in HORIZONS_MIN})[h].append(hit)
     out["observations"] = len(trace["observations"])
     out["coverage"] = {h: sum(v) / len(v) for h, v in hits.items() if v}
     out["width_min"] = {h: sum(v) / len(v) / 60 for h, v in widths.items() if v}
+    out["mae_min"] = {h: sum(v) / len(v) / 60 for h, v in errors.items() if v}
     out["by_day"] = {
         d: {h: sum(v) / len(v) for h, v in f.items() if v} for d, f in sorted(days.items())
     }
@@ -333,8 +338,10 @@ def main(argv=None) -> int:
     print(f"policy: {policy}")
     for name, r in results.items():
         cov = " / ".join(f"{r['coverage'].get(h, 0):.1%}" for h in HORIZONS_MIN)
+        mae = " / ".join(f"{r['mae_min'].get(h, 0):.2f}" for h in HORIZONS_MIN)
         print(
             f"{name}: coverage {cov}; 60-min width {r['width_min'].get(60, 0):.1f} min; "
+            f"MAE {mae} min; "
             f"band {'met' if r['band'] else 'MISSED'}, width {'met' if r['width_ok'] else 'MISSED'}"
             f" (replayed {r['etas_matched']}/{r['etas']} ETAs and "
             f"{r['observations_matched']}/{r['observations']} observations to the second)"
