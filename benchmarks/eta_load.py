@@ -10,7 +10,9 @@ What it does (everything on loopback, nothing shared with the dev database or qu
 1. creates a fresh database `<dev db>_bench_eta` on the same PostgreSQL, migrates it, and seeds
    one depot, `--vehicles` drivers with vans, a published plan for today with one route of
    `--stops` stops per van (customers with an e-mail address), and a session per driver;
-   then computes every route's first ETAs, as the drivers' "start" does (warm). COLD
+   then starts every route and computes its first ETAs, as the drivers' "start" does (warm:
+   a ping is then on a leg whose beginning is known, so each recompute also works out the
+   leg's pace). COLD
    (`--no-warm-up`) leaves that to the first pings: no route has an ETA, no driver's speed
    priors are cached, and every first ETA announces its first stop ("arriving" entry, webhook
    event, e-mail);

@@ -178,13 +178,19 @@ def seed(env, vehicles: int, stops: int, warm_up: bool = True) -> dict:
             for i, order in enumerate(orders)
         ]
     )
-    # What the drivers' "start" did in the morning (tracking.services.route_start): first ETAs
-    # and the first stop announced as next. Without it the first pings would pay for 500
-    # "arriving" timeline entries and emails (measured separately: --no-warm-up).
+    # What the drivers' "start" did in the morning (tracking.services.route_start): the route
+    # started (so a ping is on a leg whose beginning is known and the engine works out its pace,
+    # `current_leg_pace`), first ETAs and the first stop announced as next. Without it the first
+    # pings would pay for 500 "arriving" timeline entries and emails (measured separately:
+    # --no-warm-up).
     if warm_up:
+        from tracking.models import RouteEta
         from tracking.services import routes_etas_refresh
 
         ids = [r.pk for r in routes]
+        RouteEta.objects.bulk_create(
+            [RouteEta(route_id=pk, started_at=now - dt.timedelta(minutes=10)) for pk in ids]
+        )
         for k in range(0, len(ids), 250):
             routes_etas_refresh(route_ids=ids[k : k + 250], now=now)
     sessions = []
