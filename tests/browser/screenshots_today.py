@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from core import timefmt
 from core.roles import Role
 from inventory.services import stock_receive
 from orders.services import order_create
@@ -101,7 +102,7 @@ def test_purchasing_and_fleet_pages_count_days_where_the_depot_is(
     sunday = today - dt.timedelta(days=(today.weekday() + 1) % 7 or 7)
     late = dt.datetime.combine(sunday, dt.time(23, 30), tzinfo=dt.UTC)
     # Everything below happens at that moment: the order's timeline and the stock move read
-    # 00:30 on Monday, Berlin time.
+    # Monday 00:30 (01:30 in summer), Berlin time.
     monkeypatch.setattr("django.utils.timezone.now", lambda: late)
     depot = WarehouseFactory(code="BER", name="Berlin DC", timezone="Europe/Berlin")
     price = SupplierProductFactory(product=ProductFactory(sku="TEA-1", name="Green tea"))
@@ -156,8 +157,9 @@ def test_purchasing_and_fleet_pages_count_days_where_the_depot_is(
                 ended = f"{sunday - dt.timedelta(days=2):%a} {(sunday - dt.timedelta(days=2)).day}"
                 coming = f"{sunday + dt.timedelta(days=3):%a} {(sunday + dt.timedelta(days=3)).day}"
                 assert coming in html and ended not in html
-            if name in ("purchase-order-overdue", "product"):  # Monday 00:30 in Berlin
-                assert f"{sunday + dt.timedelta(days=1):%Y-%m-%d} 00:30" in html
+            if name in ("purchase-order-overdue", "product"):  # Monday, Berlin time
+                assert timefmt.stamp(late, depot).startswith(f"{sunday + dt.timedelta(days=1)}")
+                assert timefmt.stamp(late, depot) in html
             page.wait_for_timeout(300)
             page.screenshot(path=str(OUT / f"{name}-{role}.png"), full_page=True)
         context.close()
