@@ -46,11 +46,33 @@ pytestmark = [
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "today"
 
 
-def test_pages_open_on_today_where_the_depot_is(live_server, login, browser, monkeypatch):
-    OUT.mkdir(parents=True, exist_ok=True)
+def _sunday_late() -> tuple[dt.date, dt.datetime]:
+    """The last Sunday and 23:30 UTC on it (already Monday in Berlin)."""
     today = timezone.now().date()
     sunday = today - dt.timedelta(days=(today.weekday() + 1) % 7 or 7)
-    late = dt.datetime.combine(sunday, dt.time(23, 30), tzinfo=dt.UTC)
+    return sunday, dt.datetime.combine(sunday, dt.time(23, 30), tzinfo=dt.UTC)
+
+
+def _walk(browser, login, live_server, pages, *, user, check=None):
+    """Each role's pages ({role: [(name, url)]}) in a browser of its own: answered 200,
+    `check(name, page, html)` when given, then a screenshot `<name>-<role>.png`."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    for role, walk in pages.items():
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+        login(context, role, username=f"{role}-{user}")
+        page = context.new_page()
+        for name, url in walk:
+            response = page.goto(live_server.url + url)
+            assert response.status == 200, (role, url, response.status)
+            if check is not None:
+                check(name, page, page.content())
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(OUT / f"{name}-{role}.png"), full_page=True)
+        context.close()
+
+
+def test_pages_open_on_today_where_the_depot_is(live_server, login, browser, monkeypatch):
+    sunday, late = _sunday_late()
     monday = sunday + dt.timedelta(days=1)
     depot = WarehouseFactory(code="BER", name="Berlin DC", timezone="Europe/Berlin")
     tea = ProductFactory(sku="TEA-1", name="Green tea")
@@ -82,25 +104,13 @@ def test_pages_open_on_today_where_the_depot_is(live_server, login, browser, mon
         Role.WAREHOUSE: [("orders", "/orders/"), ("dashboard", "/")],
         Role.ADMIN: [("dashboard", "/"), ("fleet-week", "/routing/fleet/")],
     }
-    for role, walk in pages.items():
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
-        login(context, role, username=f"{role}-today")
-        page = context.new_page()
-        for name, url in walk:
-            response = page.goto(live_server.url + url)
-            assert response.status == 200, (role, url, response.status)
-            page.wait_for_timeout(300)
-            page.screenshot(path=str(OUT / f"{name}-{role}.png"), full_page=True)
-        context.close()
+    _walk(browser, login, live_server, pages, user="today")
 
 
 def test_purchasing_and_fleet_pages_count_days_where_the_depot_is(
     live_server, login, browser, monkeypatch
 ):
-    OUT.mkdir(parents=True, exist_ok=True)
-    today = timezone.now().date()
-    sunday = today - dt.timedelta(days=(today.weekday() + 1) % 7 or 7)
-    late = dt.datetime.combine(sunday, dt.time(23, 30), tzinfo=dt.UTC)
+    sunday, late = _sunday_late()
     # Everything below happens at that moment: the order's timeline and the stock move read
     # Monday 00:30 (01:30 in summer), Berlin time.
     monkeypatch.setattr("django.utils.timezone.now", lambda: late)
@@ -140,26 +150,19 @@ def test_purchasing_and_fleet_pages_count_days_where_the_depot_is(
         Role.DISPATCHER: [("drivers", "/routing/fleet/drivers/")],
         Role.WAREHOUSE: [("product", "/inventory/products/TEA-1/")],
     }
-    for role, walk in pages.items():
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
-        login(context, role, username=f"{role}-buy-today")
-        page = context.new_page()
-        for name, url in walk:
-            response = page.goto(live_server.url + url)
-            assert response.status == 200, (role, url, response.status)
-            html = page.content()
-            if name == "purchase-orders":
-                assert 'class="overdue"' in html
-            if name == "purchase-order-new":
-                in_two_weeks = sunday + dt.timedelta(days=15)
-                assert page.locator("input[name=expected_date]").input_value() == str(in_two_weeks)
-            if name == "drivers":  # the time off is shown by its dates ("Wed 10 Dec")
-                ended = f"{sunday - dt.timedelta(days=2):%a} {(sunday - dt.timedelta(days=2)).day}"
-                coming = f"{sunday + dt.timedelta(days=3):%a} {(sunday + dt.timedelta(days=3)).day}"
-                assert coming in html and ended not in html
-            if name in ("purchase-order-overdue", "product"):  # Monday, Berlin time
-                assert timefmt.stamp(late, depot).startswith(f"{sunday + dt.timedelta(days=1)}")
-                assert timefmt.stamp(late, depot) in html
-            page.wait_for_timeout(300)
-            page.screenshot(path=str(OUT / f"{name}-{role}.png"), full_page=True)
-        context.close()
+
+    def check(name, page, html):
+        if name == "purchase-orders":
+            assert 'class="overdue"' in html
+        if name == "purchase-order-new":
+            in_two_weeks = sunday + dt.timedelta(days=15)
+            assert page.locator("input[name=expected_date]").input_value() == str(in_two_weeks)
+        if name == "drivers":  # the time off is shown by its dates ("Wed 10 Dec")
+            ended = f"{sunday - dt.timedelta(days=2):%a} {(sunday - dt.timedelta(days=2)).day}"
+            coming = f"{sunday + dt.timedelta(days=3):%a} {(sunday + dt.timedelta(days=3)).day}"
+            assert coming in html and ended not in html
+        if name in ("purchase-order-overdue", "product"):  # Monday, Berlin time
+            assert timefmt.stamp(late, depot).startswith(f"{sunday + dt.timedelta(days=1)}")
+            assert timefmt.stamp(late, depot) in html
+
+    _walk(browser, login, live_server, pages, user="buy-today", check=check)
