@@ -137,10 +137,12 @@ def _leg_record(*, stop: Stop, arrived_at: dt.datetime) -> None:
         .select_related("order")
         .order_by("departed_at")
     )
-    state = None if done else RouteEta.objects.filter(route=route).first()
-    start = leg_start(
-        route=route, done=done, started_at=state.started_at if state is not None else None
+    started_at = (
+        None
+        if done
+        else RouteEta.objects.filter(route=route).values_list("started_at", flat=True).first()
     )
+    start = leg_start(route=route, done=done, started_at=started_at)
     if start is None:
         return  # no known departure: the leg cannot be measured
     origin, left_at = start
