@@ -3,6 +3,8 @@ table, and every seed pooled (pure functions over the run's results)."""
 
 from __future__ import annotations
 
+import math
+
 HORIZONS_MIN = (15, 30, 60, 120)
 TARGET_COVERAGE = (0.77, 0.85)
 TARGET_WIDTH_60_MIN = 30
@@ -18,6 +20,31 @@ def by_day(observations) -> dict[str, dict]:
     for obs in observations:
         days.setdefault(obs.actual.date().isoformat(), []).append(obs)
     return {day: horizon_metrics(rows) for day, rows in sorted(days.items())}
+
+
+def coverage_se(days: list[tuple[int, float]]) -> float | None:
+    """The standard error of a coverage pooled over days, from each day's (arrivals, coverage),
+    the days taken as clusters (a delay hits many stops of a route, so one day's arrivals are not
+    independent; a binomial error would understate it). None with fewer than two days.
+
+    A run's coverage is only as steady as this says: at 60 orders a day, one day's coverage moves
+    by about 7 points (`docs/benchmarks.md`, "ETA coverage on ten days a seed"), so three days
+    measure a seed to about ±4 points, the half-width of the 77-85 % band."""
+    if len(days) < 2:
+        return None
+    total = sum(n for n, _c in days)
+    mean = sum(n * c for n, c in days) / total
+    spread = sum((n * (c - mean)) ** 2 for n, c in days)
+    return math.sqrt(len(days) / (len(days) - 1) * spread) / total
+
+
+def _days_of(runs: list[dict], horizon: str) -> list[tuple[int, float]]:
+    return [
+        (figures[horizon]["n"], figures[horizon]["coverage"])
+        for run in runs
+        for figures in run["by_day"].values()
+        if horizon in figures
+    ]
 
 
 def targets(horizons: dict) -> dict:
@@ -42,18 +69,27 @@ def table(result: dict) -> str:
         f"{result['days']} scored days each after {result['warmup_days']} learned, "
         f"{result['stops_per_day']} orders a day, target coverage {result['coverage']:.0%}",
         "",
-        "| seed | horizon | n | coverage | width | MAE | bias | plan MAE | MAE / plan |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| seed | horizon | n | coverage | ± (days) | width | MAE | bias | plan MAE | MAE / plan |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for run in [*result["runs"], {"seed": "all", "horizons": result["pooled"]}]:
+    for run, days in [*((run, [run]) for run in result["runs"]), (None, result["runs"])]:
+        run = run or {"seed": "all", "horizons": result["pooled"]}
         for h, f in run["horizons"].items():
+            se = coverage_se(_days_of(days, h))
             lines.append(
                 f"| {run['seed']} | {h} min | {f['n']} | {f['coverage']:.1%} | "
+                f"{'-' if se is None else f'{se:.1%}'} | "
                 f"{f['width_s'] / 60:.1f} min | {f['mae_s'] / 60:.1f} min | "
                 f"{f['bias_s'] / 60:+.1f} min | {f['baseline_mae_s'] / 60:.1f} min | "
                 f"{f['mae_s'] / f['baseline_mae_s']:.2f} |"
             )
-    lines += ["", "Coverage by scored day (15 / 30 / 60 / 120 min):", ""]
+    lines += [
+        "",
+        "± (days): the coverage's standard error, the scored days taken as clusters.",
+        "",
+        "Coverage by scored day (15 / 30 / 60 / 120 min):",
+        "",
+    ]
     for run in result["runs"]:
         days = "; ".join(
             " / ".join(f"{f['coverage']:.0%}" for f in figures.values())

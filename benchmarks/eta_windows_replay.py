@@ -44,7 +44,11 @@ import django  # noqa: E402
 
 django.setup()  # the tracking modules below import models (no database is opened)
 
-from benchmarks.eta_accuracy_report import TARGET_COVERAGE, TARGET_WIDTH_60_MIN  # noqa: E402
+from benchmarks.eta_accuracy_report import (  # noqa: E402
+    TARGET_COVERAGE,
+    TARGET_WIDTH_60_MIN,
+    coverage_se,
+)
 from tracking.eta import (  # noqa: E402
     MIN_HALF_WIDTH_S,
     ErrorWindows,
@@ -310,6 +314,10 @@ def score(trace: dict, stops: dict[int, StopState], *, matched: int, total: int)
     out["by_day"] = {
         d: {h: sum(v) / len(v) for h, v in f.items() if v} for d, f in sorted(days.items())
     }
+    out["coverage_se"] = {
+        h: coverage_se([(len(f[h]), sum(f[h]) / len(f[h])) for f in days.values() if f[h]])
+        for h in HORIZONS_MIN
+    }
     low, high = TARGET_COVERAGE
     out["band"] = all(low <= c <= high for c in out["coverage"].values())
     out["width_ok"] = out["width_min"].get(60, 99) <= TARGET_WIDTH_60_MIN
@@ -337,7 +345,11 @@ def main(argv=None) -> int:
         return 0
     print(f"policy: {policy}")
     for name, r in results.items():
-        cov = " / ".join(f"{r['coverage'].get(h, 0):.1%}" for h in HORIZONS_MIN)
+        cov = " / ".join(
+            f"{r['coverage'].get(h, 0):.1%}"
+            + ("" if r["coverage_se"][h] is None else f" ±{r['coverage_se'][h]:.1%}")
+            for h in HORIZONS_MIN
+        )
         mae = " / ".join(f"{r['mae_min'].get(h, 0):.2f}" for h in HORIZONS_MIN)
         print(
             f"{name}: coverage {cov}; 60-min width {r['width_min'].get(60, 0):.1f} min; "
