@@ -18,11 +18,12 @@ production. At 15/30/60/120 minutes before each actual arrival the benchmark rea
 window the customer is shown then, and compares with the naive baseline: the optimiser's
 planned arrival, never updated.
 
-Ten scored days a seed by default (600 arrivals at each horizon): one day's coverage moves by
-about 7 points from the next (a delay hits many stops of a route at once), so three days, the
-default until the eighth session, measured a seed only to about ±4 points, the half-width of
-the issue's 77-85 % band. The table prints each coverage's standard error with the days as
-clusters (`eta_accuracy_report.coverage_se`); 27 minutes for five seeds with `--jobs 2`.
+Ten scored days a seed by default (600 arrivals at each horizon). One day's coverage is 5 to 9
+points off the seed's (standard deviation, 15 to 120 minutes: a delay hits many stops of a route
+at once), so three days, the default until the eighth session, measured a seed only to ±3 to 5
+points, about the half-width of the issue's 77-85 % band. The table prints each coverage's
+standard error with the days as clusters (`eta_accuracy_report.coverage_se`). Five seeds take
+about 27 minutes with `--jobs 2`.
 
 Runs in a throwaway database per seed (created and dropped; `--database` prefixes its name)
 and a Redis database of its own per seed played at once (`--jobs` seeds in parallel processes),

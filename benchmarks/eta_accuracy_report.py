@@ -27,9 +27,9 @@ def coverage_se(days: list[tuple[int, float]]) -> float | None:
     the days taken as clusters (a delay hits many stops of a route, so one day's arrivals are not
     independent; a binomial error would understate it). None with fewer than two days.
 
-    A run's coverage is only as steady as this says: at 60 orders a day, one day's coverage moves
-    by about 7 points (`docs/benchmarks.md`, "ETA coverage on ten days a seed"), so three days
-    measure a seed to about ±4 points, the half-width of the 77-85 % band."""
+    A run's coverage is only as steady as this says: at 60 orders a day one day's coverage is 5
+    to 9 points off the seed's (`docs/benchmarks.md`, "ETA coverage on ten days a seed"), so
+    three days measure a seed to ±3 to 5 points, about the half-width of the 77-85 % band."""
     if len(days) < 2:
         return None
     total = sum(n for n, _c in days)
