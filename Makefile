@@ -53,4 +53,4 @@ bench: venv
 
 # Board, route and tracking page screenshots for the README (docs/screenshots/).
 screenshots: venv browser
-	WAYBILL_SCREENSHOTS=1 $(PY) scripts/with_services.py $(PY) -m pytest tests/browser/test_handover.py tests/browser/screenshots.py tests/browser/screenshots_pages.py tests/browser/screenshots_fixes.py tests/browser/screenshots_handover.py tests/browser/screenshots_pickups.py tests/browser/screenshots_fleet.py tests/browser/screenshots_today.py -q
+	WAYBILL_SCREENSHOTS=1 $(PY) scripts/with_services.py $(PY) -m pytest tests/browser/test_handover.py tests/browser/screenshots.py tests/browser/screenshots_pages.py tests/browser/screenshots_fixes.py tests/browser/screenshots_handover.py tests/browser/screenshots_pickups.py tests/browser/screenshots_fleet.py tests/browser/screenshots_today.py tests/browser/test_navigation.py -q
