@@ -23,7 +23,7 @@ points off the seed's (standard deviation, 15 to 120 minutes: a delay hits many 
 at once), so three days, the default until the eighth session, measured a seed only to ±3 to 5
 points, about the half-width of the issue's 77-85 % band. The table prints each coverage's
 standard error with the days as clusters (`eta_accuracy_report.coverage_se`). Five seeds take
-about 27 minutes with `--jobs 2`.
+23-27 minutes with `--jobs 2`.
 
 Runs in a throwaway database per seed (created and dropped; `--database` prefixes its name)
 and a Redis database of its own per seed played at once (`--jobs` seeds in parallel processes),

@@ -72,8 +72,10 @@ def table(result: dict) -> str:
         "| seed | horizon | n | coverage | ± (days) | width | MAE | bias | plan MAE | MAE / plan |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for run, days in [*((run, [run]) for run in result["runs"]), (None, result["runs"])]:
-        run = run or {"seed": "all", "horizons": result["pooled"]}
+    # Each seed with its own days, then all seeds with all days.
+    rows = [(run, [run]) for run in result["runs"]]
+    rows.append(({"seed": "all", "horizons": result["pooled"]}, result["runs"]))
+    for run, days in rows:
         for h, f in run["horizons"].items():
             se = coverage_se(_days_of(days, h))
             lines.append(

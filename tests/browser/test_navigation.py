@@ -1,6 +1,6 @@
 """The top bar in a real browser: on a 1280-pixel screen the dispatcher's fifteen links sit
 beside the brand and the user menu in two rows (they took three rows and 188 pixels before,
-a quarter of a laptop's screen); the admin's twenty-one in three. On a phone the links hide
+a quarter of a laptop's screen); the admin's twenty-two in three. On a phone the links hide
 behind the menu button and open as one column. Screenshots go to docs/screenshots/nav/ under
 `make screenshots` (WAYBILL_SCREENSHOTS=1), else to the temporary directory."""
 
