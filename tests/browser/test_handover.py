@@ -8,9 +8,7 @@ the working tree as it found it."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from playwright.sync_api import expect
 
 from orders.models import CodCollection, DeliveryPin, OrderEvent, PinAttempt
 from routing.models import Stop
+from tests.browser.shots import screenshot
 from tests.dispatch.scenario import BERLIN, build_day
 from tracking.services import route_start
 
@@ -30,11 +29,6 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
 ]
-SHOTS = (
-    Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "handover"
-    if os.environ.get("WAYBILL_SCREENSHOTS")
-    else Path(tempfile.gettempdir()) / "waybill-screenshots" / "handover"
-)
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 QUEUE = "waybill.driver.queue.v1"
 
@@ -53,8 +47,7 @@ def _cookie_login(context, user, live_server):
 
 
 def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, "handover", name, full_page=True)
 
 
 def _day_out(*, pin=(), cod=None):

@@ -6,23 +6,15 @@ behind the menu button and open as one column. Screenshots go to docs/screenshot
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import pytest
 
 from core.roles import Role
+from tests.browser.shots import screenshot
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
 ]
-SHOTS = (
-    Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "nav"
-    if os.environ.get("WAYBILL_SCREENSHOTS")
-    else Path(tempfile.gettempdir()) / "waybill-screenshots" / "nav"
-)
 
 
 def _rows(page) -> int:
@@ -49,8 +41,7 @@ def test_the_links_sit_beside_the_brand_and_user_menu(live_server, login, browse
     assert nav["x"] >= brand["x"] + brand["width"]
     assert menu["x"] >= nav["x"] + nav["width"] - 1
     assert bar["height"] <= 40 * rows + 10
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"desktop-{role}.png"))
+    screenshot(page, "nav", f"desktop-{role}")
     context.close()
 
 
@@ -67,6 +58,5 @@ def test_on_a_phone_the_links_open_from_the_menu_button(live_server, login, brow
         "links => links.map(a => Math.round(a.getBoundingClientRect().left))"
     )
     assert len(lefts) > 10 and len(set(lefts)) == 1  # all of them, in one column
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "phone-open-dispatcher.png"), full_page=True)
+    screenshot(page, "nav", "phone-open-dispatcher", full_page=True)
     context.close()
